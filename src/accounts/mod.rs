@@ -1,0 +1,379 @@
+//! Accounts: who people are, how they prove it, what role they hold.
+
+pub mod password;
+pub mod session_store;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use validator::ValidateEmail;
+
+use crate::audit::{self, action};
+use crate::codes::Role;
+use crate::db::accounts::{self as store, User};
+use crate::db::{self, DbConnection};
+use crate::error::{AppError, FieldErrors};
+use crate::orgnr::OrgNumber;
+
+/// The person behind a request, as the rules see them.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Actor {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The organisation an applicant acts for; none for the agency's own staff.
+    pub organisation_id: Option<String>,
+    pub organisation_name: Option<String>,
+    /// May sign for the organisation (submit applications and reports).
+    pub is_signatory: bool,
+}
+
+impl Actor {
+    fn from_user(user: &User, organisation_name: Option<String>) -> Actor {
+        Actor {
+            user_id: user.id.clone(),
+            email: user.email.clone(),
+            name: user.name.clone(),
+            role: user.role,
+            organisation_id: user.organisation_id.clone(),
+            organisation_name,
+            is_signatory: user.is_signatory,
+        }
+    }
+}
+
+/// The active account with that ID, as an actor.
+pub fn load_actor(conn: &mut DbConnection, user_id: &str) -> Result<Option<Actor>, AppError> {
+    let Some(user) = store::find(conn, user_id)? else {
+        return Ok(None);
+    };
+    if !user.active {
+        return Ok(None);
+    }
+    actor_for(conn, &user).map(Some)
+}
+
+fn actor_for(conn: &mut DbConnection, user: &User) -> Result<Actor, AppError> {
+    let organisation_name = match &user.organisation_id {
+        Some(id) => db::organisations::find(conn, id)?.map(|o| o.name),
+        None => None,
+    };
+    Ok(Actor::from_user(user, organisation_name))
+}
+
+/// Every account and organisation, for the administrator.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountsOverview {
+    pub users: Vec<(User, Option<String>)>,
+    pub organisations: Vec<db::organisations::Organisation>,
+}
+
+pub fn overview(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<AccountsOverview, AppError> {
+    if !crate::access::can_manage_accounts(actor) {
+        audit::record_denied(conn, actor, now, "user", None, "se kontoadministrationen")?;
+        return Err(AppError::Forbidden);
+    }
+    let organisations = db::organisations::list(conn)?;
+    let users = store::list(conn)?
+        .into_iter()
+        .map(|u| {
+            let org = u.organisation_id.as_ref().and_then(|id| {
+                organisations
+                    .iter()
+                    .find(|o| &o.id == id)
+                    .map(|o| o.name.clone())
+            });
+            (u, org)
+        })
+        .collect();
+    Ok(AccountsOverview {
+        users,
+        organisations,
+    })
+}
+
+pub const MIN_PASSWORD_LENGTH: usize = 12;
+pub const MAX_PASSWORD_LENGTH: usize = 256;
+
+/// A request to create an account, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub org_number: Option<String>,
+    pub is_signatory: bool,
+    pub password: String,
+}
+
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks a new account against every rule that needs no database; returns the parsed role.
+fn validate_new_account(input: &NewAccount) -> Result<(Role, Option<OrgNumber>), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let email = normalise_email(&input.email);
+    if email.is_empty() {
+        errors.add("email", "Ange en e-postadress.");
+    } else if !email.validate_email() {
+        errors.add(
+            "email",
+            "Ange en giltig e-postadress, till exempel namn@region.se.",
+        );
+    }
+    if input.name.trim().is_empty() {
+        errors.add("name", "Ange personens namn.");
+    } else if input.name.chars().count() > 200 {
+        errors.add("name", "Namnet får vara högst 200 tecken.");
+    }
+    let role = Role::parse(input.role.trim());
+    if role.is_none() {
+        errors.add(
+            "role",
+            format!(
+                "Okänd roll \"{}\". Välj en av: {}.",
+                input.role.trim(),
+                Role::codes()
+            ),
+        );
+    }
+    let org_number = match input
+        .org_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(raw) => match OrgNumber::parse(raw) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                errors.add("org", e.to_string());
+                None
+            }
+        },
+        None => None,
+    };
+    match role {
+        Some(Role::Applicant)
+            if input
+                .org_number
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty()) =>
+        {
+            errors.add(
+                "org",
+                "En sökande måste höra till en organisation: ange dess organisationsnummer.",
+            );
+        }
+        Some(r) if r != Role::Applicant && org_number.is_some() => {
+            errors.add(
+                "org",
+                "Bara sökande hör till en organisation; myndighetens personal gör det inte.",
+            );
+        }
+        _ => {}
+    }
+    let length = input.password.chars().count();
+    if length < MIN_PASSWORD_LENGTH {
+        errors.add(
+            "password",
+            format!("Lösenordet måste ha minst {MIN_PASSWORD_LENGTH} tecken."),
+        );
+    } else if length > MAX_PASSWORD_LENGTH {
+        errors.add(
+            "password",
+            format!("Lösenordet får ha högst {MAX_PASSWORD_LENGTH} tecken."),
+        );
+    }
+    match (errors.is_empty(), role) {
+        (true, Some(role)) => Ok((role, org_number)),
+        _ => Err(errors),
+    }
+}
+
+/// Creates an account. `by` is the administrator, or `None` from the command line and
+/// the fixture loader. Runs inside the caller's transaction.
+pub fn create_account(
+    conn: &mut DbConnection,
+    by: Option<&Actor>,
+    input: &NewAccount,
+    now: DateTime<Utc>,
+) -> Result<User, AppError> {
+    let (role, org_number) = validate_new_account(input).map_err(AppError::Invalid)?;
+    let email = normalise_email(&input.email);
+    let organisation = match &org_number {
+        Some(number) => Some(
+            db::organisations::find_by_number(conn, number.as_str())?.ok_or_else(|| {
+                AppError::invalid(
+                    "org",
+                    format!("Det finns ingen organisation med organisationsnummer {number}."),
+                )
+            })?,
+        ),
+        None => None,
+    };
+    if store::find_by_email(conn, &email)?.is_some() {
+        return Err(AppError::invalid(
+            "email",
+            format!("Det finns redan ett konto med e-postadressen {email}."),
+        ));
+    }
+    let user = User {
+        id: db::new_id(),
+        email: email.clone(),
+        name: input.name.trim().to_string(),
+        password_hash: password::hash(&input.password)?,
+        role,
+        organisation_id: organisation.as_ref().map(|o| o.id.clone()),
+        is_signatory: input.is_signatory && role == Role::Applicant,
+        active: true,
+        created_at: now.naive_utc(),
+    };
+    store::insert(conn, &user)?;
+    let org_text = organisation
+        .as_ref()
+        .map(|o| format!(" för {}", o.name))
+        .unwrap_or_default();
+    audit::record(
+        conn,
+        by,
+        now,
+        audit::Entry {
+            action: action::ACCOUNT_CREATED,
+            entity_type: "user",
+            entity_id: Some(&user.id),
+            summary: format!(
+                "Konto skapat: {email} ({}){org_text}",
+                role.label().to_lowercase()
+            ),
+            details: json!({
+                "email": email,
+                "role": role.as_str(),
+                "organisation_id": user.organisation_id,
+                "is_signatory": user.is_signatory,
+            }),
+        },
+    )?;
+    Ok(user)
+}
+
+/// Checks an e-mail address and password. Every attempt is recorded; a failed one says
+/// only that the pair was wrong, never which half.
+pub fn authenticate(
+    conn: &mut DbConnection,
+    email: &str,
+    password_input: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Actor>, AppError> {
+    let email = normalise_email(email);
+    let user = store::find_by_email(conn, &email)?;
+    let verified = match &user {
+        Some(user) => user.active && password::verify(password_input, &user.password_hash),
+        None => {
+            // Spend the same time as for a real account, so that timing does not tell
+            // which addresses have accounts.
+            password::verify_dummy(password_input);
+            false
+        }
+    };
+    match user {
+        Some(user) if verified => {
+            let actor = actor_for(conn, &user)?;
+            audit::record(
+                conn,
+                Some(&actor),
+                now,
+                audit::Entry {
+                    action: action::LOGIN,
+                    entity_type: "user",
+                    entity_id: Some(&actor.user_id),
+                    summary: format!("Inloggning: {}", actor.email),
+                    details: json!({}),
+                },
+            )?;
+            Ok(Some(actor))
+        }
+        other => {
+            audit::record(
+                conn,
+                None,
+                now,
+                audit::Entry {
+                    action: action::LOGIN_FAILED,
+                    entity_type: "user",
+                    entity_id: other.as_ref().map(|u| u.id.as_str()),
+                    summary: format!("Misslyckad inloggning för {email}"),
+                    details: json!({ "email": email }),
+                },
+            )?;
+            Ok(None)
+        }
+    }
+}
+
+pub fn record_logout(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::LOGOUT,
+            entity_type: "user",
+            entity_id: Some(&actor.user_id),
+            summary: format!("Utloggning: {}", actor.email),
+            details: json!({}),
+        },
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(role: &str, org: Option<&str>) -> NewAccount {
+        NewAccount {
+            email: "Anna@Region.se ".into(),
+            name: "Anna".into(),
+            role: role.into(),
+            org_number: org.map(str::to_string),
+            is_signatory: false,
+            password: "ett långt lösenord".into(),
+        }
+    }
+
+    #[test]
+    fn applicants_need_an_organisation_and_staff_have_none() {
+        assert!(validate_new_account(&input("applicant", Some("232100-0255"))).is_ok());
+        let errors = validate_new_account(&input("applicant", None)).err();
+        assert!(errors.is_some_and(|e| e.get("org").is_some()));
+        let errors = validate_new_account(&input("officer", Some("232100-0255"))).err();
+        assert!(errors.is_some_and(|e| e.get("org").is_some()));
+    }
+
+    #[test]
+    fn names_the_field_that_is_wrong() {
+        let errors = validate_new_account(&input("superuser", None)).err();
+        assert!(errors.is_some_and(|e| e.get("role").is_some_and(|m| m.contains("officer"))));
+        let errors = validate_new_account(&input("applicant", Some("232100-0256"))).err();
+        assert!(
+            errors.is_some_and(|e| e.get("org").is_some_and(|m| m.contains("kontrollsiffran")))
+        );
+        let mut short = input("officer", None);
+        short.password = "kort".into();
+        assert!(
+            validate_new_account(&short)
+                .err()
+                .is_some_and(|e| e.get("password").is_some())
+        );
+    }
+}

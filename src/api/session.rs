@@ -1,0 +1,86 @@
+use actix_session::Session;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use super::ApiError;
+use super::dto::{LoginRequest, SessionDto};
+use crate::accounts::{self, Actor};
+use crate::error::{AppError, FieldErrors};
+use crate::http::{self, Authenticated, SESSION_USER, State};
+
+/// Logs in; the answer sets the session cookie and gives the CSRF token for writes.
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body = LoginRequest,
+    responses((status = 200, body = SessionDto), (status = 401, body = super::Problem),
+              (status = 422, body = super::Problem)))]
+pub async fn login(
+    state: State,
+    session: Session,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<SessionDto>, ApiError> {
+    let LoginRequest { email, password } = body.into_inner();
+    let mut errors = FieldErrors::new();
+    if email.trim().is_empty() {
+        errors.add("email", "Ange din e-postadress.");
+    }
+    if password.is_empty() {
+        errors.add("password", "Ange ditt lösenord.");
+    }
+    errors.into_result()?;
+    let now = state.clock.now();
+    let actor = state
+        .db
+        .run(move |c| accounts::authenticate(c, &email, &password, now))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    session.renew();
+    session
+        .insert(SESSION_USER, &actor.user_id)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    let csrf_token = http::renew_csrf_token(&session)?;
+    Ok(web::Json(SessionDto { actor, csrf_token }))
+}
+
+/// Logs out. Needs the `X-CSRF-Token` header.
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem)))]
+pub async fn logout(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    require_csrf(&req, &session)?;
+    let now = state.clock.now();
+    let actor = actor.0;
+    state
+        .db
+        .run(move |c| accounts::record_logout(c, &actor, now))
+        .await?;
+    session.purge();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The logged-in person.
+#[utoipa::path(get, path = "/api/v1/me", tag = "session",
+    responses((status = 200, body = Actor), (status = 401, body = super::Problem)))]
+pub async fn me(actor: Authenticated) -> web::Json<Actor> {
+    web::Json(actor.0)
+}
+
+/// Every API request that changes something carries the session's CSRF token.
+pub fn require_csrf(req: &HttpRequest, session: &Session) -> Result<(), ApiError> {
+    let submitted = req
+        .headers()
+        .get("X-CSRF-Token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if http::csrf_matches(session, submitted) {
+        Ok(())
+    } else {
+        Err(ApiError(AppError::invalid(
+            "X-CSRF-Token",
+            "CSRF-token saknas eller stämmer inte. Hämta den vid inloggningen.",
+        )))
+    }
+}

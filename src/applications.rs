@@ -1,0 +1,218 @@
+//! Applications: who may see which, and how a case reads (versions, supplements,
+//! decisions).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::access;
+use crate::accounts::Actor;
+use crate::audit;
+use crate::db::applications::{
+    Answer, Application, BudgetLine, StaffLine, SupplementRequest, Version, YearRequest,
+};
+use crate::db::calls::{Call, CallDefinition, CallSection};
+use crate::db::decisions::{Decision, DecisionYear};
+use crate::db::organisations::Organisation;
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::money::Ore;
+
+/// One line of a list of applications.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationSummary {
+    pub application: Application,
+    pub organisation: Organisation,
+    pub call_title: String,
+    /// Applied for per year in the latest submitted version.
+    pub requested: BTreeMap<i32, Ore>,
+}
+
+impl ApplicationSummary {
+    /// The amount applied for a year, or a dash where none was given.
+    pub fn requested_for(&self, year: &i32) -> String {
+        self.requested
+            .get(year)
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "–".to_string())
+    }
+}
+
+/// Sums of what was applied for per year over a list of applications.
+pub fn requested_sums(summaries: &[ApplicationSummary], years: &[i32]) -> Vec<Ore> {
+    years
+        .iter()
+        .map(|y| summaries.iter().filter_map(|s| s.requested.get(y)).sum())
+        .collect()
+}
+
+/// The applications a person may list: an applicant their own organisation's, the agency's
+/// staff and auditors every one. Optionally only those of one call.
+pub fn list_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ApplicationSummary>, AppError> {
+    let organisation_filter = if access::can_list_all_cases(actor) {
+        None
+    } else if let (crate::codes::Role::Applicant, Some(org)) =
+        (actor.role, actor.organisation_id.as_deref())
+    {
+        Some(org.to_string())
+    } else {
+        audit::record_denied(conn, actor, now, "application", None, "lista ansökningar")?;
+        return Err(AppError::Forbidden);
+    };
+    let rows =
+        db::applications::list_with_organisation(conn, call_id, organisation_filter.as_deref())?;
+    let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
+    let mut requested: BTreeMap<String, BTreeMap<i32, Ore>> = BTreeMap::new();
+    for (app_id, year, amount) in db::applications::latest_submitted_requests(conn, &ids)? {
+        requested.entry(app_id).or_default().insert(year, amount);
+    }
+    let mut call_titles: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for (application, organisation) in rows {
+        let call_title = match call_titles.get(&application.call_id) {
+            Some(t) => t.clone(),
+            None => {
+                let title = db::calls::find_call(conn, &application.call_id)?
+                    .map(|c| c.title)
+                    .unwrap_or_default();
+                call_titles.insert(application.call_id.clone(), title.clone());
+                title
+            }
+        };
+        out.push(ApplicationSummary {
+            requested: requested.remove(&application.id).unwrap_or_default(),
+            application,
+            organisation,
+            call_title,
+        });
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AnswerView {
+    pub section: CallSection,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionView {
+    pub version: Version,
+    pub answers: Vec<AnswerView>,
+    pub years: Vec<YearRequest>,
+    pub budget_lines: Vec<BudgetLine>,
+    pub staff_lines: Vec<StaffLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub decision: Decision,
+    pub presenting_officer_name: String,
+    pub decision_maker_name: Option<String>,
+    pub years: Vec<DecisionYear>,
+    pub document_sha256: Option<String>,
+}
+
+/// A whole case, as its page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApplicationView {
+    pub application: Application,
+    pub organisation: Organisation,
+    pub call: Call,
+    pub versions: Vec<VersionView>,
+    pub supplements: Vec<SupplementRequest>,
+    pub decisions: Vec<DecisionView>,
+}
+
+/// Reads a case. Someone who may not read it is told it does not exist (an applicant must
+/// not learn which other organisations applied), and the attempt is recorded.
+pub fn view(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+) -> Result<ApplicationView, AppError> {
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    if !access::can_read_case(actor, &application.organisation_id) {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "application",
+            Some(&application.id),
+            "läsa en annan organisations ansökan",
+        )?;
+        return Err(if actor.role == crate::codes::Role::Applicant {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    let organisation =
+        db::organisations::find(conn, &application.organisation_id)?.ok_or(AppError::NotFound)?;
+    let call = db::calls::find_call(conn, &application.call_id)?.ok_or(AppError::NotFound)?;
+    let definition: CallDefinition = db::calls::load_definition(conn, call.clone())?;
+    let mut versions = Vec::new();
+    for version in db::applications::versions(conn, &application.id)? {
+        // An applicant's colleagues see drafts; the agency sees only what was submitted.
+        if version.status == crate::codes::VersionStatus::Draft
+            && actor.role != crate::codes::Role::Applicant
+        {
+            continue;
+        }
+        let answers: Vec<Answer> = db::applications::answers(conn, &version.id)?;
+        let answers = definition
+            .sections
+            .iter()
+            .map(|section| AnswerView {
+                section: section.clone(),
+                body: answers
+                    .iter()
+                    .find(|a| a.section_id == section.id)
+                    .map(|a| a.body.clone()),
+            })
+            .collect();
+        versions.push(VersionView {
+            years: db::applications::year_requests(conn, &version.id)?,
+            budget_lines: db::applications::budget_lines(conn, &version.id)?,
+            staff_lines: db::applications::staff_lines(conn, &version.id)?,
+            answers,
+            version,
+        });
+    }
+    let mut decisions = Vec::new();
+    for decision in db::decisions::for_application(conn, &application.id)? {
+        // Drafts of decisions are internal to the agency until signed.
+        if decision.status == crate::codes::DecisionStatus::Draft && !access::is_case_staff(actor) {
+            continue;
+        }
+        let presenting_officer_name = db::accounts::find(conn, &decision.presenting_officer_id)?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let decision_maker_name = match &decision.decision_maker_id {
+            Some(id) => db::accounts::find(conn, id)?.map(|u| u.name),
+            None => None,
+        };
+        decisions.push(DecisionView {
+            presenting_officer_name,
+            decision_maker_name,
+            years: db::decisions::years(conn, &decision.id)?,
+            document_sha256: db::decisions::document_checksum(conn, &decision.id)?,
+            decision,
+        });
+    }
+    Ok(ApplicationView {
+        supplements: db::applications::supplement_requests(conn, &application.id)?,
+        application,
+        organisation,
+        call,
+        versions,
+        decisions,
+    })
+}

@@ -1,0 +1,137 @@
+//! The audit trail: every change of state and every refused access, with who (user, role,
+//! organisation), when and what. Entries are written in the same transaction as the change
+//! they record; the database refuses to update or delete them.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::accounts::Actor;
+use crate::db::DbConnection;
+use crate::db::audit::{self as store, AuditEvent};
+
+/// What happened, as a stable code (`application.submitted`) for filtering and export.
+pub mod action {
+    pub const LOGIN: &str = "auth.login";
+    pub const LOGIN_FAILED: &str = "auth.login_failed";
+    pub const LOGOUT: &str = "auth.logout";
+    pub const ACCESS_DENIED: &str = "access.denied";
+    pub const ACCOUNT_CREATED: &str = "account.created";
+    pub const ORGANISATION_CREATED: &str = "organisation.created";
+    pub const PROGRAMME_CREATED: &str = "programme.created";
+    pub const CALL_CREATED: &str = "call.created";
+    pub const APPLICATION_SUBMITTED: &str = "application.submitted";
+    pub const SUPPLEMENT_REQUESTED: &str = "supplement.requested";
+    pub const SUPPLEMENT_ANSWERED: &str = "supplement.answered";
+    pub const DECISION_CREATED: &str = "decision.created";
+    pub const DECISION_SIGNED: &str = "decision.signed";
+    pub const FIXTURES_LOADED: &str = "fixtures.loaded";
+}
+
+/// One entry to write. `summary` is Swedish, for people reading the trail.
+pub struct Entry<'a> {
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Option<&'a str>,
+    pub summary: String,
+    pub details: Value,
+}
+
+/// Writes an entry. `actor` is `None` for the system itself (start-up, command line).
+pub fn record(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    now: DateTime<Utc>,
+    entry: Entry<'_>,
+) -> diesel::QueryResult<()> {
+    let event = AuditEvent {
+        id: crate::db::new_id(),
+        occurred_at: now.naive_utc(),
+        actor_user_id: actor.map(|a| a.user_id.clone()),
+        actor_email: actor.map(|a| a.email.clone()),
+        actor_role: actor.map(|a| a.role.as_str().to_string()),
+        actor_organisation_id: actor.and_then(|a| a.organisation_id.clone()),
+        action: entry.action.to_string(),
+        entity_type: entry.entity_type.to_string(),
+        entity_id: entry.entity_id.map(str::to_string),
+        summary: entry.summary,
+        details: entry.details.to_string(),
+    };
+    store::insert(conn, &event)
+}
+
+/// Records a refused access. `what` says in Swedish what was attempted ("läsa ansökan").
+pub fn record_denied(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    entity_type: &str,
+    entity_id: Option<&str>,
+    what: &str,
+) -> diesel::QueryResult<()> {
+    tracing::warn!(
+        user = %actor.email,
+        role = actor.role.as_str(),
+        entity_type,
+        entity_id,
+        what,
+        "access refused"
+    );
+    record(
+        conn,
+        Some(actor),
+        now,
+        Entry {
+            action: action::ACCESS_DENIED,
+            entity_type,
+            entity_id,
+            summary: format!(
+                "Nekad åtkomst: {} ({}) försökte {what}",
+                actor.email,
+                actor.role.label()
+            ),
+            details: json!({ "attempted": what }),
+        },
+    )
+}
+
+/// One page of the audit trail.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub page: i64,
+    pub per_page: i64,
+    pub has_next: bool,
+}
+
+pub const PER_PAGE: i64 = 100;
+
+/// The trail, newest first, for those who may read it. Others are refused and recorded.
+pub fn list_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    filter: &store::AuditFilter,
+    page: i64,
+    now: DateTime<Utc>,
+) -> Result<AuditPage, crate::error::AppError> {
+    if !crate::access::can_read_audit_trail(actor) {
+        record_denied(
+            conn,
+            actor,
+            now,
+            "audit_trail",
+            None,
+            "läsa granskningsloggen",
+        )?;
+        return Err(crate::error::AppError::Forbidden);
+    }
+    let page = page.max(1);
+    let mut events = store::list(conn, filter, PER_PAGE + 1, (page - 1) * PER_PAGE)?;
+    let has_next = events.len() as i64 > PER_PAGE;
+    events.truncate(PER_PAGE as usize);
+    Ok(AuditPage {
+        events,
+        page,
+        per_page: PER_PAGE,
+        has_next,
+    })
+}

@@ -1,0 +1,215 @@
+//! Calls for applications (utlysningar): what each role may see of them, their state, and
+//! their allocation table.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::access;
+use crate::accounts::Actor;
+use crate::allocation::{self, AllocationTable};
+use crate::clock;
+use crate::codes::{CallStatus, OrgKind};
+use crate::db::calls::{Call, CallDefinition};
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+
+/// Where a call stands, as an applicant would put it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CallPhase {
+    Draft,
+    NotYetOpen,
+    Open,
+    DeadlinePassed,
+    ClosedEarly,
+}
+
+impl CallPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            CallPhase::Draft => "Utkast, inte publicerad",
+            CallPhase::NotYetOpen => "Publicerad, inte öppen än",
+            CallPhase::Open => "Öppen för ansökningar",
+            CallPhase::DeadlinePassed => "Ansökningstiden har gått ut",
+            CallPhase::ClosedEarly => "Stängd",
+        }
+    }
+}
+
+/// The phase at a given instant: open from the first minute of the opening day to the last
+/// second of the last day, Stockholm time.
+pub fn phase(call: &Call, now: DateTime<Utc>) -> CallPhase {
+    match call.status {
+        CallStatus::Draft => CallPhase::Draft,
+        CallStatus::Closed => CallPhase::ClosedEarly,
+        CallStatus::Published => {
+            if now < clock::stockholm_day_start(call.opens_on) {
+                CallPhase::NotYetOpen
+            } else if clock::is_past_last_day(call.last_day, now) {
+                CallPhase::DeadlinePassed
+            } else {
+                CallPhase::Open
+            }
+        }
+    }
+}
+
+/// A call with its state and money at a glance.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallOverview {
+    pub call: Call,
+    pub phase: CallPhase,
+    pub allocation: AllocationTable,
+    pub application_count: usize,
+}
+
+fn visible_statuses(actor: Option<&Actor>) -> Vec<CallStatus> {
+    match actor {
+        Some(a) if access::can_see_draft_calls(a) => Vec::new(),
+        _ => vec![CallStatus::Published, CallStatus::Closed],
+    }
+}
+
+pub fn allocation_for(conn: &mut DbConnection, call: &Call) -> Result<AllocationTable, AppError> {
+    let years: Vec<(i32, crate::money::Ore)> = db::calls::call_years(conn, &call.id)?
+        .into_iter()
+        .map(|y| (y.year, y.ceiling_ore))
+        .collect();
+    let signed = db::decisions::signed_amounts_for_call(conn, &call.id)?;
+    Ok(allocation::build(&years, &signed))
+}
+
+/// The calls a person may see (the public sees published ones), with their state.
+pub fn overview(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    now: DateTime<Utc>,
+) -> Result<Vec<CallOverview>, AppError> {
+    let calls = db::calls::list_calls(conn, &visible_statuses(actor))?;
+    let mut out = Vec::with_capacity(calls.len());
+    for call in calls {
+        let allocation = allocation_for(conn, &call)?;
+        let application_count = match actor {
+            Some(a) if access::can_list_all_cases(a) => {
+                db::applications::list_with_organisation(conn, Some(&call.id), None)?.len()
+            }
+            _ => 0,
+        };
+        out.push(CallOverview {
+            phase: phase(&call, now),
+            call,
+            allocation,
+            application_count,
+        });
+    }
+    Ok(out)
+}
+
+/// Calls open now that the applicant's organisation is eligible for.
+pub fn open_for_applicant(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<CallOverview>, AppError> {
+    let Some(org_id) = &actor.organisation_id else {
+        return Ok(Vec::new());
+    };
+    let Some(org) = db::organisations::find(conn, org_id)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for overview in overview(conn, Some(actor), now)? {
+        if overview.phase != CallPhase::Open {
+            continue;
+        }
+        let def = db::calls::load_definition(conn, overview.call.clone())?;
+        if is_eligible_kind(&def, org.kind) {
+            out.push(overview);
+        }
+    }
+    Ok(out)
+}
+
+pub fn is_eligible_kind(def: &CallDefinition, kind: OrgKind) -> bool {
+    def.eligible_kinds.contains(&kind)
+}
+
+/// A call as its page shows it. Drafts are the agency's own: to others they do not exist.
+pub fn definition(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    call_id: &str,
+) -> Result<CallDefinition, AppError> {
+    let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
+    let visible = visible_statuses(actor);
+    if !visible.is_empty() && !visible.contains(&call.status) {
+        return Err(AppError::NotFound);
+    }
+    Ok(db::calls::load_definition(conn, call)?)
+}
+
+/// The allocation table of a call anyone may see: open data, from signed decisions only.
+pub fn allocation(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    call_id: &str,
+) -> Result<(Call, AllocationTable), AppError> {
+    let def = definition(conn, actor, call_id)?;
+    let table = allocation_for(conn, &def.call)?;
+    Ok((def.call, table))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn call(status: CallStatus) -> Call {
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        Call {
+            id: "c".into(),
+            programme_id: "p".into(),
+            code: "c".into(),
+            title: "t".into(),
+            description: String::new(),
+            annex_title: String::new(),
+            annex_intro: String::new(),
+            status,
+            max_recipients: 4,
+            opens_on: date(2020, 1, 31),
+            last_day: date(2020, 4, 20),
+            payment_month: 1,
+            report_due_month: 3,
+            report_due_day: 1,
+            requires_approved_reports: false,
+            copied_from_call_id: None,
+            created_at: Default::default(),
+            published_at: None,
+            closed_at: None,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_published_call_is_open_between_its_days_in_stockholm_time() {
+        let c = call(CallStatus::Published);
+        assert_eq!(phase(&c, at("2020-01-30T22:59:59Z")), CallPhase::NotYetOpen);
+        assert_eq!(phase(&c, at("2020-01-30T23:00:00Z")), CallPhase::Open);
+        assert_eq!(phase(&c, at("2020-04-20T21:59:59Z")), CallPhase::Open);
+        assert_eq!(
+            phase(&c, at("2020-04-20T22:00:01Z")),
+            CallPhase::DeadlinePassed
+        );
+        assert_eq!(
+            phase(&call(CallStatus::Draft), at("2020-03-01T00:00:00Z")),
+            CallPhase::Draft
+        );
+        assert_eq!(
+            phase(&call(CallStatus::Closed), at("2020-03-01T00:00:00Z")),
+            CallPhase::ClosedEarly
+        );
+    }
+}

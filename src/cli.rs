@@ -1,0 +1,221 @@
+//! The command line. Every option can also come from the environment.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use crate::accounts::{self, NewAccount};
+use crate::clock::{Clock, SystemClock};
+use crate::db::{self, DatabaseUrl, Db};
+use crate::fixtures;
+use crate::startup::{Application, Settings};
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/statsbidrag.sqlite3";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "statsbidrag",
+    version,
+    about = "Handläggning av statsbidrag: utlysningar, ansökningar, beslut, utbetalningar och återrapportering.",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// postgres://… for PostgreSQL, sqlite://PATH for an embedded SQLite file.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load reference and demo data from a fixture folder, all or nothing.
+    LoadFixtures {
+        /// The folder: organisations.csv, programmes.toml, calls/*.toml, demo/*.toml.
+        dir: PathBuf,
+        /// One password for every demo account (otherwise a random one each, printed).
+        #[arg(long, env = "DEMO_PASSWORD")]
+        demo_password: Option<String>,
+    },
+    /// Create an account. The password is read from the first line of standard input.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        /// officer, decision_maker, applicant, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// The organisation number of an applicant's organisation.
+        #[arg(long)]
+        org: Option<String>,
+        /// The person's name (defaults to the e-mail address).
+        #[arg(long)]
+        name: Option<String>,
+        /// May sign for the organisation.
+        #[arg(long)]
+        signatory: bool,
+        /// Read the password from standard input (required: passwords never go on the
+        /// command line, where other users can see them).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[arg(long, env = "BIND_ADDRESS", default_value = "127.0.0.1:8080")]
+    pub bind_address: String,
+    /// Load the demo data and accounts when the database is empty.
+    #[arg(long, env = "LOAD_DEMO", default_value_t = true, action = ArgAction::Set)]
+    pub load_demo: bool,
+    /// One password for every demo account (otherwise a random one each, printed once).
+    #[arg(long, env = "DEMO_PASSWORD")]
+    pub demo_password: Option<String>,
+    /// Mark the session cookie Secure (set when served over HTTPS).
+    #[arg(long, env = "COOKIE_SECURE", default_value_t = false, action = ArgAction::Set)]
+    pub cookie_secure: bool,
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = DatabaseUrl::parse(&cli.database_url)?;
+    match cli.command {
+        None => serve(url, cli.serve).await,
+        Some(Command::Serve(args)) => serve(url, args).await,
+        Some(Command::Migrate) => {
+            let db = Db::connect(&url, 1)?;
+            let applied = db::run_migrations(&mut *db.get()?)?;
+            println!(
+                "{}: {} migrering(ar) körda{}",
+                url.backend_name(),
+                applied.len(),
+                if applied.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", applied.join(", "))
+                }
+            );
+            Ok(())
+        }
+        Some(Command::LoadFixtures { dir, demo_password }) => {
+            let db = Db::connect(&url, 1)?;
+            let mut conn = db.get()?;
+            db::run_migrations(&mut conn)?;
+            let set = fixtures::read_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = fixtures::load(
+                &mut conn,
+                &set,
+                &fixtures::LoadOptions { demo_password },
+                SystemClock.now(),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("ingenting lästes in; databasen är oförändrad")?;
+            print_report(&report);
+            Ok(())
+        }
+        Some(Command::CreateUser {
+            email,
+            role,
+            org,
+            name,
+            signatory,
+            password_stdin: _,
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut password)
+                .context("kunde inte läsa lösenordet från standard in")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let db = Db::connect(&url, 1)?;
+            let mut conn = db.get()?;
+            db::run_migrations(&mut conn)?;
+            let input = NewAccount {
+                name: name.unwrap_or_else(|| email.clone()),
+                email,
+                role,
+                org_number: org,
+                is_signatory: signatory,
+                password,
+            };
+            let now = SystemClock.now();
+            match db::write_tx(&mut conn, |c| {
+                accounts::create_account(c, None, &input, now)
+            }) {
+                Ok(user) => {
+                    println!("Konto skapat: {} ({})", user.email, user.role.label());
+                    Ok(())
+                }
+                Err(crate::error::AppError::Invalid(errors)) => {
+                    let lines: Vec<String> = errors
+                        .iter()
+                        .map(|e| format!("  --{}: {}", e.field, e.message))
+                        .collect();
+                    bail!("kontot skapades inte:\n{}", lines.join("\n"))
+                }
+                Err(other) => Err(other.into()),
+            }
+        }
+    }
+}
+
+async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings {
+        database_url: url,
+        bind_address: args.bind_address,
+        load_demo: args.load_demo,
+        demo_password: args.demo_password,
+        cookie_secure: args.cookie_secure,
+        db_pool_size: args.db_pool_size,
+        workers: None,
+    };
+    let clock = std::sync::Arc::new(SystemClock);
+    let (app, report) = Application::build(settings, clock).await?;
+    if let Some(report) = report {
+        print_report(&report);
+    }
+    println!("Tjänsten svarar på http://{}", app.address());
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn print_report(report: &fixtures::LoadReport) {
+    println!(
+        "Inläst: {} organisationer, {} bidragsprogram, {} utlysningar, {} ansökningar, {} beslut.",
+        report.organisations,
+        report.programmes,
+        report.calls,
+        report.applications,
+        report.decisions
+    );
+    if report.logins.is_empty() {
+        return;
+    }
+    println!();
+    println!("Demokonton (lösenorden visas bara den här gången):");
+    for login in &report.logins {
+        let org = login
+            .organisation
+            .as_ref()
+            .map(|o| format!(", {o}"))
+            .unwrap_or_default();
+        println!(
+            "  {:<16} {:<42} {}   ({}{org})",
+            login.role.label(),
+            login.email,
+            login.password,
+            login.name
+        );
+    }
+    println!();
+}

@@ -1,0 +1,182 @@
+//! The closed sets of the domain (roles, kinds, statuses): an English code in the database
+//! and the API, a Swedish label for people. The database's CHECK constraints list the same
+//! codes.
+
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident { $($variant:ident => $code:literal, $label:literal;)+ }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel::AsExpression, diesel::FromSqlRow,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name {
+            $(#[serde(rename = $code)] $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code,)+ }
+            }
+
+            /// The Swedish word people read.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label,)+ }
+            }
+
+            pub fn parse(code: &str) -> Option<$name> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+
+            /// Every code, for error messages: `"officer", "applicant"`.
+            pub fn codes() -> String {
+                $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.label())
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let code = String::from_sql(bytes)?;
+                $name::parse(&code).ok_or_else(|| {
+                    format!(concat!("unknown ", stringify!($name), " code {:?}"), code).into()
+                })
+            }
+        }
+    };
+}
+
+text_enum! {
+    /// What a person may do. One role per account.
+    Role {
+        Officer => "officer", "Handläggare";
+        DecisionMaker => "decision_maker", "Beslutsfattare";
+        Applicant => "applicant", "Sökande";
+        Auditor => "auditor", "Revisor";
+        Admin => "admin", "Administratör";
+    }
+}
+
+text_enum! {
+    OrgKind {
+        Region => "region", "Region";
+        Municipality => "municipality", "Kommun";
+        Agency => "agency", "Myndighet";
+        Other => "other", "Annan organisation";
+    }
+}
+
+text_enum! {
+    /// How sure we are that an organisation number belongs to the organisation's name.
+    NumberStatus {
+        Confirmed => "confirmed", "Bekräftat";
+        Indirect => "indirect", "Indirekt bekräftat";
+        Weak => "weak", "Svagt underlag";
+        NumberSeen => "number_seen", "Numret sett, namnet inte";
+        Unconfirmed => "unconfirmed", "Ej bekräftat";
+    }
+}
+
+text_enum! {
+    CallStatus {
+        Draft => "draft", "Utkast";
+        Published => "published", "Publicerad";
+        Closed => "closed", "Stängd";
+    }
+}
+
+text_enum! {
+    ApplicationKind {
+        Initial => "initial", "Ansökan";
+        TopUp => "top_up", "Ansökan om ytterligare medel";
+    }
+}
+
+text_enum! {
+    ApplicationStatus {
+        Draft => "draft", "Utkast";
+        Submitted => "submitted", "Inkommen";
+        SupplementRequested => "supplement_requested", "Komplettering begärd";
+        Complete => "complete", "Komplett";
+        Assessed => "assessed", "Bedömd";
+        Decided => "decided", "Beslutad";
+    }
+}
+
+text_enum! {
+    VersionStatus {
+        Draft => "draft", "Utkast";
+        Submitted => "submitted", "Inlämnad";
+    }
+}
+
+text_enum! {
+    SupplementStatus {
+        Open => "open", "Begärd";
+        Answered => "answered", "Besvarad";
+        Withdrawn => "withdrawn", "Återkallad";
+    }
+}
+
+text_enum! {
+    DecisionKind {
+        Grant => "grant", "Beviljande";
+        Rejection => "rejection", "Avslag";
+        TopUp => "top_up", "Beslut om ytterligare medel";
+        Change => "change", "Ändringsbeslut";
+        Revocation => "revocation", "Återkallelse";
+    }
+}
+
+text_enum! {
+    DecisionStatus {
+        Draft => "draft", "Utkast";
+        Signed => "signed", "Fattat";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_serde_agrees() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(*role));
+            assert_eq!(
+                serde_json::to_string(role).ok(),
+                Some(format!("\"{}\"", role.as_str()))
+            );
+        }
+        assert_eq!(Role::parse("superuser"), None);
+        assert_eq!(Role::DecisionMaker.to_string(), "Beslutsfattare");
+    }
+}

@@ -1,0 +1,280 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::organisations::Organisation;
+use super::schema::{
+    application_answers, application_budget_lines, application_staff_lines, application_versions,
+    application_years, applications, organisations, supplement_requests,
+};
+use crate::codes::{ApplicationKind, ApplicationStatus, SupplementStatus, VersionStatus};
+use crate::money::Ore;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = applications)]
+pub struct Application {
+    pub id: String,
+    pub call_id: String,
+    pub organisation_id: String,
+    pub kind: ApplicationKind,
+    pub redistribution_round_id: Option<String>,
+    pub status: ApplicationStatus,
+    pub registration_number: Option<String>,
+    pub project_title: String,
+    pub source_note: Option<String>,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = application_versions)]
+pub struct Version {
+    pub id: String,
+    pub application_id: String,
+    pub number: i32,
+    pub status: VersionStatus,
+    pub supplement_request_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = application_answers)]
+pub struct Answer {
+    pub version_id: String,
+    pub section_id: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = application_years)]
+pub struct YearRequest {
+    pub version_id: String,
+    pub year: i32,
+    pub requested_ore: Ore,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = application_budget_lines)]
+pub struct BudgetLine {
+    pub id: String,
+    pub version_id: String,
+    pub year: i32,
+    pub cost_category_id: String,
+    pub amount_ore: Ore,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = application_staff_lines)]
+pub struct StaffLine {
+    pub id: String,
+    pub version_id: String,
+    pub year: i32,
+    pub position: i32,
+    pub role: String,
+    pub fte_percent: i32,
+    pub months: i32,
+    pub cost_ore: Ore,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = supplement_requests)]
+pub struct SupplementRequest {
+    pub id: String,
+    pub application_id: String,
+    pub requested_by: Option<String>,
+    pub requested_at: NaiveDateTime,
+    pub message: String,
+    pub due_on: NaiveDate,
+    pub status: SupplementStatus,
+    pub answered_at: Option<NaiveDateTime>,
+    pub answered_by: Option<String>,
+    pub answer_text: Option<String>,
+}
+
+pub fn insert(conn: &mut DbConnection, application: &Application) -> QueryResult<()> {
+    diesel::insert_into(applications::table)
+        .values(application)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_version(conn: &mut DbConnection, version: &Version) -> QueryResult<()> {
+    diesel::insert_into(application_versions::table)
+        .values(version)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_answer(conn: &mut DbConnection, answer: &Answer) -> QueryResult<()> {
+    diesel::insert_into(application_answers::table)
+        .values(answer)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_year_request(conn: &mut DbConnection, request: &YearRequest) -> QueryResult<()> {
+    diesel::insert_into(application_years::table)
+        .values(request)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_supplement_request(
+    conn: &mut DbConnection,
+    request: &SupplementRequest,
+) -> QueryResult<()> {
+    diesel::insert_into(supplement_requests::table)
+        .values(request)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Freezes a version. The database refuses any later change to it or its rows.
+pub fn mark_version_submitted(
+    conn: &mut DbConnection,
+    version_id: &str,
+    at: NaiveDateTime,
+    by: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(application_versions::table.find(version_id))
+        .set((
+            application_versions::status.eq(VersionStatus::Submitted),
+            application_versions::submitted_at.eq(at),
+            application_versions::submitted_by.eq(by),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Application>> {
+    applications::table
+        .find(id)
+        .select(Application::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every application with its organisation; filtered to a call and/or an organisation.
+pub fn list_with_organisation(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<(Application, Organisation)>> {
+    let mut query = applications::table
+        .inner_join(organisations::table)
+        .into_boxed();
+    if let Some(call_id) = call_id {
+        query = query.filter(applications::call_id.eq(call_id.to_string()));
+    }
+    if let Some(org_id) = organisation_id {
+        query = query.filter(applications::organisation_id.eq(org_id.to_string()));
+    }
+    query
+        .order((
+            applications::registration_number.asc(),
+            organisations::name.asc(),
+        ))
+        .select((Application::as_select(), Organisation::as_select()))
+        .load(conn)
+}
+
+pub fn versions(conn: &mut DbConnection, application_id: &str) -> QueryResult<Vec<Version>> {
+    application_versions::table
+        .filter(application_versions::application_id.eq(application_id))
+        .order(application_versions::number.asc())
+        .select(Version::as_select())
+        .load(conn)
+}
+
+pub fn answers(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<Answer>> {
+    application_answers::table
+        .filter(application_answers::version_id.eq(version_id))
+        .select(Answer::as_select())
+        .load(conn)
+}
+
+pub fn year_requests(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<YearRequest>> {
+    application_years::table
+        .filter(application_years::version_id.eq(version_id))
+        .order(application_years::year.asc())
+        .select(YearRequest::as_select())
+        .load(conn)
+}
+
+pub fn budget_lines(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<BudgetLine>> {
+    application_budget_lines::table
+        .filter(application_budget_lines::version_id.eq(version_id))
+        .order(application_budget_lines::year.asc())
+        .select(BudgetLine::as_select())
+        .load(conn)
+}
+
+pub fn staff_lines(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<StaffLine>> {
+    application_staff_lines::table
+        .filter(application_staff_lines::version_id.eq(version_id))
+        .order((
+            application_staff_lines::year.asc(),
+            application_staff_lines::position.asc(),
+        ))
+        .select(StaffLine::as_select())
+        .load(conn)
+}
+
+pub fn supplement_requests(
+    conn: &mut DbConnection,
+    application_id: &str,
+) -> QueryResult<Vec<SupplementRequest>> {
+    supplement_requests::table
+        .filter(supplement_requests::application_id.eq(application_id))
+        .order(supplement_requests::requested_at.asc())
+        .select(SupplementRequest::as_select())
+        .load(conn)
+}
+
+/// The amounts applied for per year in the latest submitted version of each application of
+/// a call: `(application_id, year, amount)`.
+pub fn latest_submitted_requests(
+    conn: &mut DbConnection,
+    application_ids: &[String],
+) -> QueryResult<Vec<(String, i32, Ore)>> {
+    let versions: Vec<(String, String, i32)> = application_versions::table
+        .filter(application_versions::application_id.eq_any(application_ids))
+        .filter(application_versions::status.eq(VersionStatus::Submitted))
+        .select((
+            application_versions::application_id,
+            application_versions::id,
+            application_versions::number,
+        ))
+        .load(conn)?;
+    let mut latest: std::collections::BTreeMap<String, (String, i32)> = Default::default();
+    for (app_id, version_id, number) in versions {
+        let entry = latest.entry(app_id).or_insert((version_id.clone(), number));
+        if number > entry.1 {
+            *entry = (version_id, number);
+        }
+    }
+    let version_ids: Vec<String> = latest.values().map(|(id, _)| id.clone()).collect();
+    let rows: Vec<YearRequest> = application_years::table
+        .filter(application_years::version_id.eq_any(&version_ids))
+        .select(YearRequest::as_select())
+        .load(conn)?;
+    let by_version: std::collections::HashMap<&str, &str> = latest
+        .iter()
+        .map(|(app, (version, _))| (version.as_str(), app.as_str()))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            by_version
+                .get(r.version_id.as_str())
+                .map(|app| (app.to_string(), r.year, r.requested_ore))
+        })
+        .collect())
+}

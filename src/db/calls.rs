@@ -1,0 +1,258 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::schema::{
+    call_cost_categories, call_criteria, call_eligible_kinds, call_sections, call_years, calls,
+    expected_results, programmes,
+};
+use crate::codes::{CallStatus, OrgKind};
+use crate::money::Ore;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = programmes)]
+pub struct Programme {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub agency_name: String,
+    pub agency_unit: String,
+    pub appropriation: String,
+    pub purpose: String,
+    pub legal_basis: String,
+    pub appeal_text: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = calls)]
+pub struct Call {
+    pub id: String,
+    pub programme_id: String,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub annex_title: String,
+    pub annex_intro: String,
+    pub status: CallStatus,
+    pub max_recipients: i32,
+    pub opens_on: NaiveDate,
+    pub last_day: NaiveDate,
+    pub payment_month: i32,
+    pub report_due_month: i32,
+    pub report_due_day: i32,
+    pub requires_approved_reports: bool,
+    pub copied_from_call_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub published_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_years)]
+pub struct CallYear {
+    pub call_id: String,
+    pub year: i32,
+    pub ceiling_ore: Ore,
+    pub lock_version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_sections)]
+pub struct CallSection {
+    pub id: String,
+    pub call_id: String,
+    pub position: i32,
+    pub title: String,
+    pub help_text: String,
+    pub required: bool,
+    pub max_length: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_cost_categories)]
+pub struct CostCategory {
+    pub id: String,
+    pub call_id: String,
+    pub position: i32,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_criteria)]
+pub struct Criterion {
+    pub id: String,
+    pub call_id: String,
+    pub position: i32,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = expected_results)]
+pub struct ExpectedResult {
+    pub id: String,
+    pub call_id: String,
+    pub year: i32,
+    pub position: i32,
+    pub area: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// Everything a call defines, read together.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallDefinition {
+    pub call: Call,
+    pub programme: Programme,
+    pub years: Vec<CallYear>,
+    pub eligible_kinds: Vec<OrgKind>,
+    pub sections: Vec<CallSection>,
+    pub cost_categories: Vec<CostCategory>,
+    pub criteria: Vec<Criterion>,
+    pub expected_results: Vec<ExpectedResult>,
+}
+
+pub fn insert_programme(conn: &mut DbConnection, programme: &Programme) -> QueryResult<()> {
+    diesel::insert_into(programmes::table)
+        .values(programme)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_programme_by_code(
+    conn: &mut DbConnection,
+    code: &str,
+) -> QueryResult<Option<Programme>> {
+    programmes::table
+        .filter(programmes::code.eq(code))
+        .select(Programme::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_call_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Call>> {
+    calls::table
+        .filter(calls::code.eq(code))
+        .select(Call::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Inserts a call with everything it defines. Rows go one at a time: batch inserts do not
+/// compile on the multi-backend connection, and calls are small.
+pub fn insert_definition(conn: &mut DbConnection, def: &CallDefinition) -> QueryResult<()> {
+    diesel::insert_into(calls::table)
+        .values(&def.call)
+        .execute(conn)?;
+    for year in &def.years {
+        diesel::insert_into(call_years::table)
+            .values(year)
+            .execute(conn)?;
+    }
+    for kind in &def.eligible_kinds {
+        diesel::insert_into(call_eligible_kinds::table)
+            .values((
+                call_eligible_kinds::call_id.eq(&def.call.id),
+                call_eligible_kinds::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    for section in &def.sections {
+        diesel::insert_into(call_sections::table)
+            .values(section)
+            .execute(conn)?;
+    }
+    for category in &def.cost_categories {
+        diesel::insert_into(call_cost_categories::table)
+            .values(category)
+            .execute(conn)?;
+    }
+    for criterion in &def.criteria {
+        diesel::insert_into(call_criteria::table)
+            .values(criterion)
+            .execute(conn)?;
+    }
+    for result in &def.expected_results {
+        diesel::insert_into(expected_results::table)
+            .values(result)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn find_call(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Call>> {
+    calls::table
+        .find(id)
+        .select(Call::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Calls, newest last day first; only the given statuses when any are given.
+pub fn list_calls(conn: &mut DbConnection, statuses: &[CallStatus]) -> QueryResult<Vec<Call>> {
+    let mut query = calls::table.into_boxed();
+    if !statuses.is_empty() {
+        query = query.filter(calls::status.eq_any(statuses.to_vec()));
+    }
+    query
+        .order((calls::last_day.desc(), calls::title.asc()))
+        .select(Call::as_select())
+        .load(conn)
+}
+
+pub fn load_definition(conn: &mut DbConnection, call: Call) -> QueryResult<CallDefinition> {
+    let programme = programmes::table
+        .find(&call.programme_id)
+        .select(Programme::as_select())
+        .first(conn)?;
+    let years = call_years(conn, &call.id)?;
+    let eligible_kinds = call_eligible_kinds::table
+        .filter(call_eligible_kinds::call_id.eq(&call.id))
+        .order(call_eligible_kinds::kind.asc())
+        .select(call_eligible_kinds::kind)
+        .load::<OrgKind>(conn)?;
+    let sections = call_sections::table
+        .filter(call_sections::call_id.eq(&call.id))
+        .order(call_sections::position.asc())
+        .select(CallSection::as_select())
+        .load(conn)?;
+    let cost_categories = call_cost_categories::table
+        .filter(call_cost_categories::call_id.eq(&call.id))
+        .order(call_cost_categories::position.asc())
+        .select(CostCategory::as_select())
+        .load(conn)?;
+    let criteria = call_criteria::table
+        .filter(call_criteria::call_id.eq(&call.id))
+        .order(call_criteria::position.asc())
+        .select(Criterion::as_select())
+        .load(conn)?;
+    let expected_results = expected_results::table
+        .filter(expected_results::call_id.eq(&call.id))
+        .order((
+            expected_results::year.asc(),
+            expected_results::position.asc(),
+        ))
+        .select(ExpectedResult::as_select())
+        .load(conn)?;
+    Ok(CallDefinition {
+        call,
+        programme,
+        years,
+        eligible_kinds,
+        sections,
+        cost_categories,
+        criteria,
+        expected_results,
+    })
+}
+
+pub fn call_years(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<CallYear>> {
+    call_years::table
+        .filter(call_years::call_id.eq(call_id))
+        .order(call_years::year.asc())
+        .select(CallYear::as_select())
+        .load(conn)
+}

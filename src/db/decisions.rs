@@ -1,0 +1,174 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::schema::{decision_documents, decision_years, decisions, organisations};
+use crate::codes::{DecisionKind, DecisionStatus};
+use crate::money::Ore;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = decisions)]
+pub struct Decision {
+    pub id: String,
+    pub call_id: String,
+    pub application_id: Option<String>,
+    pub organisation_id: String,
+    pub kind: DecisionKind,
+    pub status: DecisionStatus,
+    pub registration_number: String,
+    pub decided_on: Option<NaiveDate>,
+    pub purpose: String,
+    pub reasons: String,
+    pub report_due_on: Option<NaiveDate>,
+    pub presenting_officer_id: String,
+    pub decision_maker_id: Option<String>,
+    pub amends_decision_id: Option<String>,
+    pub redistribution_round_id: Option<String>,
+    pub source_note: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub signed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = decision_years)]
+pub struct DecisionYear {
+    pub decision_id: String,
+    pub year: i32,
+    pub amount_ore: Ore,
+}
+
+/// One signed amount: which organisation, which year, how much (a change may be negative).
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct SignedAmount {
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub org_number: String,
+    pub year: i32,
+    pub amount: Ore,
+}
+
+pub fn insert_draft(
+    conn: &mut DbConnection,
+    decision: &Decision,
+    years: &[DecisionYear],
+) -> QueryResult<()> {
+    diesel::insert_into(decisions::table)
+        .values(decision)
+        .execute(conn)?;
+    for year in years {
+        diesel::insert_into(decision_years::table)
+            .values(year)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Signs a draft. Once signed, the database refuses any change to the decision or its years.
+pub fn mark_signed(
+    conn: &mut DbConnection,
+    decision_id: &str,
+    decision_maker_id: &str,
+    decided_on: NaiveDate,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        decisions::table
+            .find(decision_id)
+            .filter(decisions::status.eq(DecisionStatus::Draft)),
+    )
+    .set((
+        decisions::status.eq(DecisionStatus::Signed),
+        decisions::decision_maker_id.eq(decision_maker_id),
+        decisions::decided_on.eq(decided_on),
+        decisions::signed_at.eq(at),
+    ))
+    .execute(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Decision>> {
+    decisions::table
+        .find(id)
+        .select(Decision::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn for_application(
+    conn: &mut DbConnection,
+    application_id: &str,
+) -> QueryResult<Vec<Decision>> {
+    decisions::table
+        .filter(decisions::application_id.eq(application_id))
+        .order(decisions::created_at.asc())
+        .select(Decision::as_select())
+        .load(conn)
+}
+
+pub fn years(conn: &mut DbConnection, decision_id: &str) -> QueryResult<Vec<DecisionYear>> {
+    decision_years::table
+        .filter(decision_years::decision_id.eq(decision_id))
+        .order(decision_years::year.asc())
+        .select(DecisionYear::as_select())
+        .load(conn)
+}
+
+/// Every signed amount of a call, per organisation and year: the allocation table's input.
+pub fn signed_amounts_for_call(
+    conn: &mut DbConnection,
+    call_id: &str,
+) -> QueryResult<Vec<SignedAmount>> {
+    decision_years::table
+        .inner_join(decisions::table.inner_join(organisations::table))
+        .filter(decisions::call_id.eq(call_id))
+        .filter(decisions::status.eq(DecisionStatus::Signed))
+        .order((organisations::name.asc(), decision_years::year.asc()))
+        .select((
+            decisions::organisation_id,
+            organisations::name,
+            organisations::org_number,
+            decision_years::year,
+            decision_years::amount_ore,
+        ))
+        .load::<(String, String, String, i32, Ore)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(
+                    |(organisation_id, organisation_name, org_number, year, amount)| SignedAmount {
+                        organisation_id,
+                        organisation_name,
+                        org_number,
+                        year,
+                        amount,
+                    },
+                )
+                .collect()
+        })
+}
+
+/// Organisations with a signed decision of the given kinds in the call.
+pub fn signed_organisations(
+    conn: &mut DbConnection,
+    call_id: &str,
+    kinds: &[DecisionKind],
+) -> QueryResult<Vec<String>> {
+    decisions::table
+        .filter(decisions::call_id.eq(call_id))
+        .filter(decisions::status.eq(DecisionStatus::Signed))
+        .filter(decisions::kind.eq_any(kinds.to_vec()))
+        .select(decisions::organisation_id)
+        .distinct()
+        .load(conn)
+}
+
+pub fn document_checksum(
+    conn: &mut DbConnection,
+    decision_id: &str,
+) -> QueryResult<Option<String>> {
+    decision_documents::table
+        .find(decision_id)
+        .select(decision_documents::sha256)
+        .first(conn)
+        .optional()
+}

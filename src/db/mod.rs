@@ -1,0 +1,287 @@
+//! The database: one schema, one set of queries, two backends.
+//!
+//! `DATABASE_URL` picks the backend by its scheme: `postgres://` or `postgresql://` for
+//! PostgreSQL (production), `sqlite://PATH` for an embedded SQLite file (development, demo,
+//! tests). All SQL lives in this module's children, as plain functions over a
+//! `&mut DbConnection` that may be inside a transaction. Backend-specific SQL is a `match` on
+//! the connection, here and nowhere else.
+
+pub mod accounts;
+pub mod applications;
+pub mod audit;
+pub mod calls;
+pub mod decisions;
+pub mod organisations;
+pub mod registration;
+pub mod schema;
+pub mod secrets;
+pub mod sessions;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::{Connection, ConnectionError};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("DATABASE_URL: {0}")]
+    BadUrl(String),
+    #[error("kunde inte ansluta till databasen: {0}")]
+    Connect(#[from] ConnectionError),
+    #[error("databasens anslutningspool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("databasfråga: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migrering: {0}")]
+    Migration(String),
+    #[error("databasarbetet avbröts")]
+    Canceled,
+}
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    /// The scheme decides. Anything else is refused: diesel's own guessing would turn a
+    /// mistyped PostgreSQL URL into an SQLite file of that name.
+    pub fn parse(url: &str) -> Result<DatabaseUrl, DbError> {
+        let url = url.trim();
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_string()));
+        }
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() {
+                return Err(DbError::BadUrl("sqlite:// saknar sökväg till filen".into()));
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        Err(DbError::BadUrl(format!(
+            "\"{url}\" ska börja med postgres://, postgresql:// eller sqlite://"
+        )))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DatabaseUrl::Postgres(_) => "PostgreSQL",
+            DatabaseUrl::Sqlite(_) => "SQLite",
+        }
+    }
+}
+
+/// Opens connections of the chosen backend, and sets SQLite up on every one of them.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    fn establish(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => {
+                PgConnection::establish(url).map(DbConnection::Postgresql)
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_string_lossy();
+                let mut conn = SqliteConnection::establish(&path)?;
+                // WAL lets readers work beside the one writer; FULL makes an acknowledged
+                // commit survive a power cut; the busy timeout lets writers queue instead of
+                // failing at once.
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; \
+                     PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; \
+                     PRAGMA busy_timeout = 15000;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        self.establish().map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// The connection pool, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    url: DatabaseUrl,
+}
+
+impl Db {
+    /// Connects, creating the SQLite file and its folder if they do not exist yet.
+    pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, DbError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            create_parent_dir(path)?;
+        }
+        let manager = Manager { url: url.clone() };
+        // Connect once outside the pool so that a bad URL gives the driver's own message
+        // instead of a pool timeout.
+        manager.establish()?;
+        let pool = r2d2::Pool::builder()
+            .max_size(pool_size)
+            .connection_timeout(Duration::from_secs(30))
+            .build(manager)?;
+        Ok(Db {
+            pool,
+            url: url.clone(),
+        })
+    }
+
+    pub fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    /// A connection for synchronous work (command line, start-up).
+    pub fn get(&self) -> Result<PooledConnection, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs blocking database work on actix's thread pool, off the async workers.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::Canceled))?
+    }
+}
+
+fn create_parent_dir(path: &Path) -> Result<(), DbError> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| DbError::BadUrl(format!("kan inte skapa mappen {}: {e}", dir.display()))),
+        _ => Ok(()),
+    }
+}
+
+/// A transaction for work that writes. On SQLite it begins `IMMEDIATE`, taking the write
+/// lock at once: a deferred transaction that reads and then writes fails with "database is
+/// locked" when another writer got in between, and no busy timeout helps it. On PostgreSQL
+/// it is an ordinary READ COMMITTED transaction; code that must not race locks its rows.
+pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+        }
+        DbConnection::Postgresql(inner) => AnsiTransactionManager::begin_transaction(inner)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(user_error) => {
+            match <DbConnection as Connection>::TransactionManager::rollback_transaction(conn) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(user_error),
+                Err(rollback_error) => Err(rollback_error.into()),
+            }
+        }
+    }
+}
+
+/// Applies every pending migration of the connection's backend. Returns their versions.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        DbConnection::Sqlite(inner) => inner.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(inner) => inner.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// Reverts every applied migration, newest first. For the migration tests.
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
+    let reverted = match conn {
+        DbConnection::Sqlite(inner) => inner.revert_all_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(inner) => inner.revert_all_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(reverted.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// `SELECT 1`, for the health check.
+pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}
+
+/// New row IDs: UUIDv7 as text, made by the application so that both backends agree and
+/// IDs sort by creation time.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scheme_picks_the_backend() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@localhost/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@localhost/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("data/x.db")))
+        );
+        assert!(DatabaseUrl::parse("dbname=x").is_err());
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,645 @@
+// The one schema for both backends. Kept in step with migrations/sqlite and
+// migrations/postgres; tests/api/schema.rs selects every column on each backend.
+
+diesel::table! {
+    server_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organisations (id) {
+        id -> Text,
+        org_number -> Text,
+        name -> Text,
+        kind -> Text,
+        number_status -> Text,
+        number_source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        organisation_id -> Nullable<Text>,
+        is_signatory -> Bool,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (key_hash) {
+        key_hash -> Text,
+        state -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programmes (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        agency_name -> Text,
+        agency_unit -> Text,
+        appropriation -> Text,
+        purpose -> Text,
+        legal_basis -> Text,
+        appeal_text -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calls (id) {
+        id -> Text,
+        programme_id -> Text,
+        code -> Text,
+        title -> Text,
+        description -> Text,
+        annex_title -> Text,
+        annex_intro -> Text,
+        status -> Text,
+        max_recipients -> Integer,
+        opens_on -> Date,
+        last_day -> Date,
+        payment_month -> Integer,
+        report_due_month -> Integer,
+        report_due_day -> Integer,
+        requires_approved_reports -> Bool,
+        copied_from_call_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    call_years (call_id, year) {
+        call_id -> Text,
+        year -> Integer,
+        ceiling_ore -> BigInt,
+        lock_version -> BigInt,
+    }
+}
+
+diesel::table! {
+    call_eligible_kinds (call_id, kind) {
+        call_id -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    call_sections (id) {
+        id -> Text,
+        call_id -> Text,
+        position -> Integer,
+        title -> Text,
+        help_text -> Text,
+        required -> Bool,
+        max_length -> Integer,
+    }
+}
+
+diesel::table! {
+    call_cost_categories (id) {
+        id -> Text,
+        call_id -> Text,
+        position -> Integer,
+        code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    call_criteria (id) {
+        id -> Text,
+        call_id -> Text,
+        position -> Integer,
+        title -> Text,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    expected_results (id) {
+        id -> Text,
+        call_id -> Text,
+        year -> Integer,
+        position -> Integer,
+        area -> Text,
+        title -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    call_amendments (id) {
+        id -> Text,
+        call_id -> Text,
+        amended_at -> Timestamp,
+        amended_by -> Text,
+        summary -> Text,
+        details -> Text,
+    }
+}
+
+diesel::table! {
+    registration_counters (year) {
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    redistribution_rounds (id) {
+        id -> Text,
+        call_id -> Text,
+        year -> Integer,
+        opens_on -> Date,
+        last_day -> Date,
+        status -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        call_id -> Text,
+        organisation_id -> Text,
+        kind -> Text,
+        redistribution_round_id -> Nullable<Text>,
+        status -> Text,
+        registration_number -> Nullable<Text>,
+        project_title -> Text,
+        source_note -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    supplement_requests (id) {
+        id -> Text,
+        application_id -> Text,
+        requested_by -> Nullable<Text>,
+        requested_at -> Timestamp,
+        message -> Text,
+        due_on -> Date,
+        status -> Text,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Text>,
+        answer_text -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    application_versions (id) {
+        id -> Text,
+        application_id -> Text,
+        number -> Integer,
+        status -> Text,
+        supplement_request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    application_answers (version_id, section_id) {
+        version_id -> Text,
+        section_id -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    application_years (version_id, year) {
+        version_id -> Text,
+        year -> Integer,
+        requested_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    application_budget_lines (id) {
+        id -> Text,
+        version_id -> Text,
+        year -> Integer,
+        cost_category_id -> Text,
+        amount_ore -> BigInt,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    application_staff_lines (id) {
+        id -> Text,
+        version_id -> Text,
+        year -> Integer,
+        position -> Integer,
+        role -> Text,
+        fte_percent -> Integer,
+        months -> Integer,
+        cost_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Text,
+        version_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    conflict_declarations (id) {
+        id -> Text,
+        application_id -> Text,
+        user_id -> Text,
+        declared_at -> Timestamp,
+        reason -> Text,
+    }
+}
+
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        application_id -> Text,
+        officer_id -> Text,
+        criterion_id -> Text,
+        rating -> Text,
+        comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> Text,
+        application_id -> Text,
+        officer_id -> Text,
+        recommendation -> Text,
+        reasons -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_years (proposal_id, year) {
+        proposal_id -> Text,
+        year -> Integer,
+        amount_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        call_id -> Text,
+        application_id -> Nullable<Text>,
+        organisation_id -> Text,
+        kind -> Text,
+        status -> Text,
+        registration_number -> Text,
+        decided_on -> Nullable<Date>,
+        purpose -> Text,
+        reasons -> Text,
+        report_due_on -> Nullable<Date>,
+        presenting_officer_id -> Text,
+        decision_maker_id -> Nullable<Text>,
+        amends_decision_id -> Nullable<Text>,
+        redistribution_round_id -> Nullable<Text>,
+        source_note -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+        signed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    decision_years (decision_id, year) {
+        decision_id -> Text,
+        year -> Integer,
+        amount_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    decision_documents (decision_id) {
+        decision_id -> Text,
+        filename -> Text,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        decision_id -> Text,
+        call_id -> Text,
+        organisation_id -> Text,
+        year -> Integer,
+        amount_ore -> BigInt,
+        due_on -> Date,
+        status -> Text,
+        paid_on -> Nullable<Date>,
+        payment_reference -> Nullable<Text>,
+        marked_by -> Nullable<Text>,
+        marked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        decision_id -> Text,
+        organisation_id -> Text,
+        year -> Integer,
+        status -> Text,
+        opens_on -> Date,
+        due_on -> Date,
+        created_at -> Timestamp,
+        approved_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_versions (id) {
+        id -> Text,
+        report_id -> Text,
+        number -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        signer_name -> Nullable<Text>,
+        signer_role -> Nullable<Text>,
+        children_total -> Nullable<Integer>,
+        girls -> Nullable<Integer>,
+        boys -> Nullable<Integer>,
+        staff_fte_hundredths -> Nullable<Integer>,
+        received_ore -> Nullable<BigInt>,
+        used_ore -> Nullable<BigInt>,
+        unused_ore -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    report_answers (version_id, expected_result_id) {
+        version_id -> Text,
+        expected_result_id -> Text,
+        achievement -> Text,
+        activities -> Text,
+        obstacles -> Text,
+    }
+}
+
+diesel::table! {
+    report_cost_lines (version_id, cost_category_id) {
+        version_id -> Text,
+        cost_category_id -> Text,
+        used_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    repayment_claims (id) {
+        id -> Text,
+        organisation_id -> Text,
+        decision_id -> Text,
+        report_id -> Nullable<Text>,
+        call_id -> Text,
+        year -> Integer,
+        kind -> Text,
+        amount_ore -> BigInt,
+        reason -> Text,
+        payment_reference -> Text,
+        due_on -> Date,
+        status -> Text,
+        received_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    outbox_messages (id) {
+        id -> Text,
+        created_at -> Timestamp,
+        to_address -> Text,
+        subject -> Text,
+        body_text -> Text,
+        attachment_name -> Nullable<Text>,
+        attachment_content_type -> Nullable<Text>,
+        attachment -> Nullable<Binary>,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        occurred_at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor_email -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        actor_organisation_id -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Nullable<Text>,
+        summary -> Text,
+        details -> Text,
+    }
+}
+
+diesel::joinable!(users -> organisations (organisation_id));
+
+diesel::joinable!(calls -> programmes (programme_id));
+
+diesel::joinable!(call_years -> calls (call_id));
+
+diesel::joinable!(call_eligible_kinds -> calls (call_id));
+
+diesel::joinable!(call_sections -> calls (call_id));
+
+diesel::joinable!(call_cost_categories -> calls (call_id));
+
+diesel::joinable!(call_criteria -> calls (call_id));
+
+diesel::joinable!(expected_results -> calls (call_id));
+
+diesel::joinable!(call_amendments -> calls (call_id));
+
+diesel::joinable!(call_amendments -> users (amended_by));
+
+diesel::joinable!(redistribution_rounds -> calls (call_id));
+
+diesel::joinable!(redistribution_rounds -> users (created_by));
+
+diesel::joinable!(applications -> calls (call_id));
+
+diesel::joinable!(applications -> organisations (organisation_id));
+
+diesel::joinable!(applications -> redistribution_rounds (redistribution_round_id));
+
+diesel::joinable!(supplement_requests -> applications (application_id));
+
+diesel::joinable!(application_versions -> applications (application_id));
+
+diesel::joinable!(application_versions -> supplement_requests (supplement_request_id));
+
+diesel::joinable!(application_answers -> application_versions (version_id));
+
+diesel::joinable!(application_answers -> call_sections (section_id));
+
+diesel::joinable!(application_years -> application_versions (version_id));
+
+diesel::joinable!(application_budget_lines -> application_versions (version_id));
+
+diesel::joinable!(application_budget_lines -> call_cost_categories (cost_category_id));
+
+diesel::joinable!(application_staff_lines -> application_versions (version_id));
+
+diesel::joinable!(attachments -> application_versions (version_id));
+
+diesel::joinable!(attachments -> users (uploaded_by));
+
+diesel::joinable!(conflict_declarations -> applications (application_id));
+
+diesel::joinable!(conflict_declarations -> users (user_id));
+
+diesel::joinable!(assessments -> applications (application_id));
+
+diesel::joinable!(assessments -> users (officer_id));
+
+diesel::joinable!(assessments -> call_criteria (criterion_id));
+
+diesel::joinable!(proposals -> applications (application_id));
+
+diesel::joinable!(proposals -> users (officer_id));
+
+diesel::joinable!(proposal_years -> proposals (proposal_id));
+
+diesel::joinable!(decisions -> calls (call_id));
+
+diesel::joinable!(decisions -> applications (application_id));
+
+diesel::joinable!(decisions -> organisations (organisation_id));
+
+diesel::joinable!(decisions -> redistribution_rounds (redistribution_round_id));
+
+diesel::joinable!(decision_years -> decisions (decision_id));
+
+diesel::joinable!(decision_documents -> decisions (decision_id));
+
+diesel::joinable!(payments -> decisions (decision_id));
+
+diesel::joinable!(payments -> calls (call_id));
+
+diesel::joinable!(payments -> organisations (organisation_id));
+
+diesel::joinable!(payments -> users (marked_by));
+
+diesel::joinable!(reports -> decisions (decision_id));
+
+diesel::joinable!(reports -> organisations (organisation_id));
+
+diesel::joinable!(reports -> users (approved_by));
+
+diesel::joinable!(report_versions -> reports (report_id));
+
+diesel::joinable!(report_answers -> report_versions (version_id));
+
+diesel::joinable!(report_answers -> expected_results (expected_result_id));
+
+diesel::joinable!(report_cost_lines -> report_versions (version_id));
+
+diesel::joinable!(report_cost_lines -> call_cost_categories (cost_category_id));
+
+diesel::joinable!(repayment_claims -> organisations (organisation_id));
+
+diesel::joinable!(repayment_claims -> decisions (decision_id));
+
+diesel::joinable!(repayment_claims -> reports (report_id));
+
+diesel::joinable!(repayment_claims -> calls (call_id));
+
+diesel::joinable!(repayment_claims -> users (created_by));
+
+diesel::joinable!(audit_events -> users (actor_user_id));
+
+diesel::joinable!(audit_events -> organisations (actor_organisation_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    server_secrets,
+    organisations,
+    users,
+    sessions,
+    programmes,
+    calls,
+    call_years,
+    call_eligible_kinds,
+    call_sections,
+    call_cost_categories,
+    call_criteria,
+    expected_results,
+    call_amendments,
+    registration_counters,
+    redistribution_rounds,
+    applications,
+    supplement_requests,
+    application_versions,
+    application_answers,
+    application_years,
+    application_budget_lines,
+    application_staff_lines,
+    attachments,
+    conflict_declarations,
+    assessments,
+    proposals,
+    proposal_years,
+    decisions,
+    decision_years,
+    decision_documents,
+    payments,
+    reports,
+    report_versions,
+    report_answers,
+    report_cost_lines,
+    repayment_claims,
+    outbox_messages,
+    audit_events,
+);

@@ -1,0 +1,70 @@
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::DbConnection;
+use super::schema::sessions;
+
+pub fn insert(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    state: &str,
+    expires_at: NaiveDateTime,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::key_hash.eq(key_hash),
+            sessions::state.eq(state),
+            sessions::expires_at.eq(expires_at),
+            sessions::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The state of a session that has not expired.
+pub fn load(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    now: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    sessions::table
+        .filter(sessions::key_hash.eq(key_hash))
+        .filter(sessions::expires_at.gt(now))
+        .select(sessions::state)
+        .first(conn)
+        .optional()
+}
+
+/// Returns how many rows changed: 0 means the session is gone.
+pub fn update(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    state: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(key_hash))
+        .set((
+            sessions::state.eq(state),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+}
+
+pub fn update_expiry(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    expires_at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(sessions::table.find(key_hash))
+        .set(sessions::expires_at.eq(expires_at))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, key_hash: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(key_hash)).execute(conn)
+}
+
+pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+}

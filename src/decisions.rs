@@ -1,0 +1,277 @@
+//! Decisions: the rules a grant must meet when it is signed, and the signing itself.
+//!
+//! A decision is prepared as a draft by the presenting officer (föredragande) and signed by
+//! a decision maker. Signing checks, in one write transaction that takes the call's year
+//! rows first so that two signings cannot interleave: the year's granted sum stays within
+//! the ceiling, no year is granted above what was applied for, and the number of recipients
+//! stays within the call's maximum.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+
+use crate::accounts::Actor;
+use crate::codes::{DecisionKind, DecisionStatus};
+use crate::db::DbConnection;
+use crate::db::decisions::{self as store, Decision};
+use crate::db::schema::call_years;
+use crate::error::AppError;
+use crate::money::Ore;
+
+/// The state of a call's year at the moment of signing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearState {
+    pub year: i32,
+    pub ceiling: Ore,
+    /// Granted by every signed decision of the call so far.
+    pub granted: Ore,
+}
+
+/// What a decision asks for, with what it is checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrantCheck<'a> {
+    pub kind: DecisionKind,
+    /// The change per year this decision makes to the granted amount.
+    pub amounts: &'a BTreeMap<i32, Ore>,
+    /// The amount applied for per year, where the decision answers an application.
+    pub applied: Option<&'a BTreeMap<i32, Ore>>,
+    /// What the organisation already holds in the call per year (for lowering decisions).
+    pub already_granted_to_organisation: &'a BTreeMap<i32, Ore>,
+    pub years: &'a [YearState],
+    pub recipients: usize,
+    pub organisation_is_recipient: bool,
+    pub max_recipients: usize,
+}
+
+/// Every rule a decision must meet to be signed. Messages are Swedish and say how much room
+/// is left, so that the decision maker can act on them.
+pub fn check_grant(check: &GrantCheck<'_>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let year_states: BTreeMap<i32, &YearState> = check.years.iter().map(|y| (y.year, y)).collect();
+    for (year, amount) in check.amounts {
+        let Some(state) = year_states.get(year) else {
+            problems.push(format!("Utlysningen omfattar inte år {year}."));
+            continue;
+        };
+        if check.kind != DecisionKind::Change
+            && check.kind != DecisionKind::Revocation
+            && amount.is_negative()
+        {
+            problems.push(format!("Beloppet för {year} får inte vara negativt."));
+        }
+        if !amount.is_whole_kronor() {
+            problems.push(format!(
+                "Beloppet för {year} ska anges i hela kronor, utan öre."
+            ));
+        }
+        if let Some(applied) = check.applied {
+            let asked = applied.get(year).copied().unwrap_or(Ore::ZERO);
+            if *amount > asked {
+                problems.push(format!(
+                    "Beviljat belopp för {year} ({amount}) är högre än det sökta ({asked})."
+                ));
+            }
+        }
+        let held = check
+            .already_granted_to_organisation
+            .get(year)
+            .copied()
+            .unwrap_or(Ore::ZERO);
+        if (held + *amount).is_negative() {
+            problems.push(format!(
+                "Beslutet skulle sänka beviljat belopp för {year} under noll: organisationen har {held}."
+            ));
+        }
+        let remaining = state.ceiling - state.granted;
+        if *amount > remaining {
+            problems.push(format!(
+                "Beslutet skulle ta {year} över taket på {}: {remaining} återstår att fördela, beslutet gäller {amount}.",
+                state.ceiling
+            ));
+        }
+    }
+    let adds_recipient = matches!(check.kind, DecisionKind::Grant | DecisionKind::TopUp)
+        && !check.organisation_is_recipient;
+    if adds_recipient && check.recipients >= check.max_recipients {
+        problems.push(format!(
+            "Utlysningen får ha högst {} bidragsmottagare och har redan {}.",
+            check.max_recipients, check.recipients
+        ));
+    }
+    problems
+}
+
+/// Signs a draft decision inside the caller's write transaction, after checking the rules
+/// against the call's state as it is now. The caller records the signing in the audit
+/// trail (a decision signed in the service and one loaded from fixtures read differently). The year rows of the call are bumped first: on
+/// PostgreSQL that locks them until commit, so a concurrent signing waits and then sees this
+/// one's amounts; on SQLite the write transaction already holds the database.
+pub fn sign_in_tx(
+    conn: &mut DbConnection,
+    decision: &Decision,
+    applied: Option<&BTreeMap<i32, Ore>>,
+    max_recipients: usize,
+    decision_maker: &Actor,
+    decided_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if decision.status == DecisionStatus::Signed {
+        return Err(AppError::Conflict(
+            "Beslutet är redan fattat och kan inte ändras.".into(),
+        ));
+    }
+    let amounts: BTreeMap<i32, Ore> = store::years(conn, &decision.id)?
+        .into_iter()
+        .map(|y| (y.year, y.amount_ore))
+        .collect();
+    let years: Vec<i32> = amounts.keys().copied().collect();
+    diesel::update(
+        call_years::table
+            .filter(call_years::call_id.eq(&decision.call_id))
+            .filter(call_years::year.eq_any(&years)),
+    )
+    .set(call_years::lock_version.eq(call_years::lock_version + 1))
+    .execute(conn)?;
+    let ceilings = crate::db::calls::call_years(conn, &decision.call_id)?;
+    let signed = store::signed_amounts_for_call(conn, &decision.call_id)?;
+    let year_states: Vec<YearState> = ceilings
+        .iter()
+        .map(|y| YearState {
+            year: y.year,
+            ceiling: y.ceiling_ore,
+            granted: signed
+                .iter()
+                .filter(|s| s.year == y.year)
+                .map(|s| s.amount)
+                .sum(),
+        })
+        .collect();
+    let mut held: BTreeMap<i32, Ore> = BTreeMap::new();
+    for s in signed
+        .iter()
+        .filter(|s| s.organisation_id == decision.organisation_id)
+    {
+        let entry = held.entry(s.year).or_insert(Ore::ZERO);
+        *entry = *entry + s.amount;
+    }
+    let recipients = store::signed_organisations(
+        conn,
+        &decision.call_id,
+        &[DecisionKind::Grant, DecisionKind::TopUp],
+    )?;
+    let problems = check_grant(&GrantCheck {
+        kind: decision.kind,
+        amounts: &amounts,
+        applied,
+        already_granted_to_organisation: &held,
+        years: &year_states,
+        recipients: recipients.len(),
+        organisation_is_recipient: recipients.contains(&decision.organisation_id),
+        max_recipients,
+    });
+    if !problems.is_empty() {
+        return Err(AppError::Conflict(problems.join(" ")));
+    }
+    let changed = store::mark_signed(
+        conn,
+        &decision.id,
+        &decision_maker.user_id,
+        decided_on,
+        now.naive_utc(),
+    )?;
+    if changed != 1 {
+        return Err(AppError::Conflict(
+            "Beslutet är redan fattat och kan inte ändras.".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kr(k: i64) -> Ore {
+        Ore::from_kronor(k)
+    }
+
+    fn years(granted: i64) -> Vec<YearState> {
+        vec![YearState {
+            year: 2021,
+            ceiling: kr(15_000_000),
+            granted: kr(granted),
+        }]
+    }
+
+    #[test]
+    fn refuses_passing_the_ceiling_and_says_what_remains() {
+        let amounts = BTreeMap::from([(2021, kr(4_000_000))]);
+        let ys = years(11_089_785);
+        let problems = check_grant(&GrantCheck {
+            kind: DecisionKind::Grant,
+            amounts: &amounts,
+            applied: None,
+            already_granted_to_organisation: &BTreeMap::new(),
+            years: &ys,
+            recipients: 3,
+            organisation_is_recipient: false,
+            max_recipients: 4,
+        });
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].contains("3\u{a0}910\u{a0}215\u{a0}kr återstår"));
+    }
+
+    #[test]
+    fn exactly_the_remainder_is_allowed() {
+        let amounts = BTreeMap::from([(2021, kr(3_910_215))]);
+        let ys = years(11_089_785);
+        let problems = check_grant(&GrantCheck {
+            kind: DecisionKind::Grant,
+            amounts: &amounts,
+            applied: None,
+            already_granted_to_organisation: &BTreeMap::new(),
+            years: &ys,
+            recipients: 3,
+            organisation_is_recipient: false,
+            max_recipients: 4,
+        });
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn refuses_more_than_applied_for_and_too_many_recipients() {
+        let amounts = BTreeMap::from([(2021, kr(100))]);
+        let applied = BTreeMap::from([(2021, kr(99))]);
+        let ys = years(0);
+        let problems = check_grant(&GrantCheck {
+            kind: DecisionKind::Grant,
+            amounts: &amounts,
+            applied: Some(&applied),
+            already_granted_to_organisation: &BTreeMap::new(),
+            years: &ys,
+            recipients: 4,
+            organisation_is_recipient: false,
+            max_recipients: 4,
+        });
+        assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn a_lowering_change_may_not_go_below_zero() {
+        let amounts = BTreeMap::from([(2021, kr(-200))]);
+        let held = BTreeMap::from([(2021, kr(100))]);
+        let ys = years(100);
+        let problems = check_grant(&GrantCheck {
+            kind: DecisionKind::Change,
+            amounts: &amounts,
+            applied: None,
+            already_granted_to_organisation: &held,
+            years: &ys,
+            recipients: 1,
+            organisation_is_recipient: true,
+            max_recipients: 4,
+        });
+        assert_eq!(problems.len(), 1, "{problems:?}");
+    }
+}

@@ -1,0 +1,113 @@
+//! The error policy.
+//!
+//! - The database layer returns [`crate::db::DbError`]; rules and use cases return
+//!   [`AppError`]. The web layer turns an `AppError` into a Swedish HTML page
+//!   (`web::WebError`), the API into problem JSON (`api::ApiError`).
+//! - What a person can fix (bad input, a rule that refuses) carries a Swedish message for
+//!   that person, per field where there is a field.
+//! - What a person cannot fix (the database is down, a bug) is logged with its cause and
+//!   answered with a general message and status 500: internal causes never reach a client.
+//! - Refused access is recorded in the audit trail by the code that refuses it, then
+//!   answered 403, or 404 where the existence of the thing must not leak.
+
+use serde::Serialize;
+
+use crate::db::DbError;
+
+/// One Swedish message about one field of a form or an API body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name in the form or in the JSON body.
+    pub field: String,
+    pub message: String,
+}
+
+/// Every problem found in one submission, in the order of the fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> FieldErrors {
+        FieldErrors(Vec::new())
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> FieldErrors {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
+        self.0.iter()
+    }
+
+    /// The message for a field, for showing beside it.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+
+    /// `Ok(())` when nothing was found, so that validation can end with `errors.into_result()?`.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Invalid(self))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not logged in (or the session has ended).
+    #[error("inloggning krävs")]
+    Unauthenticated,
+    /// Logged in but not allowed. Already recorded in the audit trail.
+    #[error("åtkomst nekad")]
+    Forbidden,
+    /// Does not exist, or must not be known to exist by this person.
+    #[error("hittades inte")]
+    NotFound,
+    /// The input broke one or more rules; each message names its field.
+    #[error("ogiltiga uppgifter")]
+    Invalid(FieldErrors),
+    /// The request is well-formed but the state of the case refuses it; the message says why.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("internt fel: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
+        AppError::Invalid(FieldErrors::single(field, message))
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> AppError {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::Db(DbError::Query(other)),
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! What the web pages and the JSON API share: the application state, the extractors for the
+//! person behind a request, and CSRF tokens.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_session::{Session, SessionExt};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use subtle::ConstantTimeEq;
+
+use crate::accounts::{self, Actor};
+use crate::api::ApiError;
+use crate::clock::SharedClock;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::web::WebError;
+
+/// Shared by every request.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub agency_name: String,
+}
+
+pub type State = web::Data<AppState>;
+
+/// Session keys.
+pub const SESSION_USER: &str = "user_id";
+pub const SESSION_CSRF: &str = "csrf";
+
+fn is_api(req: &HttpRequest) -> bool {
+    req.path().starts_with("/api/")
+}
+
+/// The logged-in person, if any.
+async fn current_actor(req: &HttpRequest) -> Result<Option<Actor>, AppError> {
+    let session = req.get_session();
+    let user_id: Option<String> = session.get(SESSION_USER).unwrap_or(None);
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<State>()
+        .ok_or_else(|| AppError::Internal("application state missing".into()))?
+        .clone();
+    let actor = state
+        .db
+        .run(move |c| accounts::load_actor(c, &user_id))
+        .await?;
+    if actor.is_none() {
+        // The account was deactivated or removed: end the session.
+        session.purge();
+    }
+    Ok(actor)
+}
+
+fn to_http_error(req: &HttpRequest, error: AppError) -> actix_web::Error {
+    if is_api(req) {
+        ApiError(error).into()
+    } else {
+        WebError::from_request(req, error).into()
+    }
+}
+
+/// A logged-in person. Refuses the request (login page, or 401 in the API) otherwise.
+pub struct Authenticated(pub Actor);
+
+impl FromRequest for Authenticated {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match current_actor(&req).await {
+                Ok(Some(actor)) => Ok(Authenticated(actor)),
+                Ok(None) => Err(to_http_error(&req, AppError::Unauthenticated)),
+                Err(e) => Err(to_http_error(&req, e)),
+            }
+        })
+    }
+}
+
+/// The logged-in person, or nobody (public pages).
+pub struct MaybeActor(pub Option<Actor>);
+
+impl FromRequest for MaybeActor {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            current_actor(&req)
+                .await
+                .map(MaybeActor)
+                .map_err(|e| to_http_error(&req, e))
+        })
+    }
+}
+
+fn new_token() -> String {
+    rand::rngs::OsRng
+        .sample_iter(&Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect()
+}
+
+/// The session's CSRF token, made on first use. Every form carries it; every POST checks it.
+pub fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Ok(Some(token)) = session.get::<String>(SESSION_CSRF) {
+        return Ok(token);
+    }
+    let token = new_token();
+    session
+        .insert(SESSION_CSRF, &token)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    Ok(token)
+}
+
+/// A fresh token, after logging in: a token seen before login is not trusted after it.
+pub fn renew_csrf_token(session: &Session) -> Result<String, AppError> {
+    let token = new_token();
+    session
+        .insert(SESSION_CSRF, &token)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    Ok(token)
+}
+
+/// Compares in constant time. A session without a token matches nothing.
+pub fn csrf_matches(session: &Session, submitted: &str) -> bool {
+    match session.get::<String>(SESSION_CSRF) {
+        Ok(Some(expected)) => {
+            !submitted.is_empty() && bool::from(expected.as_bytes().ct_eq(submitted.as_bytes()))
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,27 @@
+//! Grant administration for Swedish state grants (statsbidrag): calls for applications,
+//! applications and supplements, assessment, decisions under a yearly ceiling, payments,
+//! redistribution and report-back.
+//!
+//! Layers: `db` (all SQL), the domain modules (rules and use cases), `web` (Swedish pages)
+//! and `api` (JSON). `error` writes down the error policy.
+
+pub mod access;
+pub mod accounts;
+pub mod allocation;
+pub mod api;
+pub mod applications;
+pub mod audit;
+pub mod calls;
+pub mod cli;
+pub mod clock;
+pub mod codes;
+pub mod db;
+pub mod decisions;
+pub mod error;
+pub mod fixtures;
+pub mod http;
+pub mod money;
+pub mod orgnr;
+pub mod registration;
+pub mod startup;
+pub mod web;

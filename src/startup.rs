@@ -1,0 +1,221 @@
+//! Building the running service: database ready, server bound, middleware in place.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use rand::RngCore;
+use tracing_actix_web::TracingLogger;
+
+use crate::accounts::session_store::DbSessionStore;
+use crate::api::dto::Health;
+use crate::clock::SharedClock;
+use crate::db::{self, DatabaseUrl, Db, DbError};
+use crate::fixtures::{self, FixtureError, LoadOptions, LoadReport};
+use crate::http::{AppState, State};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: DatabaseUrl,
+    pub bind_address: String,
+    pub load_demo: bool,
+    pub demo_password: Option<String>,
+    pub cookie_secure: bool,
+    pub db_pool_size: u32,
+    /// Worker threads; actix's default (one per core) when `None`.
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("fixturerna: {0}")]
+    Fixtures(#[from] FixtureError),
+    #[error("kan inte lyssna på {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    db: Db,
+}
+
+impl Application {
+    /// Connects, migrates, loads the fixtures into an empty database, and binds the
+    /// server. Returns what was loaded, if anything, so that the caller can print the demo
+    /// logins once.
+    pub async fn build(
+        settings: Settings,
+        clock: SharedClock,
+    ) -> Result<(Application, Option<LoadReport>), StartupError> {
+        let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+        let prepared = {
+            let db = db.clone();
+            let settings = settings.clone();
+            let now = clock.now();
+            actix_web::rt::task::spawn_blocking(move || prepare_database(&db, &settings, now))
+                .await
+                .map_err(|e| StartupError::Other(format!("start-up task: {e}")))??
+        };
+        let (report, key) = prepared;
+        let listener =
+            TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
+                address: settings.bind_address.clone(),
+                source,
+            })?;
+        let address = listener.local_addr().map_err(|source| StartupError::Bind {
+            address: settings.bind_address.clone(),
+            source,
+        })?;
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            clock: clock.clone(),
+            agency_name: "Socialstyrelsen".to_string(),
+        });
+        let session_store = DbSessionStore::new(db.clone(), clock);
+        let cookie_secure = settings.cookie_secure;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(security_headers())
+                .wrap(
+                    SessionMiddleware::builder(session_store.clone(), key.clone())
+                        .cookie_name("statsbidrag_session".to_string())
+                        .cookie_http_only(true)
+                        .cookie_secure(cookie_secure)
+                        .cookie_same_site(SameSite::Lax)
+                        .cookie_content_security(CookieContentSecurity::Private)
+                        .session_lifecycle(
+                            BrowserSession::default()
+                                .state_ttl(actix_web::cookie::time::Duration::hours(8))
+                                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                        )
+                        .build(),
+                )
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(crate::web::form_config())
+                .route("/healthz", web::get().to(healthz))
+                .configure(crate::api::routes)
+                .configure(crate::web::routes)
+                .default_service(web::to(not_found_page))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: settings.bind_address.clone(),
+            source,
+        })?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok((
+            Application {
+                address,
+                server: server.run(),
+                db,
+            },
+            report,
+        ))
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Migrations, fixtures on an empty database, and the session signing key (made once and
+/// kept in the database, so that a restart logs no one out).
+pub fn prepare_database(
+    db: &Db,
+    settings: &Settings,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Option<LoadReport>, Key), StartupError> {
+    let mut conn = db.get()?;
+    let applied = db::run_migrations(&mut conn)?;
+    if !applied.is_empty() {
+        tracing::info!(migrations = ?applied, "database migrated");
+    }
+    let empty = db::organisations::count(&mut conn).map_err(DbError::from)? == 0
+        && db::accounts::count(&mut conn).map_err(DbError::from)? == 0;
+    let report = if empty {
+        let mut set = fixtures::embedded()?;
+        if !settings.load_demo {
+            set = set.without_demo();
+        }
+        let options = LoadOptions {
+            demo_password: settings.demo_password.clone(),
+        };
+        Some(fixtures::load(&mut conn, &set, &options, now)?)
+    } else {
+        None
+    };
+    let secret = db::secrets::get_or_create(&mut conn, "session_key", now.naive_utc(), || {
+        let mut bytes = [0u8; 64];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    })
+    .map_err(DbError::from)?;
+    let bytes =
+        hex::decode(secret).map_err(|e| StartupError::Other(format!("stored session key: {e}")))?;
+    let key = Key::try_from(bytes.as_slice())
+        .map_err(|e| StartupError::Other(format!("stored session key: {e}")))?;
+    Ok((report, key))
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ))
+}
+
+/// 200 when the database answers, 503 when it does not.
+#[utoipa::path(get, path = "/healthz", tag = "health",
+    responses((status = 200, body = Health), (status = 503, body = Health)))]
+pub async fn healthz(state: State) -> HttpResponse {
+    let backend = state.db.url().backend_name().to_string();
+    match state.db.run(|c| db::ping(c)).await {
+        Ok(()) => HttpResponse::Ok().json(Health {
+            status: "ok".into(),
+            database: backend,
+        }),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database does not answer");
+            HttpResponse::ServiceUnavailable().json(Health {
+                status: "unavailable".into(),
+                database: backend,
+            })
+        }
+    }
+}
+
+async fn not_found_page() -> Result<HttpResponse, crate::web::WebError> {
+    Err(crate::error::AppError::NotFound.into())
+}

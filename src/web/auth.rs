@@ -1,0 +1,179 @@
+//! Logging in and out.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{PageContext, WebError, redirect, render};
+use crate::accounts;
+use crate::error::{AppError, FieldErrors};
+use crate::http::{self, MaybeActor, SESSION_USER, State};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    ctx: PageContext,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+/// Only paths on this site: never an open redirect to somewhere else.
+fn safe_next(next: &str) -> String {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+pub async fn login_form(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    if actor.0.is_some() {
+        return Ok(redirect(&safe_next(&query.next)));
+    }
+    let page = LoginPage {
+        ctx: PageContext::new(
+            None,
+            http::csrf_token(&session)?,
+            &state.agency_name,
+            "login",
+        ),
+        email: String::new(),
+        next: safe_next(&query.next),
+        errors: FieldErrors::new(),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    state: State,
+    session: Session,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let next = safe_next(&form.next);
+    let again = |status: StatusCode, errors: FieldErrors, session: &Session| {
+        let page = LoginPage {
+            ctx: PageContext::new(
+                None,
+                http::csrf_token(session)?,
+                &state.agency_name,
+                "login",
+            ),
+            email: form.email.clone(),
+            next: next.clone(),
+            errors,
+        };
+        render(status, &page)
+    };
+    if !http::csrf_matches(&session, &form.csrf_token) {
+        return again(
+            StatusCode::FORBIDDEN,
+            FieldErrors::single(
+                "csrf_token",
+                "Sidan hade varit öppen för länge eller kom från en annan webbplats. Försök logga in igen.",
+            ),
+            &session,
+        );
+    }
+    let mut errors = FieldErrors::new();
+    if form.email.trim().is_empty() {
+        errors.add("email", "Ange din e-postadress.");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Ange ditt lösenord.");
+    }
+    if !errors.is_empty() {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, errors, &session);
+    }
+    let now = state.clock.now();
+    let (email, password) = (form.email.clone(), form.password.clone());
+    let actor = state
+        .db
+        .run(move |c| accounts::authenticate(c, &email, &password, now))
+        .await?;
+    let Some(actor) = actor else {
+        return again(
+            StatusCode::UNAUTHORIZED,
+            FieldErrors::single("email", "Fel e-postadress eller lösenord."),
+            &session,
+        );
+    };
+    // A new session key at login, so that a key planted before login is worthless after.
+    session.renew();
+    session
+        .insert(SESSION_USER, &actor.user_id)
+        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
+    http::renew_csrf_token(&session)?;
+    Ok(redirect(&next))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn logout(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, WebError> {
+    let Some(actor) = actor.0 else {
+        return Ok(redirect("/"));
+    };
+    if !http::csrf_matches(&session, &form.csrf_token) {
+        return Err(AppError::invalid(
+            "csrf_token",
+            "Utloggningen kom inte från en sida i tjänsten. Ladda om sidan och försök igen.",
+        )
+        .into());
+    }
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |c| accounts::record_logout(c, &actor, now))
+        .await?;
+    session.purge();
+    Ok(redirect("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn redirects_only_within_the_site() {
+        assert_eq!(safe_next("/ansokningar/x"), "/ansokningar/x");
+        assert_eq!(safe_next("https://evil.example/"), "/");
+        assert_eq!(safe_next("//evil.example/"), "/");
+        assert_eq!(safe_next("/\\evil.example"), "/");
+        assert_eq!(safe_next(""), "/");
+    }
+}

@@ -1,0 +1,98 @@
+//! A call's page: its terms, its allocation table and, for the agency, its applications.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{PageContext, WebError, render};
+use crate::access;
+use crate::allocation::AllocationTable;
+use crate::applications::{self, ApplicationSummary};
+use crate::calls::{self, CallPhase};
+use crate::db::calls::{CallDefinition, ExpectedResult};
+use crate::error::AppError;
+use crate::http::{self, MaybeActor, State};
+use crate::money::Ore;
+
+#[derive(Template)]
+#[template(path = "call.html")]
+struct CallPage {
+    ctx: PageContext,
+    def: CallDefinition,
+    phase: CallPhase,
+    allocation: AllocationTable,
+    /// Only for those who may list every organisation's cases.
+    applications: Option<Vec<ApplicationSummary>>,
+    results_by_year: Vec<(i32, Vec<ExpectedResult>)>,
+    requested_sums: Vec<Ore>,
+}
+
+impl CallPage {
+    fn eligible(&self) -> String {
+        self.def
+            .eligible_kinds
+            .iter()
+            .map(|k| k.label().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+pub async fn show(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let call_id = path.into_inner();
+    let now = state.clock.now();
+    let viewer = actor.0.clone();
+    let (def, allocation, applications) = state
+        .db
+        .run(move |c| {
+            let def = calls::definition(c, viewer.as_ref(), &call_id)?;
+            let allocation = calls::allocation_for(c, &def.call)?;
+            let applications = match &viewer {
+                Some(a) if access::can_list_all_cases(a) => {
+                    Some(applications::list_for(c, a, Some(&call_id), now)?)
+                }
+                _ => None,
+            };
+            Ok::<_, AppError>((def, allocation, applications))
+        })
+        .await?;
+    let csrf = match &actor.0 {
+        Some(_) => http::csrf_token(&session)?,
+        None => String::new(),
+    };
+    let results_by_year = def
+        .years
+        .iter()
+        .map(|y| {
+            (
+                y.year,
+                def.expected_results
+                    .iter()
+                    .filter(|r| r.year == y.year)
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .collect();
+    let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
+    let requested_sums = applications
+        .as_deref()
+        .map(|apps| applications::requested_sums(apps, &years))
+        .unwrap_or_default();
+    let page = CallPage {
+        requested_sums,
+        ctx: PageContext::new(actor.0, csrf, &state.agency_name, "home"),
+        phase: calls::phase(&def.call, now),
+        def,
+        allocation,
+        applications,
+        results_by_year,
+    };
+    render(StatusCode::OK, &page)
+}

@@ -1,0 +1,136 @@
+//! The start page, one per role, and the accessibility statement.
+
+use actix_session::Session;
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use askama::Template;
+
+use super::{PageContext, WebError, redirect, render};
+use crate::applications::{self, ApplicationSummary};
+use crate::calls::{self, CallOverview};
+use crate::codes::Role;
+use crate::error::AppError;
+use crate::http::{self, MaybeActor, State};
+
+#[derive(Template)]
+#[template(path = "home_public.html")]
+struct PublicHome {
+    ctx: PageContext,
+    calls: Vec<CallOverview>,
+}
+
+#[derive(Template)]
+#[template(path = "home_staff.html")]
+struct StaffHome {
+    ctx: PageContext,
+    calls: Vec<CallOverview>,
+}
+
+#[derive(Template)]
+#[template(path = "home_applicant.html")]
+struct ApplicantHome {
+    ctx: PageContext,
+    organisation: String,
+    open_calls: Vec<CallOverview>,
+    cases: Vec<ApplicationSummary>,
+}
+
+#[derive(Template)]
+#[template(path = "home_auditor.html")]
+struct AuditorHome {
+    ctx: PageContext,
+    calls: Vec<CallOverview>,
+    cases: Vec<ApplicationSummary>,
+}
+
+pub async fn show(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let Some(actor) = actor.0 else {
+        let calls = state.db.run(move |c| calls::overview(c, None, now)).await?;
+        let page = PublicHome {
+            ctx: PageContext::new(None, String::new(), &state.agency_name, "home"),
+            calls,
+        };
+        return render(StatusCode::OK, &page);
+    };
+    let ctx = PageContext::new(
+        Some(actor.clone()),
+        http::csrf_token(&session)?,
+        &state.agency_name,
+        "home",
+    );
+    match actor.role {
+        Role::Officer | Role::DecisionMaker => {
+            let calls = state
+                .db
+                .run(move |c| calls::overview(c, Some(&actor), now))
+                .await?;
+            render(StatusCode::OK, &StaffHome { ctx, calls })
+        }
+        Role::Applicant => {
+            let (open_calls, cases) = state
+                .db
+                .run(move |c| {
+                    Ok::<_, AppError>((
+                        calls::open_for_applicant(c, &actor, now)?,
+                        applications::list_for(c, &actor, None, now)?,
+                    ))
+                })
+                .await?;
+            let organisation = ctx
+                .actor
+                .as_ref()
+                .and_then(|a| a.organisation_name.clone())
+                .unwrap_or_default();
+            render(
+                StatusCode::OK,
+                &ApplicantHome {
+                    ctx,
+                    organisation,
+                    open_calls,
+                    cases,
+                },
+            )
+        }
+        Role::Auditor => {
+            let (calls, cases) = state
+                .db
+                .run(move |c| {
+                    Ok::<_, AppError>((
+                        calls::overview(c, Some(&actor), now)?,
+                        applications::list_for(c, &actor, None, now)?,
+                    ))
+                })
+                .await?;
+            render(StatusCode::OK, &AuditorHome { ctx, calls, cases })
+        }
+        Role::Admin => Ok(redirect("/admin")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct AccessibilityPage {
+    ctx: PageContext,
+}
+
+pub async fn accessibility(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+) -> Result<HttpResponse, WebError> {
+    let csrf = match &actor.0 {
+        Some(_) => http::csrf_token(&session)?,
+        None => String::new(),
+    };
+    render(
+        StatusCode::OK,
+        &AccessibilityPage {
+            ctx: PageContext::new(actor.0, csrf, &state.agency_name, "accessibility"),
+        },
+    )
+}

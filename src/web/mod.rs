@@ -1,0 +1,218 @@
+//! The web pages: Swedish, server-rendered from `templates/` with askama (which escapes by
+//! default). Handlers are thin: extract, call one use case, render.
+
+mod admin;
+mod applications;
+mod assets;
+mod audit;
+mod auth;
+mod calls;
+pub mod format;
+mod home;
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use askama::Template;
+
+use crate::accounts::Actor;
+use crate::codes::Role;
+use crate::error::AppError;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::show))
+        .route("/logga-in", web::get().to(auth::login_form))
+        .route("/logga-in", web::post().to(auth::login))
+        .route("/logga-ut", web::post().to(auth::logout))
+        .route("/utlysningar/{id}", web::get().to(calls::show))
+        .route("/ansokningar/{id}", web::get().to(applications::show))
+        .route("/granskningslogg", web::get().to(audit::show))
+        .route("/admin", web::get().to(admin::show))
+        .route("/tillganglighet", web::get().to(home::accessibility))
+        .route("/static/app.css", web::get().to(assets::css));
+}
+
+/// What every page's frame needs: who is logged in, the CSRF token for the logout form,
+/// and which menu item is current.
+#[derive(Debug, Clone)]
+pub struct PageContext {
+    pub actor: Option<Actor>,
+    pub csrf: String,
+    pub agency: String,
+    pub current: &'static str,
+}
+
+impl PageContext {
+    pub fn new(actor: Option<Actor>, csrf: String, agency: &str, current: &'static str) -> Self {
+        PageContext {
+            actor,
+            csrf,
+            agency: agency.to_string(),
+            current,
+        }
+    }
+
+    pub fn anonymous(agency: &str) -> Self {
+        PageContext::new(None, String::new(), agency, "")
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.actor.as_ref().map(|a| a.role)
+    }
+
+    pub fn shows_audit_link(&self) -> bool {
+        matches!(self.role(), Some(Role::Auditor | Role::Admin))
+    }
+
+    pub fn shows_admin_link(&self) -> bool {
+        self.role() == Some(Role::Admin)
+    }
+}
+
+/// Renders a template into a response with the given status.
+pub fn render<T: Template>(status: StatusCode, template: &T) -> Result<HttpResponse, WebError> {
+    let body = template
+        .render()
+        .map_err(|e| AppError::Internal(format!("template: {e}")))?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageContext,
+    title: String,
+    message: String,
+    details: Vec<String>,
+}
+
+/// An `AppError` on its way to a person: a Swedish page, or the login page.
+#[derive(Debug)]
+pub struct WebError {
+    error: AppError,
+    /// Where to come back to after logging in.
+    next: Option<String>,
+}
+
+impl WebError {
+    pub fn from_request(req: &HttpRequest, error: AppError) -> WebError {
+        WebError {
+            error,
+            next: Some(req.uri().to_string()),
+        }
+    }
+}
+
+impl From<AppError> for WebError {
+    fn from(error: AppError) -> WebError {
+        WebError { error, next: None }
+    }
+}
+
+impl From<crate::db::DbError> for WebError {
+    fn from(error: crate::db::DbError) -> WebError {
+        WebError::from(AppError::Db(error))
+    }
+}
+
+impl fmt::Display for WebError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match &self.error {
+            AppError::Unauthenticated => StatusCode::SEE_OTHER,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message, details) = match &self.error {
+            AppError::Unauthenticated => {
+                let next = self.next.as_deref().unwrap_or("/");
+                return redirect(&format!("/logga-in?next={}", format::url_encode(next)));
+            }
+            AppError::Forbidden => (
+                "Åtkomst nekad",
+                "Du har inte behörighet till den här sidan. Försöket har loggats.".to_string(),
+                vec![],
+            ),
+            AppError::NotFound => (
+                "Sidan finns inte",
+                "Vi hittar inte det du letar efter. Kontrollera adressen, eller gå till startsidan."
+                    .to_string(),
+                vec![],
+            ),
+            AppError::Invalid(errors) => (
+                "Uppgifterna behöver rättas",
+                "Något av det som skickades in är inte giltigt:".to_string(),
+                errors.iter().map(|e| e.message.clone()).collect(),
+            ),
+            AppError::Conflict(message) => ("Det går inte just nu", message.clone(), vec![]),
+            AppError::Db(e) => {
+                tracing::error!(error = %e, "database error on a web page");
+                (
+                    "Något gick fel",
+                    "Ett tekniskt fel uppstod och ingenting sparades. Försök igen om en stund."
+                        .to_string(),
+                    vec![],
+                )
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, "internal error on a web page");
+                (
+                    "Något gick fel",
+                    "Ett tekniskt fel uppstod och ingenting sparades. Försök igen om en stund."
+                        .to_string(),
+                    vec![],
+                )
+            }
+        };
+        let page = ErrorPage {
+            ctx: PageContext::anonymous("Socialstyrelsen"),
+            title: title.to_string(),
+            message,
+            details,
+        };
+        match page.render() {
+            Ok(body) => HttpResponse::build(self.status_code())
+                .content_type("text/html; charset=utf-8")
+                .body(body),
+            Err(_) => HttpResponse::build(self.status_code())
+                .content_type("text/plain; charset=utf-8")
+                .body(title),
+        }
+    }
+}
+
+/// Form bodies that cannot be read at all (wrong encoding, far too large) get a Swedish
+/// page instead of actix's English text.
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|err, _req| {
+            tracing::info!(error = %err, "unreadable form body");
+            WebError::from(AppError::invalid(
+                "formulär",
+                "Formuläret kunde inte läsas. Det kan vara för stort. Ladda om sidan och försök igen.",
+            ))
+            .into()
+        })
+}
