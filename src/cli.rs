@@ -111,7 +111,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = Db::connect(&url, 1)?;
             let mut conn = db.get()?;
             db::run_migrations(&mut conn)?;
-            let set = fixtures::read_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let set = fixtures::read_dir(&dir)
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("ingenting lästes in; databasen är oförändrad")?;
             let report = fixtures::load(
                 &mut conn,
                 &set,

@@ -154,7 +154,7 @@ impl Ore {
         let digits = kronor.to_string();
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 2);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(NBSP);
             }
             grouped.push(c);

@@ -201,7 +201,7 @@ fn security_headers() -> DefaultHeaders {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn healthz(state: State) -> HttpResponse {
     let backend = state.db.url().backend_name().to_string();
-    match state.db.run(|c| db::ping(c)).await {
+    match state.db.run(db::ping).await {
         Ok(()) => HttpResponse::Ok().json(Health {
             status: "ok".into(),
             database: backend,

@@ -1,0 +1,282 @@
+//! The command line, run as an operator would: the real binary against a test database.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use statsbidrag::db;
+
+use crate::helpers::TestDb;
+
+fn run(test_db: &TestDb, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_statsbidrag"))
+        .args(args)
+        .env("DATABASE_URL", &test_db.url)
+        .env("RUST_LOG", "warn")
+        .env_remove("DEMO_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn counts(test_db: &TestDb) -> (i64, i64) {
+    let pool = test_db.connect();
+    let mut conn = pool.get().unwrap();
+    (
+        db::organisations::count(&mut conn).unwrap(),
+        db::accounts::count(&mut conn).unwrap(),
+    )
+}
+
+fn fixtures_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures"))
+}
+
+/// A copy of the repository's fixtures with one file changed.
+fn fixtures_with(file: &str, edit: impl Fn(String) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["", "calls", "demo"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(fixtures_dir().join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() {
+                let name = Path::new(sub).join(entry.file_name());
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                let text = if name == Path::new(file) {
+                    edit(text)
+                } else {
+                    text
+                };
+                std::fs::write(dir.path().join(&name), text).unwrap();
+            }
+        }
+    }
+    dir
+}
+
+#[test]
+fn migrate_then_load_fixtures_then_create_user() {
+    let test_db = TestDb::new();
+    let (ok, out, err) = run(&test_db, &["migrate"], None);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 migrering(ar) körda"), "{out}");
+
+    let (ok, out, err) = run(
+        &test_db,
+        &["load-fixtures", fixtures_dir().to_str().unwrap()],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("22 organisationer"), "{out}");
+    assert!(
+        out.contains("sokande@skane.example"),
+        "demo logins are printed: {out}"
+    );
+    assert_eq!(counts(&test_db), (22, 9));
+
+    let (ok, out, err) = run(
+        &test_db,
+        &[
+            "create-user",
+            "--email",
+            "Ny.Sokande@Skane.example",
+            "--role",
+            "applicant",
+            "--org",
+            "232100-0255",
+            "--name",
+            "Ny Sökande",
+            "--password-stdin",
+        ],
+        Some("ett tillräckligt långt lösenord\n"),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("ny.sokande@skane.example"), "{out}");
+    assert_eq!(counts(&test_db), (22, 10));
+    let pool = test_db.connect();
+    let mut conn = pool.get().unwrap();
+    let user = db::accounts::find_by_email(&mut conn, "ny.sokande@skane.example")
+        .unwrap()
+        .unwrap();
+    assert!(statsbidrag::accounts::password::verify(
+        "ett tillräckligt långt lösenord",
+        &user.password_hash
+    ));
+}
+
+#[test]
+fn create_user_names_the_field_and_changes_nothing() {
+    let test_db = TestDb::new();
+    let (ok, _, err) = run(
+        &test_db,
+        &["load-fixtures", fixtures_dir().to_str().unwrap()],
+        None,
+    );
+    assert!(ok, "{err}");
+    let before = counts(&test_db);
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--email", "a@b.se", "--role", "superuser"],
+            "--role: Okänd roll \"superuser\"",
+        ),
+        (
+            &[
+                "--email",
+                "a@b.se",
+                "--role",
+                "applicant",
+                "--org",
+                "232100-0256",
+            ],
+            "--org: Organisationsnumret är inte giltigt",
+        ),
+        (
+            &[
+                "--email",
+                "a@b.se",
+                "--role",
+                "applicant",
+                "--org",
+                "556000-0001",
+            ],
+            "--org",
+        ),
+        (
+            &["--email", "inte-en-adress", "--role", "officer"],
+            "--email: Ange en giltig e-postadress",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["create-user"];
+        full.extend_from_slice(args);
+        full.push("--password-stdin");
+        let (ok, _, err) = run(&test_db, &full, Some("ett tillräckligt långt lösenord\n"));
+        assert!(!ok, "{args:?} should fail");
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    let (ok, _, err) = run(
+        &test_db,
+        &[
+            "create-user",
+            "--email",
+            "a@b.se",
+            "--role",
+            "officer",
+            "--password-stdin",
+        ],
+        Some("kort\n"),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("--password: Lösenordet måste ha minst 12 tecken."),
+        "{err}"
+    );
+    assert_eq!(counts(&test_db), before);
+}
+
+#[test]
+fn a_malformed_fixture_file_names_the_field_and_loads_nothing() {
+    let test_db = TestDb::new();
+    let (ok, _, err) = run(&test_db, &["migrate"], None);
+    assert!(ok, "{err}");
+
+    // A wrong check digit on one region.
+    let dir = fixtures_with("organisations.csv", |t| {
+        t.replace("232100-0131", "232100-0132")
+    });
+    let (ok, _, err) = run(
+        &test_db,
+        &["load-fixtures", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("organisations.csv, rad 12, fält org_number"),
+        "{err}"
+    );
+    assert!(err.contains("kontrollsiffran"), "{err}");
+    assert!(err.contains("databasen är oförändrad"), "{err}");
+    assert_eq!(counts(&test_db), (0, 0));
+
+    // An unknown role among the demo accounts.
+    let dir = fixtures_with("demo/accounts.toml", |t| {
+        t.replacen("role = \"auditor\"", "role = \"revisorn\"", 1)
+    });
+    let (ok, _, err) = run(
+        &test_db,
+        &["load-fixtures", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("demo/accounts.toml, account 4, fält role"),
+        "{err}"
+    );
+    assert_eq!(
+        counts(&test_db),
+        (0, 0),
+        "organisations written before the error are rolled back"
+    );
+
+    // A grant above what was applied for, found last of all.
+    let dir = fixtures_with("demo/2020-applications.toml", |t| {
+        t.replacen("amount_kr = 2_913_808", "amount_kr = 2_913_809", 1)
+    });
+    let (ok, _, err) = run(
+        &test_db,
+        &["load-fixtures", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("application 1, decision"), "{err}");
+    assert!(err.contains("högre än det sökta"), "{err}");
+    assert_eq!(counts(&test_db), (0, 0));
+
+    // Broken TOML syntax.
+    let dir = fixtures_with("calls/2020-integrerad-vard.toml", |t| {
+        t.replace("max_recipients = 4", "max_recipients = ")
+    });
+    let (ok, _, err) = run(
+        &test_db,
+        &["load-fixtures", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("calls/2020-integrerad-vard.toml, rad"),
+        "{err}"
+    );
+    assert_eq!(counts(&test_db), (0, 0));
+}
+
+#[test]
+fn a_bad_database_url_is_explained() {
+    let test_db = TestDb::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_statsbidrag"))
+        .arg("migrate")
+        .env("DATABASE_URL", "dbname=x")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("postgres://"), "{err}");
+    drop(test_db);
+}

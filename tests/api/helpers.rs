@@ -1,0 +1,267 @@
+//! The test harness: every test gets its own database (a temporary SQLite file, or a fresh
+//! PostgreSQL database when `TEST_DATABASE_URL` names a server) and the real application on
+//! a free port, with the demo fixtures loaded and a clock that stands still.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use diesel::pg::PgConnection;
+use statsbidrag::clock::ManualClock;
+use statsbidrag::db::{DatabaseUrl, Db, DbConnection};
+use statsbidrag::startup::{Application, Settings};
+
+/// Every demo account gets this password in tests.
+pub const PASSWORD: &str = "testlösenord-för-demo";
+
+pub const OFFICER: &str = "handlaggare@socialstyrelsen.example";
+pub const AUDITOR: &str = "revisor@revision.example";
+pub const ADMIN: &str = "admin@socialstyrelsen.example";
+pub const SKANE: &str = "sokande@skane.example";
+pub const VGR: &str = "sokande@vgregion.example";
+
+/// A database of its own, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pg_admin: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.trim().is_empty() => {
+                let name = format!("sbtest_{}", uuid_simple());
+                let mut admin = PgConnection::establish(&admin_url)
+                    .unwrap_or_else(|e| panic!("TEST_DATABASE_URL {admin_url}: {e}"));
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .expect("TEST_DATABASE_URL ends with /DATABASE");
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    pg_admin: Some((admin_url, name)),
+                    _dir: None,
+                }
+            }
+            _ => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let path = dir.path().join("test.sqlite3");
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    pg_admin: None,
+                    _dir: Some(dir),
+                }
+            }
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg_admin.is_some()
+    }
+
+    pub fn database_url(&self) -> DatabaseUrl {
+        DatabaseUrl::parse(&self.url).expect("test database url")
+    }
+
+    pub fn connect(&self) -> Db {
+        Db::connect(&self.database_url(), 4).expect("connect to test database")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg_admin
+            && let Ok(mut admin) = PgConnection::establish(admin_url)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut admin);
+        }
+    }
+}
+
+fn uuid_simple() -> String {
+    uuid::Uuid::now_v7().simple().to_string()
+}
+
+/// 2020-06-30 16:00 in Stockholm: the afternoon the 2020 decisions were made.
+pub fn decision_day() -> DateTime<Utc> {
+    "2020-06-30T14:00:00Z".parse().expect("time")
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub clock: ManualClock,
+    pub client: reqwest::Client,
+    pub test_db: TestDb,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(true).await
+}
+
+pub async fn spawn_app_with(load_demo: bool) -> TestApp {
+    let test_db = TestDb::new();
+    let clock = ManualClock::new(decision_day());
+    let settings = Settings {
+        database_url: test_db.database_url(),
+        bind_address: "127.0.0.1:0".into(),
+        load_demo,
+        demo_password: Some(PASSWORD.into()),
+        cookie_secure: false,
+        db_pool_size: 4,
+        workers: Some(1),
+    };
+    let (app, _report) = Application::build(settings, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
+    let address = format!("http://{}", app.address());
+    let db = app.db().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        clock,
+        client: new_client(),
+        test_db,
+    }
+}
+
+/// A browser of its own: cookies kept, redirects not followed (tests look at them).
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of the first hidden `csrf_token` field in a page.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a csrf_token field") + marker.len();
+    let end = html[start..].find('"').expect("end of value") + start;
+    html[start..end].to_string()
+}
+
+/// Amounts in pages use no-break spaces; tests write them with ordinary ones.
+pub fn nbsp(text: &str) -> String {
+    text.replace(' ', "\u{a0}")
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        let body = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// Logs in through the login form, as a person would. Returns the status of the POST.
+    pub async fn login_as(&self, email: &str, password: &str) -> reqwest::Response {
+        let (_, page) = self.get_text("/logga-in").await;
+        let csrf = csrf_from(&page);
+        self.client
+            .post(self.url("/logga-in"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("POST /logga-in")
+    }
+
+    pub async fn login(&self, email: &str) {
+        let response = self.login_as(email, PASSWORD).await;
+        assert_eq!(response.status().as_u16(), 303, "login of {email} failed");
+    }
+
+    /// Logs in through the API; returns the CSRF token for writes.
+    pub async fn api_login(&self, email: &str) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/v1/session"))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("POST /api/v1/session");
+        assert_eq!(response.status().as_u16(), 200, "API login of {email}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["csrf_token"].as_str().expect("csrf_token").to_string()
+    }
+
+    /// The 2020 call's id, read from the public API.
+    pub async fn call_id(&self) -> String {
+        let (status, calls) = self.get_json("/api/v1/calls").await;
+        assert_eq!(status, 200);
+        calls[0]["id"].as_str().expect("a call").to_string()
+    }
+
+    /// The id of an organisation's application, straight from the database.
+    pub fn application_id_of(&self, org_number: &str) -> String {
+        let mut conn = self.db.get().expect("connection");
+        let org = statsbidrag::db::organisations::find_by_number(&mut conn, org_number)
+            .expect("query")
+            .expect("organisation");
+        statsbidrag::db::applications::list_with_organisation(&mut conn, None, Some(&org.id))
+            .expect("query")
+            .into_iter()
+            .next()
+            .expect("an application")
+            .0
+            .id
+    }
+
+    pub fn conn(&self) -> statsbidrag::db::PooledConnection {
+        self.db.get().expect("connection")
+    }
+
+    /// Audit entries of an action, newest first.
+    pub fn audit_events(&self, action: &str) -> Vec<statsbidrag::db::audit::AuditEvent> {
+        let mut conn = self.conn();
+        statsbidrag::db::audit::list(
+            &mut conn,
+            &statsbidrag::db::audit::AuditFilter {
+                action: Some(action.to_string()),
+                ..Default::default()
+            },
+            1000,
+            0,
+        )
+        .expect("audit query")
+    }
+}
+
+/// Runs a raw statement, for tests of what the database itself refuses.
+pub fn execute(conn: &mut DbConnection, sql: &str) -> diesel::QueryResult<usize> {
+    diesel::sql_query(sql).execute(conn)
+}
+
+impl TestApp {
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        use statsbidrag::clock::Clock;
+        self.clock.now()
+    }
+}

@@ -1,0 +1,16 @@
+//! Integration tests: HTTP in, database out, against the real application. One binary so
+//! that tests share the build; each test has its own database and server.
+//!
+//! `cargo test` runs them on SQLite; with `TEST_DATABASE_URL=postgres://…/test` on
+//! PostgreSQL, each test in a database of its own made on that server.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod access;
+mod accounts;
+mod cli;
+mod demo;
+mod fixtures;
+mod helpers;
+mod integrity;
+mod migrations;
+mod pages;
