@@ -82,6 +82,10 @@ pub enum AppError {
     /// Logged in but not allowed. Already recorded in the audit trail.
     #[error("åtkomst nekad")]
     Forbidden,
+    /// Not allowed, with a Swedish explanation of why and what to do instead (only the
+    /// organisation's representative may submit). Already recorded in the audit trail.
+    #[error("{0}")]
+    Refused(String),
     /// Does not exist, or must not be known to exist by this person.
     #[error("hittades inte")]
     NotFound,
@@ -98,6 +102,36 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status for this error, the same for pages and the API. (A page answers
+    /// `Unauthenticated` with a redirect to the login page instead.)
+    pub fn status(&self) -> actix_web::http::StatusCode {
+        use actix_web::http::StatusCode;
+        match self {
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Refused(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Logs what a person cannot fix, with its cause; returns whether it was such an error.
+    /// The cause stays in the log and never reaches the client.
+    pub fn log_if_internal(&self, context: &str) -> bool {
+        match self {
+            AppError::Db(e) => {
+                tracing::error!(error = %e, context, "database error");
+                true
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = %e, context, "internal error");
+                true
+            }
+            _ => false,
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> AppError {
         AppError::Invalid(FieldErrors::single(field, message))
     }

@@ -1205,6 +1205,7 @@ fn load_applications(
             created_by: Some(submitter.id.clone()),
             submitted_at: None,
             submitted_by: None,
+            supplement_answer: None,
         };
         db::applications::insert_version(conn, &version)?;
         for (i, answer) in a.answers.iter().enumerate() {

@@ -80,14 +80,7 @@ impl fmt::Display for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match &self.0 {
-            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.0.status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -109,17 +102,10 @@ impl ResponseError for ApiError {
                 "Ett eller flera fält behöver rättas.".to_string(),
                 errors.clone().into_vec(),
             ),
+            AppError::Refused(message) => ("Åtkomst nekad", message.clone(), vec![]),
             AppError::Conflict(message) => ("Går inte att genomföra", message.clone(), vec![]),
-            AppError::Db(e) => {
-                tracing::error!(error = %e, "database error in the API");
-                (
-                    "Tekniskt fel",
-                    "Ett tekniskt fel uppstod och ingenting sparades.".to_string(),
-                    vec![],
-                )
-            }
-            AppError::Internal(e) => {
-                tracing::error!(error = %e, "internal error in the API");
+            AppError::Db(_) | AppError::Internal(_) => {
+                self.0.log_if_internal("API");
                 (
                     "Tekniskt fel",
                     "Ett tekniskt fel uppstod och ingenting sparades.".to_string(),

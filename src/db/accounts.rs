@@ -53,3 +53,13 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<User>> {
 pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
+
+/// The active people who act for an organisation.
+pub fn of_organisation(conn: &mut DbConnection, organisation_id: &str) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .select(User::as_select())
+        .load(conn)
+}

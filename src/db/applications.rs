@@ -6,7 +6,7 @@ use super::DbConnection;
 use super::organisations::Organisation;
 use super::schema::{
     application_answers, application_budget_lines, application_staff_lines, application_versions,
-    application_years, applications, organisations, supplement_requests,
+    application_years, applications, attachments, organisations, supplement_requests,
 };
 use crate::codes::{ApplicationKind, ApplicationStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
@@ -41,6 +41,9 @@ pub struct Version {
     pub created_by: Option<String>,
     pub submitted_at: Option<NaiveDateTime>,
     pub submitted_by: Option<String>,
+    /// The answer to the supplement request this version answers, while it is a draft;
+    /// it moves to the request when the version is submitted.
+    pub supplement_answer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
@@ -96,6 +99,8 @@ pub struct SupplementRequest {
     pub answered_at: Option<NaiveDateTime>,
     pub answered_by: Option<String>,
     pub answer_text: Option<String>,
+    /// Whether the answer may change the budget.
+    pub budget_change_allowed: bool,
 }
 
 pub fn insert(conn: &mut DbConnection, application: &Application) -> QueryResult<()> {
@@ -277,4 +282,208 @@ pub fn latest_submitted_requests(
                 .map(|app| (app.to_string(), r.year, r.requested_ore))
         })
         .collect())
+}
+
+/// An attachment without its content, for lists.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = attachments)]
+pub struct AttachmentInfo {
+    pub id: String,
+    pub version_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub uploaded_at: NaiveDateTime,
+    pub uploaded_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct Attachment {
+    pub id: String,
+    pub version_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub uploaded_at: NaiveDateTime,
+    pub uploaded_by: Option<String>,
+}
+
+/// The first application of an organisation to a call, if it has one.
+pub fn find_initial(
+    conn: &mut DbConnection,
+    call_id: &str,
+    organisation_id: &str,
+) -> QueryResult<Option<Application>> {
+    applications::table
+        .filter(applications::call_id.eq(call_id))
+        .filter(applications::organisation_id.eq(organisation_id))
+        .filter(applications::kind.eq(ApplicationKind::Initial))
+        .select(Application::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_version(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Version>> {
+    application_versions::table
+        .find(id)
+        .select(Version::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn set_project_title(conn: &mut DbConnection, id: &str, title: &str) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set(applications::project_title.eq(title))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_status(conn: &mut DbConnection, id: &str, status: ApplicationStatus) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set(applications::status.eq(status))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The case arrived: its registration number, when and by whom (the first submission).
+pub fn mark_arrived(
+    conn: &mut DbConnection,
+    id: &str,
+    registration_number: &str,
+    at: NaiveDateTime,
+    by: &str,
+) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set((
+            applications::registration_number.eq(registration_number),
+            applications::submitted_at.eq(at),
+            applications::submitted_by.eq(by),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_supplement_answer(
+    conn: &mut DbConnection,
+    version_id: &str,
+    answer: Option<&str>,
+) -> QueryResult<()> {
+    diesel::update(application_versions::table.find(version_id))
+        .set(application_versions::supplement_answer.eq(answer))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Everything a draft version holds, written again. The database refuses this for a
+/// submitted version.
+pub fn replace_draft_rows(
+    conn: &mut DbConnection,
+    version_id: &str,
+    answers: &[Answer],
+    years: &[YearRequest],
+    budget: Option<(&[BudgetLine], &[StaffLine])>,
+) -> QueryResult<()> {
+    diesel::delete(application_answers::table.filter(application_answers::version_id.eq(version_id)))
+        .execute(conn)?;
+    for answer in answers {
+        insert_answer(conn, answer)?;
+    }
+    if let Some((lines, staff)) = budget {
+        diesel::delete(application_years::table.filter(application_years::version_id.eq(version_id)))
+            .execute(conn)?;
+        for year in years {
+            insert_year_request(conn, year)?;
+        }
+        diesel::delete(
+            application_budget_lines::table
+                .filter(application_budget_lines::version_id.eq(version_id)),
+        )
+        .execute(conn)?;
+        for line in lines {
+            diesel::insert_into(application_budget_lines::table)
+                .values(line)
+                .execute(conn)?;
+        }
+        diesel::delete(
+            application_staff_lines::table.filter(application_staff_lines::version_id.eq(version_id)),
+        )
+        .execute(conn)?;
+        for line in staff {
+            diesel::insert_into(application_staff_lines::table)
+                .values(line)
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn insert_attachment(conn: &mut DbConnection, attachment: &Attachment) -> QueryResult<()> {
+    diesel::insert_into(attachments::table)
+        .values(attachment)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn attachments_of(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<AttachmentInfo>> {
+    attachments::table
+        .filter(attachments::version_id.eq(version_id))
+        .order(attachments::uploaded_at.asc())
+        .select(AttachmentInfo::as_select())
+        .load(conn)
+}
+
+pub fn attachment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Attachment>> {
+    attachments::table
+        .find(id)
+        .select(Attachment::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn attachments_with_content(
+    conn: &mut DbConnection,
+    version_id: &str,
+) -> QueryResult<Vec<Attachment>> {
+    attachments::table
+        .filter(attachments::version_id.eq(version_id))
+        .order(attachments::uploaded_at.asc())
+        .select(Attachment::as_select())
+        .load(conn)
+}
+
+pub fn delete_attachment(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(attachments::table.find(id)).execute(conn)
+}
+
+pub fn find_supplement_request(
+    conn: &mut DbConnection,
+    id: &str,
+) -> QueryResult<Option<SupplementRequest>> {
+    supplement_requests::table
+        .find(id)
+        .select(SupplementRequest::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mark_supplement_answered(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+    by: &str,
+    answer: &str,
+) -> QueryResult<()> {
+    diesel::update(supplement_requests::table.find(id))
+        .set((
+            supplement_requests::status.eq(SupplementStatus::Answered),
+            supplement_requests::answered_at.eq(at),
+            supplement_requests::answered_by.eq(by),
+            supplement_requests::answer_text.eq(answer),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::DbConnection;
 use super::schema::{
-    call_cost_categories, call_criteria, call_eligible_kinds, call_sections, call_years, calls,
+    call_amendments, call_cost_categories, call_criteria, call_eligible_kinds, call_sections, call_years, calls,
     expected_results, programmes,
 };
 use crate::codes::{CallStatus, OrgKind};
@@ -255,4 +255,120 @@ pub fn call_years(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<Cal
         .order(call_years::year.asc())
         .select(CallYear::as_select())
         .load(conn)
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_amendments)]
+pub struct Amendment {
+    pub id: String,
+    pub call_id: String,
+    pub amended_at: NaiveDateTime,
+    pub amended_by: String,
+    pub summary: String,
+    pub details: String,
+}
+
+pub fn list_programmes(conn: &mut DbConnection) -> QueryResult<Vec<Programme>> {
+    programmes::table
+        .order(programmes::name.asc())
+        .select(Programme::as_select())
+        .load(conn)
+}
+
+/// Removes what a draft call defines, before it is written again. Only for drafts: nothing
+/// refers to a draft's sections or categories yet.
+pub fn delete_definition_children(conn: &mut DbConnection, call_id: &str) -> QueryResult<()> {
+    diesel::delete(call_years::table.filter(call_years::call_id.eq(call_id))).execute(conn)?;
+    diesel::delete(call_eligible_kinds::table.filter(call_eligible_kinds::call_id.eq(call_id)))
+        .execute(conn)?;
+    diesel::delete(call_sections::table.filter(call_sections::call_id.eq(call_id)))
+        .execute(conn)?;
+    diesel::delete(call_cost_categories::table.filter(call_cost_categories::call_id.eq(call_id)))
+        .execute(conn)?;
+    diesel::delete(call_criteria::table.filter(call_criteria::call_id.eq(call_id)))
+        .execute(conn)?;
+    diesel::delete(expected_results::table.filter(expected_results::call_id.eq(call_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a draft call again, with everything it defines.
+pub fn replace_draft_definition(conn: &mut DbConnection, def: &CallDefinition) -> QueryResult<()> {
+    delete_definition_children(conn, &def.call.id)?;
+    diesel::delete(calls::table.find(&def.call.id)).execute(conn)?;
+    insert_definition(conn, def)
+}
+
+/// The terms of a published call that an amendment may change.
+pub fn update_terms(conn: &mut DbConnection, call: &Call) -> QueryResult<()> {
+    diesel::update(calls::table.find(&call.id))
+        .set((
+            calls::title.eq(&call.title),
+            calls::description.eq(&call.description),
+            calls::last_day.eq(call.last_day),
+            calls::max_recipients.eq(call.max_recipients),
+            calls::annex_title.eq(&call.annex_title),
+            calls::annex_intro.eq(&call.annex_intro),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_ceiling(
+    conn: &mut DbConnection,
+    call_id: &str,
+    year: i32,
+    ceiling: Ore,
+) -> QueryResult<()> {
+    diesel::update(call_years::table.find((call_id, year)))
+        .set(call_years::ceiling_ore.eq(ceiling))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_status(
+    conn: &mut DbConnection,
+    call_id: &str,
+    status: CallStatus,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    let target = calls::table.find(call_id);
+    match status {
+        CallStatus::Published => diesel::update(target)
+            .set((calls::status.eq(status), calls::published_at.eq(at)))
+            .execute(conn),
+        CallStatus::Closed => diesel::update(target)
+            .set((calls::status.eq(status), calls::closed_at.eq(at)))
+            .execute(conn),
+        CallStatus::Draft => diesel::update(target)
+            .set(calls::status.eq(status))
+            .execute(conn),
+    }
+    .map(|_| ())
+}
+
+pub fn insert_amendment(conn: &mut DbConnection, amendment: &Amendment) -> QueryResult<()> {
+    diesel::insert_into(call_amendments::table)
+        .values(amendment)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn amendments(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<Amendment>> {
+    call_amendments::table
+        .filter(call_amendments::call_id.eq(call_id))
+        .order(call_amendments::amended_at.asc())
+        .select(Amendment::as_select())
+        .load(conn)
+}
+
+pub fn code_taken(conn: &mut DbConnection, code: &str, except_id: Option<&str>) -> QueryResult<bool> {
+    let mut query = calls::table.filter(calls::code.eq(code)).into_boxed();
+    if let Some(id) = except_id {
+        query = query.filter(calls::id.ne(id.to_string()));
+    }
+    query
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
 }

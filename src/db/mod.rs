@@ -12,10 +12,12 @@ pub mod audit;
 pub mod calls;
 pub mod decisions;
 pub mod organisations;
+pub mod outbox;
 pub mod registration;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
+pub mod stashes;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

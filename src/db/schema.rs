@@ -2,6 +2,15 @@
 // migrations/postgres; tests/api/schema.rs selects every column on each backend.
 
 diesel::table! {
+    form_stashes (token_hash) {
+        token_hash -> Text,
+        path -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     server_secrets (name) {
         name -> Text,
         value -> Text,
@@ -205,6 +214,7 @@ diesel::table! {
         answered_at -> Nullable<Timestamp>,
         answered_by -> Nullable<Text>,
         answer_text -> Nullable<Text>,
+        budget_change_allowed -> Bool,
     }
 }
 
@@ -219,6 +229,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         submitted_at -> Nullable<Timestamp>,
         submitted_by -> Nullable<Text>,
+        supplement_answer -> Nullable<Text>,
     }
 }
 

@@ -135,11 +135,7 @@ impl ResponseError for WebError {
     fn status_code(&self) -> StatusCode {
         match &self.error {
             AppError::Unauthenticated => StatusCode::SEE_OTHER,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            other => other.status(),
         }
     }
 
@@ -165,18 +161,10 @@ impl ResponseError for WebError {
                 "Något av det som skickades in är inte giltigt:".to_string(),
                 errors.iter().map(|e| e.message.clone()).collect(),
             ),
+            AppError::Refused(message) => ("Åtkomst nekad", message.clone(), vec![]),
             AppError::Conflict(message) => ("Det går inte just nu", message.clone(), vec![]),
-            AppError::Db(e) => {
-                tracing::error!(error = %e, "database error on a web page");
-                (
-                    "Något gick fel",
-                    "Ett tekniskt fel uppstod och ingenting sparades. Försök igen om en stund."
-                        .to_string(),
-                    vec![],
-                )
-            }
-            AppError::Internal(e) => {
-                tracing::error!(error = %e, "internal error on a web page");
+            AppError::Db(_) | AppError::Internal(_) => {
+                self.error.log_if_internal("web page");
                 (
                     "Något gick fel",
                     "Ett tekniskt fel uppstod och ingenting sparades. Försök igen om en stund."

@@ -1,5 +1,10 @@
 //! Applications: who may see which, and how a case reads (versions, supplements,
-//! decisions).
+//! decisions). `draft` holds the rules for what an applicant types, `workflow` the steps of
+//! a case, `diff` what changed between versions.
+
+pub mod diff;
+pub mod draft;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 
@@ -10,7 +15,8 @@ use crate::access;
 use crate::accounts::Actor;
 use crate::audit;
 use crate::db::applications::{
-    Answer, Application, BudgetLine, StaffLine, SupplementRequest, Version, YearRequest,
+    Answer, Application, AttachmentInfo, BudgetLine, StaffLine, SupplementRequest, Version,
+    YearRequest,
 };
 use crate::db::calls::{Call, CallDefinition, CallSection};
 use crate::db::decisions::{Decision, DecisionYear};
@@ -108,6 +114,36 @@ pub struct VersionView {
     pub years: Vec<YearRequest>,
     pub budget_lines: Vec<BudgetLine>,
     pub staff_lines: Vec<StaffLine>,
+    pub attachments: Vec<AttachmentInfo>,
+    /// What changed since the version before, for a version after the first.
+    pub changes: Vec<diff::Change>,
+}
+
+impl VersionView {
+    pub fn total(&self) -> Ore {
+        self.years.iter().map(|y| y.requested_ore).sum()
+    }
+
+    pub fn requested_for(&self, year: i32) -> Option<Ore> {
+        self.years
+            .iter()
+            .find(|y| y.year == year)
+            .map(|y| y.requested_ore)
+    }
+
+    pub fn budget_cell(&self, year: i32, category_id: &str) -> Option<&BudgetLine> {
+        self.budget_lines
+            .iter()
+            .find(|l| l.year == year && l.cost_category_id == category_id)
+    }
+
+    pub fn staff_total(&self, year: i32) -> Ore {
+        self.staff_lines
+            .iter()
+            .filter(|s| s.year == year)
+            .map(|s| s.cost_ore)
+            .sum()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -125,6 +161,9 @@ pub struct ApplicationView {
     pub application: Application,
     pub organisation: Organisation,
     pub call: Call,
+    pub definition: CallDefinition,
+    /// Who submitted it first, by name.
+    pub submitted_by_name: Option<String>,
     pub versions: Vec<VersionView>,
     pub supplements: Vec<SupplementRequest>,
     pub decisions: Vec<DecisionView>,
@@ -178,13 +217,19 @@ pub fn view(
                     .map(|a| a.body.clone()),
             })
             .collect();
-        versions.push(VersionView {
+        let mut view = VersionView {
             years: db::applications::year_requests(conn, &version.id)?,
             budget_lines: db::applications::budget_lines(conn, &version.id)?,
             staff_lines: db::applications::staff_lines(conn, &version.id)?,
+            attachments: db::applications::attachments_of(conn, &version.id)?,
+            changes: Vec::new(),
             answers,
             version,
-        });
+        };
+        if let Some(previous) = versions.last() {
+            view.changes = diff::between(previous, &view, &definition.cost_categories);
+        }
+        versions.push(view);
     }
     let mut decisions = Vec::new();
     for decision in db::decisions::for_application(conn, &application.id)? {
@@ -207,11 +252,17 @@ pub fn view(
             decision,
         });
     }
+    let submitted_by_name = match &application.submitted_by {
+        Some(id) => db::accounts::find(conn, id)?.map(|u| u.name),
+        None => None,
+    };
     Ok(ApplicationView {
         supplements: db::applications::supplement_requests(conn, &application.id)?,
+        submitted_by_name,
         application,
         organisation,
         call,
+        definition,
         versions,
         decisions,
     })

@@ -1,5 +1,7 @@
 //! Calls for applications (utlysningar): what each role may see of them, their state, and
-//! their allocation table.
+//! their allocation table. `edit` holds how officers write them.
+
+pub mod edit;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

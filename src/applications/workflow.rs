@@ -1,0 +1,1011 @@
+//! What happens to a case: an applicant starts it, saves drafts, submits it before the
+//! deadline; an officer asks for a supplement, the applicant answers it in a new version,
+//! the officer finds the case complete. Each step is one transaction with its audit entry
+//! and, where someone must be told, its queued e-mail.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::draft::{self, DraftInput, StoredDraft};
+use crate::access;
+use crate::accounts::Actor;
+use crate::audit::{self, action};
+use crate::calls::{self, CallPhase};
+use crate::clock;
+use crate::codes::{
+    ApplicationKind, ApplicationStatus, CallStatus, Role, SupplementStatus, VersionStatus,
+};
+use crate::db::applications::{
+    Answer, Application, Attachment, BudgetLine, StaffLine, SupplementRequest, Version,
+    YearRequest,
+};
+use crate::db::calls::CallDefinition;
+use crate::db::{self, DbConnection};
+use crate::error::{AppError, FieldErrors};
+use crate::forms;
+use crate::outbox::{self, Links};
+use crate::registration;
+
+pub const ATTACHMENT_MAX_BYTES: usize = 10 * 1024 * 1024;
+pub const ATTACHMENTS_PER_VERSION: usize = 20;
+pub const SUPPLEMENT_MESSAGE_MAX: usize = 4000;
+
+/// The case, loaded for an applicant who works on it. Someone of another organisation is
+/// told it does not exist; someone who is not an applicant is refused. Both are recorded.
+fn load_for_applicant(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<Application, AppError> {
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    if actor.role != Role::Applicant {
+        audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
+        return Err(AppError::Forbidden);
+    }
+    if actor.organisation_id.as_deref() != Some(application.organisation_id.as_str()) {
+        audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
+        return Err(AppError::NotFound);
+    }
+    Ok(application)
+}
+
+/// The case, loaded for an officer who handles it.
+fn load_for_officer(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<Application, AppError> {
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    if actor.role != Role::Officer {
+        audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
+        return Err(if actor.role == Role::Applicant
+            && actor.organisation_id.as_deref() != Some(application.organisation_id.as_str())
+        {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    Ok(application)
+}
+
+/// The version being worked on, if there is one.
+pub fn draft_version(
+    conn: &mut DbConnection,
+    application_id: &str,
+) -> Result<Option<Version>, AppError> {
+    Ok(db::applications::versions(conn, application_id)?
+        .into_iter()
+        .rev()
+        .find(|v| v.status == VersionStatus::Draft))
+}
+
+fn definition_of(conn: &mut DbConnection, call_id: &str) -> Result<CallDefinition, AppError> {
+    let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
+    Ok(db::calls::load_definition(conn, call)?)
+}
+
+/// Why an organisation may not start an application to a call now, if it may not.
+pub fn start_refusal(
+    def: &CallDefinition,
+    organisation: &db::organisations::Organisation,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    match calls::phase(&def.call, now) {
+        CallPhase::Open => {}
+        CallPhase::NotYetOpen => {
+            return Some(format!(
+                "Utlysningen öppnar {}. Det går inte att börja en ansökan före dess.",
+                def.call.opens_on
+            ));
+        }
+        CallPhase::DeadlinePassed | CallPhase::ClosedEarly => {
+            return Some("Utlysningen är stängd. Det går inte längre att ansöka.".into());
+        }
+        CallPhase::Draft => return Some("Utlysningen är inte publicerad.".into()),
+    }
+    if !calls::is_eligible_kind(def, organisation.kind) {
+        let kinds = def
+            .eligible_kinds
+            .iter()
+            .map(|k| k.label().to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Some(format!(
+            "Utlysningen riktar sig till: {kinds}. {} kan inte söka.",
+            organisation.name
+        ));
+    }
+    None
+}
+
+/// Starts the organisation's application to a call: the case and its first draft.
+pub fn start(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Application, AppError> {
+    db::write_tx(conn, |conn| {
+        if actor.role != Role::Applicant {
+            audit::record_denied(conn, actor, now, "call", Some(call_id), "starta en ansökan")?;
+            return Err(AppError::Forbidden);
+        }
+        let org_id = actor.organisation_id.clone().ok_or(AppError::Forbidden)?;
+        let def = calls::definition(conn, Some(actor), call_id)?;
+        let organisation = db::organisations::find(conn, &org_id)?.ok_or(AppError::NotFound)?;
+        if let Some(existing) = db::applications::find_initial(conn, call_id, &org_id)? {
+            return Err(AppError::Conflict(format!(
+                "{} har redan en ansökan i den här utlysningen ({}). En organisation kan söka en gång per utlysning.",
+                organisation.name,
+                existing
+                    .registration_number
+                    .unwrap_or_else(|| "utkast".to_string())
+            )));
+        }
+        if let Some(reason) = start_refusal(&def, &organisation, now) {
+            return Err(AppError::Conflict(reason));
+        }
+        let application = Application {
+            id: db::new_id(),
+            call_id: call_id.to_string(),
+            organisation_id: org_id,
+            kind: ApplicationKind::Initial,
+            redistribution_round_id: None,
+            status: ApplicationStatus::Draft,
+            registration_number: None,
+            project_title: String::new(),
+            source_note: None,
+            created_by: Some(actor.user_id.clone()),
+            created_at: now.naive_utc(),
+            submitted_at: None,
+            submitted_by: None,
+        };
+        db::applications::insert(conn, &application)?;
+        db::applications::insert_version(
+            conn,
+            &Version {
+                id: db::new_id(),
+                application_id: application.id.clone(),
+                number: 1,
+                status: VersionStatus::Draft,
+                supplement_request_id: None,
+                created_at: now.naive_utc(),
+                created_by: Some(actor.user_id.clone()),
+                submitted_at: None,
+                submitted_by: None,
+                supplement_answer: None,
+            },
+        )?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::APPLICATION_CREATED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!(
+                    "{} började en ansökan till {}",
+                    organisation.name, def.call.title
+                ),
+                details: json!({ "call_id": call_id }),
+            },
+        )?;
+        Ok(application)
+    })
+}
+
+/// Whether the draft may change the budget: a first version always, an answer to a
+/// supplement only where the officer asked for a changed budget.
+fn budget_editable(conn: &mut DbConnection, version: &Version) -> Result<bool, AppError> {
+    match &version.supplement_request_id {
+        None => Ok(true),
+        Some(id) => Ok(db::applications::find_supplement_request(conn, id)?
+            .map(|r| r.budget_change_allowed)
+            .unwrap_or(false)),
+    }
+}
+
+/// Saves what the applicant typed into the draft. Nothing is stored unless all of it is
+/// well-formed; the caller shows the form again with every value as typed.
+pub fn save_draft(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    input: &DraftInput,
+    now: DateTime<Utc>,
+) -> Result<Version, AppError> {
+    db::write_tx(conn, |conn| {
+        let application =
+            load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
+        let version = draft_version(conn, &application.id)?.ok_or_else(|| {
+            AppError::Conflict(
+                "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
+                    .into(),
+            )
+        })?;
+        let def = definition_of(conn, &application.call_id)?;
+        let mut content = draft::parse(&def, input).map_err(AppError::Invalid)?;
+        if content.budget.is_some() && !budget_editable(conn, &version)? {
+            return Err(AppError::invalid(
+                "budget",
+                "Kompletteringen gäller inte budgeten, så budgeten kan inte ändras i den här versionen.",
+            ));
+        }
+        if version.supplement_request_id.is_none() && content.supplement_answer.is_some() {
+            content.supplement_answer = None;
+        }
+        let answers: Vec<Answer> = content
+            .answers
+            .iter()
+            .map(|(section_id, body)| Answer {
+                version_id: version.id.clone(),
+                section_id: section_id.clone(),
+                body: body.clone(),
+            })
+            .collect();
+        let budget_rows = content.budget.as_ref().map(|(rows, staff)| {
+            let lines: Vec<BudgetLine> = rows
+                .iter()
+                .map(|r| BudgetLine {
+                    id: db::new_id(),
+                    version_id: version.id.clone(),
+                    year: r.year,
+                    cost_category_id: r.category_id.clone(),
+                    amount_ore: r.amount,
+                    description: r.description.clone(),
+                })
+                .collect();
+            let staff: Vec<StaffLine> = staff
+                .iter()
+                .enumerate()
+                .map(|(i, s)| StaffLine {
+                    id: db::new_id(),
+                    version_id: version.id.clone(),
+                    year: s.year,
+                    position: i as i32,
+                    role: s.role.clone(),
+                    fte_percent: s.fte_percent,
+                    months: s.months,
+                    cost_ore: s.cost,
+                })
+                .collect();
+            let years: Vec<YearRequest> = draft::year_sums(&def, rows)
+                .into_iter()
+                .map(|(year, amount)| YearRequest {
+                    version_id: version.id.clone(),
+                    year,
+                    requested_ore: amount,
+                })
+                .collect();
+            (lines, staff, years)
+        });
+        match &budget_rows {
+            Some((lines, staff, years)) => db::applications::replace_draft_rows(
+                conn,
+                &version.id,
+                &answers,
+                years,
+                Some((lines, staff)),
+            )?,
+            None => db::applications::replace_draft_rows(conn, &version.id, &answers, &[], None)?,
+        }
+        db::applications::set_project_title(conn, &application.id, &content.project_title)?;
+        if version.supplement_request_id.is_some() {
+            db::applications::set_supplement_answer(
+                conn,
+                &version.id,
+                content.supplement_answer.as_deref(),
+            )?;
+        }
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::APPLICATION_DRAFT_SAVED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!("Utkast sparat, version {}", version.number),
+                details: json!({
+                    "version": version.number,
+                    "answers": answers.len(),
+                    "budget_changed": budget_rows.is_some(),
+                }),
+            },
+        )?;
+        Ok(version)
+    })
+}
+
+/// The draft as stored, for the rules of a complete application.
+pub fn stored_draft(
+    conn: &mut DbConnection,
+    application: &Application,
+    version: &Version,
+) -> Result<StoredDraft, AppError> {
+    Ok(StoredDraft {
+        project_title: application.project_title.clone(),
+        answers: db::applications::answers(conn, &version.id)?,
+        years: db::applications::year_requests(conn, &version.id)?,
+        budget_lines: db::applications::budget_lines(conn, &version.id)?,
+        staff_lines: db::applications::staff_lines(conn, &version.id)?,
+        supplement_answer: version.supplement_answer.clone(),
+        answers_supplement: version.supplement_request_id.is_some(),
+    })
+}
+
+/// What the confirmation page needs to know before the applicant submits.
+pub struct SubmitCheck {
+    pub problems: FieldErrors,
+    /// Why it cannot be submitted now regardless of content (deadline, representative).
+    pub blocked: Option<String>,
+}
+
+fn deadline_refusal(def: &CallDefinition, version: &Version, now: DateTime<Utc>) -> Option<String> {
+    // The deadline is for applications; an answer to a supplement may come after it.
+    if version.supplement_request_id.is_some() {
+        return None;
+    }
+    match calls::phase(&def.call, now) {
+        CallPhase::Open => None,
+        CallPhase::DeadlinePassed => Some(format!(
+            "Ansökningstiden gick ut {} kl. 23.59. Ansökan kan inte längre skickas in. Ert utkast finns kvar.",
+            def.call.last_day
+        )),
+        CallPhase::ClosedEarly => Some(
+            "Utlysningen har stängts. Ansökan kan inte skickas in. Ert utkast finns kvar.".into(),
+        ),
+        CallPhase::NotYetOpen => Some(format!(
+            "Utlysningen öppnar {}. Ansökan kan skickas in från och med den dagen.",
+            def.call.opens_on
+        )),
+        CallPhase::Draft => Some("Utlysningen är inte publicerad.".into()),
+    }
+}
+
+fn signatory_refusal(actor: &Actor) -> Option<String> {
+    (!actor.is_signatory).then(|| {
+        "Bara den som får företräda organisationen (firmatecknare eller ombud) kan skicka in. Ert utkast är sparat; be er företrädare skicka in det."
+            .to_string()
+    })
+}
+
+/// Checks a draft before submitting, without changing anything.
+pub fn check_submit(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+) -> Result<SubmitCheck, AppError> {
+    let application = load_for_applicant(conn, actor, application_id, now, "skicka in en ansökan")?;
+    let version = draft_version(conn, &application.id)?
+        .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
+    let def = definition_of(conn, &application.call_id)?;
+    let stored = stored_draft(conn, &application, &version)?;
+    Ok(SubmitCheck {
+        problems: draft::check_complete(&def, &stored),
+        blocked: deadline_refusal(&def, &version, now).or_else(|| signatory_refusal(actor)),
+    })
+}
+
+/// What the applicant sees after submitting.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Receipt {
+    pub application_id: String,
+    pub registration_number: String,
+    pub version: i32,
+    pub submitted_at: chrono::NaiveDateTime,
+    pub submitted_by: String,
+}
+
+/// Submits the draft: checks the deadline (server time), the representative and the
+/// content; freezes the version; gives the case its registration number on first arrival;
+/// queues the receipt (and, for a supplement, a message to the officer).
+pub fn submit(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+    links: &Links,
+    agency: &str,
+) -> Result<Receipt, AppError> {
+    db::write_tx(conn, |conn| {
+        let application =
+            load_for_applicant(conn, actor, application_id, now, "skicka in en ansökan")?;
+        let version = draft_version(conn, &application.id)?
+            .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
+        let def = definition_of(conn, &application.call_id)?;
+        if let Some(reason) = deadline_refusal(&def, &version, now) {
+            return Err(AppError::Conflict(reason));
+        }
+        if let Some(reason) = signatory_refusal(actor) {
+            audit::record_denied(
+                conn,
+                actor,
+                now,
+                "application",
+                Some(&application.id),
+                "skicka in utan att vara organisationens företrädare",
+            )?;
+            return Err(AppError::Refused(reason));
+        }
+        let stored = stored_draft(conn, &application, &version)?;
+        draft::check_complete(&def, &stored).into_result()?;
+
+        let registration_number = match &application.registration_number {
+            Some(number) => number.clone(),
+            None => {
+                let year = chrono::Datelike::year(&clock::stockholm_date(now));
+                let number = registration::next(conn, year)?;
+                db::applications::mark_arrived(
+                    conn,
+                    &application.id,
+                    &number,
+                    now.naive_utc(),
+                    &actor.user_id,
+                )?;
+                number
+            }
+        };
+        db::applications::mark_version_submitted(
+            conn,
+            &version.id,
+            now.naive_utc(),
+            Some(&actor.user_id),
+        )?;
+        db::applications::set_status(conn, &application.id, ApplicationStatus::Submitted)?;
+        let organisation = db::organisations::find(conn, &application.organisation_id)?
+            .ok_or(AppError::NotFound)?;
+        let when = clock::format_stockholm(now.naive_utc());
+        let submitter = format!("{} ({})", actor.name, actor.email);
+
+        if let Some(request_id) = &version.supplement_request_id {
+            let answer = stored.supplement_answer.clone().unwrap_or_default();
+            db::applications::mark_supplement_answered(
+                conn,
+                request_id,
+                now.naive_utc(),
+                &actor.user_id,
+                &answer,
+            )?;
+            let request = db::applications::find_supplement_request(conn, request_id)?
+                .ok_or(AppError::NotFound)?;
+            if let Some(officer) = match &request.requested_by {
+                Some(id) => db::accounts::find(conn, id)?,
+                None => None,
+            } {
+                let message = outbox::SupplementReceived {
+                    registration_number: &registration_number,
+                    organisation: &organisation.name,
+                    version: version.number,
+                    submitted_at: &when,
+                    submitted_by: &submitter,
+                    link: &links.case(&application.id),
+                };
+                outbox::queue(conn, now, &officer.email, &message.subject(), &message.body()?)?;
+            }
+            audit::record(
+                conn,
+                Some(actor),
+                now,
+                audit::Entry {
+                    action: action::SUPPLEMENT_ANSWERED,
+                    entity_type: "application",
+                    entity_id: Some(&application.id),
+                    summary: format!(
+                        "Komplettering inkommen från {}: version {}",
+                        organisation.name, version.number
+                    ),
+                    details: json!({
+                        "supplement_request_id": request_id,
+                        "version": version.number,
+                    }),
+                },
+            )?;
+        }
+
+        let receipt = outbox::Receipt {
+            agency,
+            registration_number: &registration_number,
+            organisation: &organisation.name,
+            call_title: &def.call.title,
+            project_title: &application.project_title,
+            version: version.number,
+            submitted_at: &when,
+            submitted_by: &submitter,
+            link: &links.case(&application.id),
+        };
+        outbox::queue(conn, now, &actor.email, &receipt.subject(), &receipt.body()?)?;
+        let requested: Vec<_> = stored
+            .years
+            .iter()
+            .map(|y| json!({ "year": y.year, "amount_ore": y.requested_ore.ore() }))
+            .collect();
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::APPLICATION_SUBMITTED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!(
+                    "Ansökan {} version {} inskickad av {} för {}",
+                    registration_number, version.number, actor.name, organisation.name
+                ),
+                details: json!({
+                    "registration_number": registration_number,
+                    "version": version.number,
+                    "requested": requested,
+                }),
+            },
+        )?;
+        Ok(Receipt {
+            application_id: application.id.clone(),
+            registration_number,
+            version: version.number,
+            submitted_at: now.naive_utc(),
+            submitted_by: actor.name.clone(),
+        })
+    })
+}
+
+/// An officer's request for a supplement, as sent.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct SupplementInput {
+    /// What is missing.
+    #[serde(default)]
+    pub message: String,
+    /// The day to answer by, `YYYY-MM-DD`.
+    #[serde(default, deserialize_with = "forms::text")]
+    #[schema(value_type = String, example = "2020-05-15")]
+    pub due_on: String,
+    /// Whether the answer may change the budget.
+    #[serde(default, deserialize_with = "forms::text")]
+    #[schema(value_type = bool)]
+    pub budget_change_allowed: String,
+}
+
+fn parse_supplement(
+    input: &SupplementInput,
+    today: NaiveDate,
+) -> Result<(String, NaiveDate, bool), AppError> {
+    let mut errors = FieldErrors::new();
+    let message = forms::required_text(
+        &input.message,
+        SUPPLEMENT_MESSAGE_MAX,
+        "vad som ska kompletteras",
+    )
+    .map_err(|m| errors.add("message", m))
+    .ok();
+    let due_on = match forms::date(&input.due_on, "sista svarsdag") {
+        Ok(day) if day < today => {
+            errors.add("due_on", "Sista svarsdag kan inte ligga före i dag.");
+            None
+        }
+        Ok(day) => Some(day),
+        Err(m) => {
+            errors.add("due_on", m);
+            None
+        }
+    };
+    errors.into_result()?;
+    match (message, due_on) {
+        (Some(m), Some(d)) => Ok((m, d, forms::truthy(&input.budget_change_allowed))),
+        _ => Err(AppError::Internal("supplement input checked but missing".into())),
+    }
+}
+
+/// The officer asks for a supplement. The applicant's people are told by e-mail.
+pub fn request_supplement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    input: &SupplementInput,
+    now: DateTime<Utc>,
+    links: &Links,
+    agency: &str,
+) -> Result<SupplementRequest, AppError> {
+    db::write_tx(conn, |conn| {
+        let application =
+            load_for_officer(conn, actor, application_id, now, "begära komplettering")?;
+        if !matches!(
+            application.status,
+            ApplicationStatus::Submitted | ApplicationStatus::Complete
+        ) {
+            return Err(AppError::Conflict(format!(
+                "Ärendet har status \"{}\". Komplettering kan begäras när ansökan har kommit in och inte redan väntar på en komplettering.",
+                application.status.label()
+            )));
+        }
+        let (message, due_on, budget_change_allowed) =
+            parse_supplement(input, clock::stockholm_date(now))?;
+        let request = SupplementRequest {
+            id: db::new_id(),
+            application_id: application.id.clone(),
+            requested_by: Some(actor.user_id.clone()),
+            requested_at: now.naive_utc(),
+            message,
+            due_on,
+            status: SupplementStatus::Open,
+            answered_at: None,
+            answered_by: None,
+            answer_text: None,
+            budget_change_allowed,
+        };
+        db::applications::insert_supplement_request(conn, &request)?;
+        db::applications::set_status(conn, &application.id, ApplicationStatus::SupplementRequested)?;
+        let organisation = db::organisations::find(conn, &application.organisation_id)?
+            .ok_or(AppError::NotFound)?;
+        let registration_number = application.registration_number.clone().unwrap_or_default();
+        let due = due_on.to_string();
+        let link = links.case(&application.id);
+        let mail = outbox::SupplementRequested {
+            agency,
+            registration_number: &registration_number,
+            organisation: &organisation.name,
+            message: &request.message,
+            due_on: &due,
+            budget_change_allowed,
+            link: &link,
+        };
+        let (subject, body) = (mail.subject(), mail.body()?);
+        for person in db::accounts::of_organisation(conn, &organisation.id)? {
+            outbox::queue(conn, now, &person.email, &subject, &body)?;
+        }
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::SUPPLEMENT_REQUESTED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!(
+                    "Komplettering begärd av {} för {}, svar senast {}",
+                    actor.name, registration_number, due_on
+                ),
+                details: json!({
+                    "supplement_request_id": request.id,
+                    "due_on": due_on,
+                    "budget_change_allowed": budget_change_allowed,
+                    "message": request.message,
+                }),
+            },
+        )?;
+        Ok(request)
+    })
+}
+
+/// Opens a new version to answer the open supplement request: a copy of the latest
+/// submitted version, to change where asked. Returns the draft (the existing one if the
+/// answer was already begun).
+pub fn begin_supplement_answer(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Version, AppError> {
+    db::write_tx(conn, |conn| {
+        let application =
+            load_for_applicant(conn, actor, application_id, now, "svara på en komplettering")?;
+        if let Some(draft) = draft_version(conn, &application.id)? {
+            return Ok(draft);
+        }
+        let request = db::applications::supplement_requests(conn, &application.id)?
+            .into_iter()
+            .find(|r| r.status == SupplementStatus::Open)
+            .ok_or_else(|| {
+                AppError::Conflict("Ingen komplettering är begärd i det här ärendet.".into())
+            })?;
+        let versions = db::applications::versions(conn, &application.id)?;
+        let latest = versions
+            .iter()
+            .rev()
+            .find(|v| v.status == VersionStatus::Submitted)
+            .ok_or_else(|| AppError::Conflict("Ansökan har ingen inskickad version.".into()))?;
+        let number = versions.iter().map(|v| v.number).max().unwrap_or(0) + 1;
+        let version = Version {
+            id: db::new_id(),
+            application_id: application.id.clone(),
+            number,
+            status: VersionStatus::Draft,
+            supplement_request_id: Some(request.id.clone()),
+            created_at: now.naive_utc(),
+            created_by: Some(actor.user_id.clone()),
+            submitted_at: None,
+            submitted_by: None,
+            supplement_answer: None,
+        };
+        db::applications::insert_version(conn, &version)?;
+        copy_version_rows(conn, &latest.id, &version.id)?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::APPLICATION_VERSION_CREATED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!(
+                    "Version {number} påbörjad som svar på komplettering, utgår från version {}",
+                    latest.number
+                ),
+                details: json!({
+                    "version": number,
+                    "from_version": latest.number,
+                    "supplement_request_id": request.id,
+                }),
+            },
+        )?;
+        Ok(version)
+    })
+}
+
+fn copy_version_rows(conn: &mut DbConnection, from: &str, to: &str) -> Result<(), AppError> {
+    let answers: Vec<Answer> = db::applications::answers(conn, from)?
+        .into_iter()
+        .map(|a| Answer {
+            version_id: to.to_string(),
+            ..a
+        })
+        .collect();
+    let years: Vec<YearRequest> = db::applications::year_requests(conn, from)?
+        .into_iter()
+        .map(|y| YearRequest {
+            version_id: to.to_string(),
+            ..y
+        })
+        .collect();
+    let lines: Vec<BudgetLine> = db::applications::budget_lines(conn, from)?
+        .into_iter()
+        .map(|l| BudgetLine {
+            id: db::new_id(),
+            version_id: to.to_string(),
+            ..l
+        })
+        .collect();
+    let staff: Vec<StaffLine> = db::applications::staff_lines(conn, from)?
+        .into_iter()
+        .map(|s| StaffLine {
+            id: db::new_id(),
+            version_id: to.to_string(),
+            ..s
+        })
+        .collect();
+    db::applications::replace_draft_rows(conn, to, &answers, &years, Some((&lines, &staff)))?;
+    for attachment in db::applications::attachments_with_content(conn, from)? {
+        db::applications::insert_attachment(
+            conn,
+            &Attachment {
+                id: db::new_id(),
+                version_id: to.to_string(),
+                ..attachment
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// The officer finds the submitted case complete.
+pub fn mark_complete(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    db::write_tx(conn, |conn| {
+        let application =
+            load_for_officer(conn, actor, application_id, now, "markera en ansökan komplett")?;
+        if application.status != ApplicationStatus::Submitted {
+            return Err(AppError::Conflict(format!(
+                "Ärendet har status \"{}\". Bara en inkommen ansökan kan markeras som komplett.",
+                application.status.label()
+            )));
+        }
+        db::applications::set_status(conn, &application.id, ApplicationStatus::Complete)?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::APPLICATION_COMPLETE,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!(
+                    "Ansökan {} markerad som komplett av {}",
+                    application.registration_number.as_deref().unwrap_or("–"),
+                    actor.name
+                ),
+                details: json!({}),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// Checks an uploaded file: a PDF (by its content, not its name) within the size limit.
+pub fn check_attachment(filename: &str, bytes: &[u8]) -> Result<String, AppError> {
+    let name = filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect::<String>();
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "Välj en fil att bifoga."));
+    }
+    if bytes.len() > ATTACHMENT_MAX_BYTES {
+        return Err(AppError::invalid(
+            "file",
+            "Filen är för stor. En bilaga får vara högst 10 MB.",
+        ));
+    }
+    if !bytes.starts_with(b"%PDF-") {
+        return Err(AppError::invalid(
+            "file",
+            "Filen är inte en PDF. Bifoga bilagor som PDF.",
+        ));
+    }
+    let name = if name.is_empty() {
+        "bilaga.pdf".to_string()
+    } else if !name.to_lowercase().ends_with(".pdf") {
+        format!("{name}.pdf")
+    } else {
+        name
+    };
+    Ok(name)
+}
+
+/// Attaches a PDF to the draft; its SHA-256 is kept with it.
+pub fn add_attachment(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    filename: &str,
+    bytes: Vec<u8>,
+    now: DateTime<Utc>,
+) -> Result<db::applications::AttachmentInfo, AppError> {
+    db::write_tx(conn, |conn| {
+        let application = load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
+        let version = draft_version(conn, &application.id)?.ok_or_else(|| {
+            AppError::Conflict("Ansökan är inskickad och låst; bilagor kan inte läggas till.".into())
+        })?;
+        let name = check_attachment(filename, &bytes)?;
+        if db::applications::attachments_of(conn, &version.id)?.len() >= ATTACHMENTS_PER_VERSION {
+            return Err(AppError::invalid(
+                "file",
+                format!("En ansökan kan ha högst {ATTACHMENTS_PER_VERSION} bilagor."),
+            ));
+        }
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let attachment = Attachment {
+            id: db::new_id(),
+            version_id: version.id.clone(),
+            filename: name,
+            content_type: "application/pdf".into(),
+            size_bytes: bytes.len() as i64,
+            sha256,
+            content: bytes,
+            uploaded_at: now.naive_utc(),
+            uploaded_by: Some(actor.user_id.clone()),
+        };
+        db::applications::insert_attachment(conn, &attachment)?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::ATTACHMENT_ADDED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!(
+                    "Bilaga {} bifogad till version {}",
+                    attachment.filename, version.number
+                ),
+                details: json!({
+                    "attachment_id": attachment.id,
+                    "sha256": attachment.sha256,
+                    "size_bytes": attachment.size_bytes,
+                }),
+            },
+        )?;
+        Ok(db::applications::AttachmentInfo {
+            id: attachment.id,
+            version_id: attachment.version_id,
+            filename: attachment.filename,
+            content_type: attachment.content_type,
+            size_bytes: attachment.size_bytes,
+            sha256: attachment.sha256,
+            uploaded_at: attachment.uploaded_at,
+            uploaded_by: attachment.uploaded_by,
+        })
+    })
+}
+
+/// Removes an attachment from the draft (a submitted version's stay).
+pub fn remove_attachment(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    attachment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    db::write_tx(conn, |conn| {
+        let application = load_for_applicant(conn, actor, application_id, now, "ta bort en bilaga")?;
+        let version = draft_version(conn, &application.id)?
+            .ok_or_else(|| AppError::Conflict("Ansökan är inskickad och låst.".into()))?;
+        let attachment =
+            db::applications::attachment(conn, attachment_id)?.ok_or(AppError::NotFound)?;
+        if attachment.version_id != version.id {
+            return Err(AppError::NotFound);
+        }
+        db::applications::delete_attachment(conn, attachment_id)?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::ATTACHMENT_REMOVED,
+                entity_type: "application",
+                entity_id: Some(&application.id),
+                summary: format!("Bilaga {} borttagen ur utkastet", attachment.filename),
+                details: json!({ "attachment_id": attachment.id, "sha256": attachment.sha256 }),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// An attachment for download, for whoever may read the case (drafts only for the
+/// applicant's own organisation).
+pub fn download_attachment(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    attachment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Attachment, AppError> {
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    if !access::can_read_case(actor, &application.organisation_id) {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "application",
+            Some(&application.id),
+            "hämta en bilaga",
+        )?;
+        return Err(if actor.role == Role::Applicant {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    let attachment =
+        db::applications::attachment(conn, attachment_id)?.ok_or(AppError::NotFound)?;
+    let version =
+        db::applications::find_version(conn, &attachment.version_id)?.ok_or(AppError::NotFound)?;
+    if version.application_id != application.id
+        || (version.status == VersionStatus::Draft && actor.role != Role::Applicant)
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(attachment)
+}
+
+/// Whether a call still takes new applications from anyone (for start buttons).
+pub fn call_takes_applications(def: &CallDefinition, now: DateTime<Utc>) -> bool {
+    def.call.status == CallStatus::Published && calls::phase(&def.call, now) == CallPhase::Open
+}

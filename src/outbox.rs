@@ -1,0 +1,139 @@
+//! Outgoing e-mail. A message is written to the outbox table in the same transaction as the
+//! event that causes it: if the event is stored, so is its message, and a dead mail server
+//! loses nothing. (Delivery over SMTP comes with the decisions issue; until then the queue
+//! is the record.) The texts are Swedish, from `templates/email/`.
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use crate::db::outbox::{self as store, OutboxMessage};
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+
+/// Queues one message to be sent as soon as possible.
+pub fn queue(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), AppError> {
+    store::insert(
+        conn,
+        &OutboxMessage {
+            id: db::new_id(),
+            created_at: now.naive_utc(),
+            to_address: to.to_string(),
+            subject: subject.to_string(),
+            body_text: body.to_string(),
+            attachment_name: None,
+            attachment_content_type: None,
+            attachment: None,
+            attempts: 0,
+            next_attempt_at: now.naive_utc(),
+            sent_at: None,
+            last_error: None,
+        },
+    )?;
+    Ok(())
+}
+
+fn render<T: Template>(template: &T) -> Result<String, AppError> {
+    template
+        .render()
+        .map_err(|e| AppError::Internal(format!("e-mail template: {e}")))
+}
+
+/// Kvittens: the application has arrived.
+#[derive(Template)]
+#[template(path = "email/receipt.txt")]
+pub struct Receipt<'a> {
+    pub agency: &'a str,
+    pub registration_number: &'a str,
+    pub organisation: &'a str,
+    pub call_title: &'a str,
+    pub project_title: &'a str,
+    pub version: i32,
+    pub submitted_at: &'a str,
+    pub submitted_by: &'a str,
+    pub link: &'a str,
+}
+
+impl Receipt<'_> {
+    pub fn subject(&self) -> String {
+        format!(
+            "Kvittens: ansökan {} har kommit in till {}",
+            self.registration_number, self.agency
+        )
+    }
+
+    pub fn body(&self) -> Result<String, AppError> {
+        render(self)
+    }
+}
+
+/// Komplettering begärd, to the applicant's people.
+#[derive(Template)]
+#[template(path = "email/supplement_requested.txt")]
+pub struct SupplementRequested<'a> {
+    pub agency: &'a str,
+    pub registration_number: &'a str,
+    pub organisation: &'a str,
+    pub message: &'a str,
+    pub due_on: &'a str,
+    pub budget_change_allowed: bool,
+    pub link: &'a str,
+}
+
+impl SupplementRequested<'_> {
+    pub fn subject(&self) -> String {
+        format!("Komplettering begärs: ansökan {}", self.registration_number)
+    }
+
+    pub fn body(&self) -> Result<String, AppError> {
+        render(self)
+    }
+}
+
+/// Komplettering inkommen, to the officer who asked for it.
+#[derive(Template)]
+#[template(path = "email/supplement_received.txt")]
+pub struct SupplementReceived<'a> {
+    pub registration_number: &'a str,
+    pub organisation: &'a str,
+    pub version: i32,
+    pub submitted_at: &'a str,
+    pub submitted_by: &'a str,
+    pub link: &'a str,
+}
+
+impl SupplementReceived<'_> {
+    pub fn subject(&self) -> String {
+        format!(
+            "Komplettering inkommen: {} från {}",
+            self.registration_number, self.organisation
+        )
+    }
+
+    pub fn body(&self) -> Result<String, AppError> {
+        render(self)
+    }
+}
+
+/// Addresses of the service in messages, from `PUBLIC_URL`.
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub base: String,
+}
+
+impl Links {
+    pub fn new(base: &str) -> Links {
+        Links {
+            base: base.trim_end_matches('/').to_string(),
+        }
+    }
+
+    pub fn case(&self, application_id: &str) -> String {
+        format!("{}/ansokningar/{application_id}", self.base)
+    }
+}
