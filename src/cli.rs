@@ -85,6 +85,10 @@ pub struct ServeArgs {
     pub cookie_secure: bool,
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+    /// The address people use to reach the service, for links in e-mail
+    /// (default: http:// and the bound address).
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -176,6 +180,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         database_url: url,
         bind_address: args.bind_address,
         load_demo: args.load_demo,
+        load_demo_cases: true,
+        public_url: args.public_url,
         demo_password: args.demo_password,
         cookie_secure: args.cookie_secure,
         db_pool_size: args.db_pool_size,

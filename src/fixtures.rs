@@ -307,6 +307,14 @@ impl FixtureSet {
         self.applications.clear();
         self
     }
+
+    /// Leaves out the calls and every case: organisations, programmes and accounts only,
+    /// for replaying a grant from its first step.
+    pub fn without_calls(mut self) -> FixtureSet {
+        self.calls.clear();
+        self.applications.clear();
+        self
+    }
 }
 
 /// The kind of a fixture file, from its path inside the fixture folder.

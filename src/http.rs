@@ -24,6 +24,7 @@ pub struct AppState {
     pub db: Db,
     pub clock: SharedClock,
     pub agency_name: String,
+    pub links: crate::outbox::Links,
 }
 
 pub type State = web::Data<AppState>;

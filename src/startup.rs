@@ -23,6 +23,11 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     pub bind_address: String,
     pub load_demo: bool,
+    /// With `load_demo`: also the 2020 call and its cases (otherwise organisations,
+    /// programmes and accounts only).
+    pub load_demo_cases: bool,
+    /// Where people reach the service, for links in e-mail (default: the bound address).
+    pub public_url: Option<String>,
     pub demo_password: Option<String>,
     pub cookie_secure: bool,
     pub db_pool_size: u32,
@@ -82,6 +87,12 @@ impl Application {
             db: db.clone(),
             clock: clock.clone(),
             agency_name: "Socialstyrelsen".to_string(),
+            links: crate::outbox::Links::new(
+                &settings
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{address}")),
+            ),
         });
         let session_store = DbSessionStore::new(db.clone(), clock);
         let cookie_secure = settings.cookie_secure;
@@ -163,6 +174,8 @@ pub fn prepare_database(
         let mut set = fixtures::embedded()?;
         if !settings.load_demo {
             set = set.without_demo();
+        } else if !settings.load_demo_cases {
+            set = set.without_calls();
         }
         let options = LoadOptions {
             demo_password: settings.demo_password.clone(),

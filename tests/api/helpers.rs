@@ -105,13 +105,25 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(true).await
 }
 
+/// Organisations, programmes and the demo accounts, but no call and no case: for replaying
+/// the grant from its first step.
+pub async fn spawn_app_without_cases() -> TestApp {
+    spawn(true, false).await
+}
+
 pub async fn spawn_app_with(load_demo: bool) -> TestApp {
+    spawn(load_demo, true).await
+}
+
+async fn spawn(load_demo: bool, load_demo_cases: bool) -> TestApp {
     let test_db = TestDb::new();
     let clock = ManualClock::new(decision_day());
     let settings = Settings {
         database_url: test_db.database_url(),
         bind_address: "127.0.0.1:0".into(),
         load_demo,
+        load_demo_cases,
+        public_url: Some("https://statsbidrag.example".into()),
         demo_password: Some(PASSWORD.into()),
         cookie_secure: false,
         db_pool_size: 4,
