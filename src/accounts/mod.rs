@@ -1,5 +1,6 @@
 //! Accounts: who people are, how they prove it, what role they hold.
 
+pub mod members;
 pub mod password;
 pub mod session_store;
 

@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod draft;
+pub mod lists;
 pub mod workflow;
 
 use std::collections::BTreeMap;
@@ -124,23 +125,23 @@ impl VersionView {
         self.years.iter().map(|y| y.requested_ore).sum()
     }
 
-    pub fn requested_for(&self, year: i32) -> Option<Ore> {
+    pub fn requested_for(&self, year: &i32) -> Option<Ore> {
         self.years
             .iter()
-            .find(|y| y.year == year)
+            .find(|y| y.year == *year)
             .map(|y| y.requested_ore)
     }
 
-    pub fn budget_cell(&self, year: i32, category_id: &str) -> Option<&BudgetLine> {
+    pub fn budget_cell<S: AsRef<str>>(&self, year: &i32, category_id: S) -> Option<&BudgetLine> {
         self.budget_lines
             .iter()
-            .find(|l| l.year == year && l.cost_category_id == category_id)
+            .find(|l| l.year == *year && l.cost_category_id == category_id.as_ref())
     }
 
-    pub fn staff_total(&self, year: i32) -> Ore {
+    pub fn staff_total(&self, year: &i32) -> Ore {
         self.staff_lines
             .iter()
-            .filter(|s| s.year == year)
+            .filter(|s| s.year == *year)
             .map(|s| s.cost_ore)
             .sum()
     }

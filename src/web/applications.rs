@@ -1,12 +1,17 @@
-//! A case's page: the application in every version, supplements and decisions.
+//! A case's page: the application in every version with what changed, supplements and
+//! decisions; and the officer's steps on it (ask for a supplement, find it complete).
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use super::{PageContext, WebError, render};
+use super::drafting::{CsrfForm, check_csrf};
+use super::{PageContext, WebError, redirect, render};
+use crate::applications::workflow::{self, SupplementInput};
 use crate::applications::{self, ApplicationView};
+use crate::codes::{ApplicationStatus, Role, SupplementStatus, VersionStatus};
+use crate::error::{AppError, FieldErrors};
 use crate::http::{self, Authenticated, State};
 
 #[derive(Template)]
@@ -14,6 +19,78 @@ use crate::http::{self, Authenticated, State};
 struct ApplicationPage {
     ctx: PageContext,
     view: ApplicationView,
+    /// The officer's supplement form, as typed when it failed the rules.
+    supplement_form: SupplementInput,
+    errors: FieldErrors,
+}
+
+impl ApplicationPage {
+    fn is_officer(&self) -> bool {
+        self.ctx.role() == Some(Role::Officer)
+    }
+
+    fn is_applicant(&self) -> bool {
+        self.ctx.role() == Some(Role::Applicant)
+    }
+
+    fn has_draft(&self) -> bool {
+        self.view
+            .versions
+            .iter()
+            .any(|v| v.version.status == VersionStatus::Draft)
+    }
+
+    fn open_supplement(&self) -> bool {
+        self.view
+            .supplements
+            .iter()
+            .any(|s| s.status == SupplementStatus::Open)
+    }
+
+    fn may_request_supplement(&self) -> bool {
+        self.is_officer()
+            && matches!(
+                self.view.application.status,
+                ApplicationStatus::Submitted | ApplicationStatus::Complete
+            )
+    }
+
+    fn may_mark_complete(&self) -> bool {
+        self.is_officer() && self.view.application.status == ApplicationStatus::Submitted
+    }
+
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+}
+
+async fn page(
+    state: &State,
+    session: &Session,
+    actor: crate::accounts::Actor,
+    id: String,
+    supplement_form: SupplementInput,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let view = state
+        .db
+        .run(move |c| applications::view(c, &viewer, &id, now))
+        .await?;
+    let page = ApplicationPage {
+        ctx: PageContext::new(
+            Some(actor),
+            http::csrf_token(session)?,
+            &state.agency_name,
+            "home",
+        ),
+        view,
+        supplement_form,
+        errors,
+    };
+    render(status, &page)
 }
 
 pub async fn show(
@@ -22,21 +99,90 @@ pub async fn show(
     actor: Authenticated,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
+    page(
+        &state,
+        &session,
+        actor.0,
+        path.into_inner(),
+        SupplementInput::default(),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct SupplementForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    due_on: String,
+    #[serde(default)]
+    budget_change_allowed: String,
+}
+
+pub async fn request_supplement(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<SupplementForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    let id = path.into_inner();
+    let input = SupplementInput {
+        message: form.message,
+        due_on: form.due_on,
+        budget_change_allowed: form.budget_change_allowed,
+    };
+    if !http::csrf_matches(&session, &form.csrf_token) {
+        let errors = FieldErrors::single(
+            "csrf_token",
+            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
+        );
+        return page(&state, &session, actor.0, id, input, errors, StatusCode::FORBIDDEN).await;
+    }
+    let now = state.clock.now();
+    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    let (who, app_id, typed) = (actor.0.clone(), id.clone(), input.clone());
+    let result = state
+        .db
+        .run(move |c| workflow::request_supplement(c, &who, &app_id, &typed, now, &links, &agency))
+        .await;
+    match result {
+        Ok(_) => Ok(redirect(&format!("/ansokningar/{id}#kompletteringar"))),
+        Err(AppError::Invalid(errors)) => {
+            page(
+                &state,
+                &session,
+                actor.0,
+                id,
+                input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn mark_complete(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
     let id = path.into_inner();
     let now = state.clock.now();
-    let viewer = actor.0.clone();
-    let view = state
+    let app_id = id.clone();
+    state
         .db
-        .run(move |c| applications::view(c, &viewer, &id, now))
+        .run(move |c| workflow::mark_complete(c, &actor.0, &app_id, now))
         .await?;
-    let page = ApplicationPage {
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
-        view,
-    };
-    render(StatusCode::OK, &page)
+    Ok(redirect(&format!("/ansokningar/{id}")))
 }

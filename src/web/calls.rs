@@ -13,6 +13,9 @@ use crate::calls::{self, CallPhase};
 use crate::db::calls::{CallDefinition, ExpectedResult};
 use crate::error::AppError;
 use crate::http::{self, MaybeActor, State};
+use crate::calls::edit::AmendmentView;
+use crate::codes::Role;
+use crate::db::applications::Application;
 use crate::money::Ore;
 
 #[derive(Template)]
@@ -26,9 +29,22 @@ struct CallPage {
     applications: Option<Vec<ApplicationSummary>>,
     results_by_year: Vec<(i32, Vec<ExpectedResult>)>,
     requested_sums: Vec<Ore>,
+    amendments: Vec<AmendmentView>,
+    /// For an applicant: their organisation's application here, if any.
+    own_application: Option<Application>,
+    /// For an applicant: why they cannot start one now, if they cannot.
+    start_refusal: Option<String>,
 }
 
 impl CallPage {
+    fn is_officer(&self) -> bool {
+        self.ctx.role() == Some(Role::Officer)
+    }
+
+    fn is_applicant(&self) -> bool {
+        self.ctx.role() == Some(Role::Applicant)
+    }
+
     fn eligible(&self) -> String {
         self.def
             .eligible_kinds
@@ -48,7 +64,7 @@ pub async fn show(
     let call_id = path.into_inner();
     let now = state.clock.now();
     let viewer = actor.0.clone();
-    let (def, allocation, applications) = state
+    let (def, allocation, applications, amendments, own_application, start_refusal) = state
         .db
         .run(move |c| {
             let def = calls::definition(c, viewer.as_ref(), &call_id)?;
@@ -59,7 +75,17 @@ pub async fn show(
                 }
                 _ => None,
             };
-            Ok::<_, AppError>((def, allocation, applications))
+            let amendments = calls::edit::amendments(c, &call_id)?;
+            let (mut own, mut refusal) = (None, None);
+            if let Some(a) = viewer.as_ref().filter(|a| a.role == Role::Applicant)
+                && let Some(org_id) = &a.organisation_id
+            {
+                own = crate::db::applications::find_initial(c, &call_id, org_id)?;
+                if let Some(org) = crate::db::organisations::find(c, org_id)? {
+                    refusal = applications::workflow::start_refusal(&def, &org, now);
+                }
+            }
+            Ok::<_, AppError>((def, allocation, applications, amendments, own, refusal))
         })
         .await?;
     let csrf = match &actor.0 {
@@ -87,6 +113,9 @@ pub async fn show(
         .unwrap_or_default();
     let page = CallPage {
         requested_sums,
+        amendments,
+        own_application,
+        start_refusal,
         ctx: PageContext::new(actor.0, csrf, &state.agency_name, "home"),
         phase: calls::phase(&def.call, now),
         def,

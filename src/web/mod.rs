@@ -6,9 +6,13 @@ mod applications;
 mod assets;
 mod audit;
 mod auth;
+mod call_forms;
 mod calls;
+mod drafting;
 pub mod format;
 mod home;
+mod members;
+mod stash;
 
 use std::fmt;
 
@@ -26,8 +30,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logga-in", web::get().to(auth::login_form))
         .route("/logga-in", web::post().to(auth::login))
         .route("/logga-ut", web::post().to(auth::logout))
+        .route("/utlysningar/ny", web::get().to(call_forms::new_form))
+        .route("/utlysningar/ny", web::post().to(call_forms::create))
         .route("/utlysningar/{id}", web::get().to(calls::show))
+        .route("/utlysningar/{id}/redigera", web::get().to(call_forms::edit_form))
+        .route("/utlysningar/{id}/redigera", web::post().to(call_forms::update))
+        .route("/utlysningar/{id}/publicera", web::post().to(call_forms::publish))
+        .route("/utlysningar/{id}/stang", web::post().to(call_forms::close))
+        .route("/utlysningar/{id}/kopiera", web::post().to(call_forms::copy))
+        .route("/utlysningar/{id}/ansokningar", web::get().to(call_forms::list))
+        .route("/utlysningar/{id}/ansokningar.csv", web::get().to(call_forms::csv))
         .route("/ansokningar/{id}", web::get().to(applications::show))
+        .route("/utlysningar/{id}/ansok", web::post().to(drafting::start))
+        .route("/ansokningar/{id}/redigera", web::get().to(drafting::edit_form))
+        .route("/ansokningar/{id}/redigera", web::post().to(drafting::save))
+        .route("/ansokningar/{id}/skicka-in", web::get().to(drafting::confirm))
+        .route("/ansokningar/{id}/skicka-in", web::post().to(drafting::submit))
+        .route("/ansokningar/{id}/kvitto", web::get().to(drafting::receipt))
+        .route("/ansokningar/{id}/komplettera", web::post().to(drafting::begin_supplement))
+        .route("/ansokningar/{id}/bilagor", web::post().to(drafting::upload))
+        .route(
+            "/ansokningar/{id}/bilagor/{attachment}",
+            web::get().to(drafting::download_attachment),
+        )
+        .route(
+            "/ansokningar/{id}/bilagor/{attachment}/ta-bort",
+            web::post().to(drafting::remove_attachment),
+        )
+        .route(
+            "/ansokningar/{id}/begar-komplettering",
+            web::post().to(applications::request_supplement),
+        )
+        .route("/ansokningar/{id}/komplett", web::post().to(applications::mark_complete))
+        .route("/organisationer/{id}/personer", web::get().to(members::show))
+        .route("/organisationer/{id}/personer", web::post().to(members::add))
         .route("/granskningslogg", web::get().to(audit::show))
         .route("/admin", web::get().to(admin::show))
         .route("/tillganglighet", web::get().to(home::accessibility))
@@ -64,6 +100,11 @@ impl PageContext {
 
     pub fn shows_audit_link(&self) -> bool {
         matches!(self.role(), Some(Role::Auditor | Role::Admin))
+    }
+
+    /// An applicant's own organisation, for the menu.
+    pub fn own_organisation(&self) -> Option<&str> {
+        self.actor.as_ref().and_then(|a| a.organisation_id.as_deref())
     }
 
     pub fn shows_admin_link(&self) -> bool {

@@ -1,0 +1,159 @@
+//! Several people per organisation. Every applicant of an organisation sees and works on its
+//! drafts; the organisation's representative (who may sign for it) submits. The
+//! administrator, or a representative for their own organisation, adds people.
+//!
+//! A representative adds colleagues without the right to sign: who may sign for an
+//! organisation is decided by the agency's administrator, who checks the authority.
+
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rand::distributions::Alphanumeric;
+use serde::Deserialize;
+
+use super::{Actor, NewAccount, create_account};
+use crate::audit;
+use crate::codes::Role;
+use crate::db::accounts::User;
+use crate::db::organisations::Organisation;
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::forms;
+use crate::outbox;
+
+/// A person to add, as typed.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
+pub struct MemberInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    /// Only the administrator may give the right to sign.
+    #[serde(default, deserialize_with = "forms::text")]
+    #[schema(value_type = bool)]
+    pub signatory: String,
+}
+
+/// The people of an organisation, for those who may see them.
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    organisation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(Organisation, Vec<User>), AppError> {
+    let organisation =
+        db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
+    let allowed = actor.role == Role::Admin
+        || actor.organisation_id.as_deref() == Some(organisation_id);
+    if !allowed {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "organisation",
+            Some(organisation_id),
+            "se en organisations personer",
+        )?;
+        return Err(AppError::NotFound);
+    }
+    let people = db::accounts::of_organisation(conn, organisation_id)?;
+    Ok((organisation, people))
+}
+
+/// Adds a person to an organisation. Returns the account and a first password, shown once
+/// to the person who added them to pass on; the new person is told by e-mail that the
+/// account exists (the password is never sent by e-mail).
+pub fn add(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    organisation_id: &str,
+    input: &MemberInput,
+    now: DateTime<Utc>,
+    links: &outbox::Links,
+    agency: &str,
+) -> Result<(User, String), AppError> {
+    db::write_tx(conn, |conn| {
+        let organisation =
+            db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
+        let is_admin = actor.role == Role::Admin;
+        let is_own_representative = actor.role == Role::Applicant
+            && actor.is_signatory
+            && actor.organisation_id.as_deref() == Some(organisation_id);
+        if !is_admin && !is_own_representative {
+            audit::record_denied(
+                conn,
+                actor,
+                now,
+                "organisation",
+                Some(organisation_id),
+                "lägga till en person i en organisation",
+            )?;
+            return Err(if actor.organisation_id.as_deref() == Some(organisation_id) {
+                AppError::Refused(
+                    "Bara organisationens företrädare kan lägga till personer.".into(),
+                )
+            } else {
+                AppError::NotFound
+            });
+        }
+        let wants_signatory = forms::truthy(&input.signatory);
+        if wants_signatory && !is_admin {
+            return Err(AppError::invalid(
+                "signatory",
+                "Rätten att skriva under för organisationen ges av myndighetens administratör.",
+            ));
+        }
+        let password: String = rand::rngs::OsRng
+            .sample_iter(&Alphanumeric)
+            .take(16)
+            .map(char::from)
+            .collect();
+        let user = create_account(
+            conn,
+            Some(actor),
+            &NewAccount {
+                email: input.email.clone(),
+                name: input.name.clone(),
+                role: Role::Applicant.as_str().to_string(),
+                org_number: Some(organisation.org_number.clone()),
+                is_signatory: wants_signatory,
+                password: password.clone(),
+            },
+            now,
+        )?;
+        let body = format!(
+            "Hej {}!\n\n{} har lagt till dig i {}s e-tjänst för statsbidrag, för {}.\n\nDitt första lösenord får du av {}. Logga in här: {}/logga-in\n\nMed vänlig hälsning\n{agency}\n",
+            user.name, actor.name, agency, organisation.name, actor.name, links.base
+        );
+        outbox::queue(
+            conn,
+            now,
+            &user.email,
+            &format!("Du har fått ett konto i {agency}s e-tjänst för statsbidrag"),
+            &body,
+        )?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: audit::action::MEMBER_ADDED,
+                entity_type: "organisation",
+                entity_id: Some(&organisation.id),
+                summary: format!(
+                    "{} lade till {} ({}) i {}{}",
+                    actor.name,
+                    user.name,
+                    user.email,
+                    organisation.name,
+                    if user.is_signatory {
+                        ", med rätt att skriva under"
+                    } else {
+                        ""
+                    }
+                ),
+                details: serde_json::json!({ "user_id": user.id, "is_signatory": user.is_signatory }),
+            },
+        )?;
+        Ok((user, password))
+    })
+}

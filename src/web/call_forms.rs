@@ -1,0 +1,477 @@
+//! Officers write calls: the call form (new, edit, amend), publish, close early, copy; and
+//! the list of a call's applications with its CSV export.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::drafting::{CsrfForm, check_csrf};
+use super::{PageContext, WebError, redirect, render};
+use crate::accounts::Actor;
+use crate::applications::{self, ApplicationSummary};
+use crate::calls::edit::{
+    CallInput, CallYearInput, CategoryInput, CriterionInput, ExpectedResultInput, SectionInput,
+};
+use crate::applications::lists;
+use crate::calls;
+use crate::codes::{CallStatus, OrgKind, Role};
+use crate::db::calls::{CallDefinition, Programme};
+use crate::error::{AppError, FieldErrors};
+use crate::forms::FormData;
+use crate::http::{self, Authenticated, State};
+use crate::money::Ore;
+
+#[derive(Template)]
+#[template(path = "call_form.html")]
+struct CallFormPage {
+    ctx: PageContext,
+    /// None for a new call.
+    call_id: Option<String>,
+    status: CallStatus,
+    input: CallInput,
+    programmes: Vec<Programme>,
+    errors: FieldErrors,
+}
+
+impl CallFormPage {
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+
+    fn is_published(&self) -> bool {
+        self.status == CallStatus::Published
+    }
+
+    fn action(&self) -> String {
+        match &self.call_id {
+            Some(id) => format!("/utlysningar/{id}/redigera"),
+            None => "/utlysningar/ny".to_string(),
+        }
+    }
+
+    fn kinds(&self) -> Vec<(&'static str, &'static str, bool)> {
+        [
+            OrgKind::Region,
+            OrgKind::Municipality,
+            OrgKind::Agency,
+            OrgKind::Other,
+        ]
+        .iter()
+        .map(|k| {
+            (
+                k.as_str(),
+                k.label(),
+                self.input.eligible_kinds.iter().any(|e| e == k.as_str()),
+            )
+        })
+        .collect()
+    }
+
+    /// Rows to show: those given, and some empty ones to add more (not for a published
+    /// call, whose form is fixed).
+    fn with_blanks<T: Clone + Default>(&self, rows: &[T], blanks: usize) -> Vec<(usize, T)> {
+        let mut out: Vec<T> = rows.to_vec();
+        if !self.is_published() {
+            out.extend(std::iter::repeat_n(T::default(), blanks));
+        }
+        out.into_iter().enumerate().collect()
+    }
+
+    fn year_rows(&self) -> Vec<(usize, CallYearInput)> {
+        self.with_blanks(&self.input.years, 2)
+    }
+
+    fn section_rows(&self) -> Vec<(usize, SectionInput)> {
+        self.with_blanks(&self.input.sections, 2)
+    }
+
+    fn category_rows(&self) -> Vec<(usize, CategoryInput)> {
+        self.with_blanks(&self.input.cost_categories, 1)
+    }
+
+    fn criterion_rows(&self) -> Vec<(usize, CriterionInput)> {
+        self.with_blanks(&self.input.criteria, 2)
+    }
+
+    fn result_rows(&self) -> Vec<(usize, ExpectedResultInput)> {
+        self.with_blanks(&self.input.expected_results, 3)
+    }
+}
+
+fn require_officer(actor: &Actor) -> Result<(), WebError> {
+    // The use cases refuse and record; this only spares others a form they cannot send.
+    if actor.role == Role::Officer {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden.into())
+    }
+}
+
+async fn record_refusal(state: &State, actor: &Actor, what: &'static str) -> Result<(), WebError> {
+    let (who, now) = (actor.clone(), state.clock.now());
+    state
+        .db
+        .run(move |c| {
+            crate::audit::record_denied(c, &who, now, "call", None, what).map_err(AppError::from)
+        })
+        .await?;
+    Ok(())
+}
+
+async fn programmes(state: &State) -> Result<Vec<Programme>, WebError> {
+    Ok(state
+        .db
+        .run(|c| crate::db::calls::list_programmes(c).map_err(AppError::from))
+        .await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    call_id: Option<String>,
+    status: CallStatus,
+    input: CallInput,
+    errors: FieldErrors,
+    code: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let page = CallFormPage {
+        ctx: PageContext::new(
+            Some(actor),
+            http::csrf_token(session)?,
+            &state.agency_name,
+            "home",
+        ),
+        call_id,
+        status,
+        input,
+        programmes: programmes(state).await?,
+        errors,
+    };
+    render(code, &page)
+}
+
+pub async fn new_form(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+) -> Result<HttpResponse, WebError> {
+    if require_officer(&actor.0).is_err() {
+        record_refusal(&state, &actor.0, "skapa en utlysning").await?;
+        return Err(AppError::Forbidden.into());
+    }
+    let mut input = CallInput::new_blank(crate::clock::stockholm_date(state.clock.now()));
+    if let Some(first) = programmes(&state).await?.first() {
+        input.programme = first.code.clone();
+    }
+    form_page(
+        &state,
+        &session,
+        actor.0,
+        None,
+        CallStatus::Draft,
+        input,
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = FormData::new(form.into_inner());
+    let input = CallInput::from_form(&form);
+    if let Err(e) = check_csrf(&session, &form.get("csrf_token")) {
+        let _ = e;
+        let errors = FieldErrors::single(
+            "csrf_token",
+            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
+        );
+        return form_page(&state, &session, actor.0, None, CallStatus::Draft, input, errors, StatusCode::FORBIDDEN).await;
+    }
+    let now = state.clock.now();
+    let (who, typed) = (actor.0.clone(), input.clone());
+    match state
+        .db
+        .run(move |c| calls::edit::create(c, &who, &typed, now))
+        .await
+    {
+        Ok(call) => Ok(redirect(&format!("/utlysningar/{}", call.id))),
+        Err(AppError::Invalid(errors)) => {
+            form_page(
+                &state,
+                &session,
+                actor.0,
+                None,
+                CallStatus::Draft,
+                input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn load_definition(
+    state: &State,
+    actor: &Actor,
+    id: String,
+) -> Result<CallDefinition, WebError> {
+    let viewer = actor.clone();
+    Ok(state
+        .db
+        .run(move |c| calls::definition(c, Some(&viewer), &id))
+        .await?)
+}
+
+pub async fn edit_form(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    if require_officer(&actor.0).is_err() {
+        record_refusal(&state, &actor.0, "ändra en utlysning").await?;
+        return Err(AppError::Forbidden.into());
+    }
+    let def = load_definition(&state, &actor.0, id.clone()).await?;
+    if def.call.status == CallStatus::Closed {
+        return Err(AppError::Conflict("Utlysningen är stängd och kan inte ändras.".into()).into());
+    }
+    form_page(
+        &state,
+        &session,
+        actor.0,
+        Some(id),
+        def.call.status,
+        CallInput::from_definition(&def),
+        FieldErrors::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn update(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let form = FormData::new(form.into_inner());
+    let input = CallInput::from_form(&form);
+    let def = load_definition(&state, &actor.0, id.clone()).await?;
+    if check_csrf(&session, &form.get("csrf_token")).is_err() {
+        let errors = FieldErrors::single(
+            "csrf_token",
+            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
+        );
+        return form_page(&state, &session, actor.0, Some(id), def.call.status, input, errors, StatusCode::FORBIDDEN).await;
+    }
+    let now = state.clock.now();
+    let (who, typed, call_id) = (actor.0.clone(), input.clone(), id.clone());
+    match state
+        .db
+        .run(move |c| calls::edit::update(c, &who, &call_id, &typed, now))
+        .await
+    {
+        Ok(_) => Ok(redirect(&format!("/utlysningar/{id}"))),
+        Err(AppError::Invalid(errors)) => {
+            form_page(
+                &state,
+                &session,
+                actor.0,
+                Some(id),
+                def.call.status,
+                input,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn publish(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let call_id = id.clone();
+    state
+        .db
+        .run(move |c| calls::edit::publish(c, &actor.0, &call_id, now))
+        .await?;
+    Ok(redirect(&format!("/utlysningar/{id}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CloseForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn close(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CloseForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let (call_id, reason) = (id.clone(), form.into_inner().reason);
+    state
+        .db
+        .run(move |c| calls::edit::close(c, &actor.0, &call_id, &reason, now))
+        .await?;
+    Ok(redirect(&format!("/utlysningar/{id}")))
+}
+
+pub async fn copy(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let copy = state
+        .db
+        .run(move |c| calls::edit::copy(c, &actor.0, &id, now))
+        .await?;
+    Ok(redirect(&format!("/utlysningar/{}/redigera", copy.id)))
+}
+
+#[derive(Template)]
+#[template(path = "call_applications.html")]
+struct ListPage {
+    ctx: PageContext,
+    def: CallDefinition,
+    rows: Vec<ApplicationSummary>,
+    sums: Vec<Ore>,
+    query: lists::ListQuery,
+    total: usize,
+}
+
+impl ListPage {
+    fn sort_link(&self, key: &str) -> String {
+        let mut q = self.query.clone();
+        q.descending = q.sort == key && !q.descending;
+        q.sort = key.to_string();
+        format!("?{}", q.to_query_string())
+    }
+
+    fn aria_sort(&self, key: &str) -> &'static str {
+        if self.query.sort != key {
+            "none"
+        } else if self.query.descending {
+            "descending"
+        } else {
+            "ascending"
+        }
+    }
+
+    fn statuses(&self) -> Vec<(&'static str, &'static str)> {
+        lists::status_choices()
+    }
+}
+
+async fn list_rows(
+    state: &State,
+    actor: &Actor,
+    id: String,
+    query: &lists::ListQuery,
+) -> Result<(CallDefinition, Vec<ApplicationSummary>, usize), WebError> {
+    let now = state.clock.now();
+    let (viewer, q) = (actor.clone(), query.clone());
+    Ok(state
+        .db
+        .run(move |c| {
+            let def = calls::definition(c, Some(&viewer), &id)?;
+            let all = applications::list_for(c, &viewer, Some(&id), now)?;
+            let total = all.len();
+            let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
+            Ok::<_, AppError>((def, lists::filter_and_sort(all, &q, &years), total))
+        })
+        .await?)
+}
+
+fn can_list(actor: &Actor) -> bool {
+    crate::access::can_list_all_cases(actor)
+}
+
+pub async fn list(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<lists::ListQuery>,
+) -> Result<HttpResponse, WebError> {
+    if !can_list(&actor.0) {
+        record_refusal(&state, &actor.0, "lista en utlysnings ansökningar").await?;
+        return Err(AppError::Forbidden.into());
+    }
+    let query = query.into_inner();
+    let (def, rows, total) = list_rows(&state, &actor.0, path.into_inner(), &query).await?;
+    let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
+    let page = ListPage {
+        sums: applications::requested_sums(&rows, &years),
+        ctx: PageContext::new(
+            Some(actor.0),
+            http::csrf_token(&session)?,
+            &state.agency_name,
+            "home",
+        ),
+        def,
+        rows,
+        query,
+        total,
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn csv(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<lists::ListQuery>,
+) -> Result<HttpResponse, WebError> {
+    if !can_list(&actor.0) {
+        record_refusal(&state, &actor.0, "exportera en utlysnings ansökningar").await?;
+        return Err(AppError::Forbidden.into());
+    }
+    let query = query.into_inner();
+    let (def, rows, _) = list_rows(&state, &actor.0, path.into_inner(), &query).await?;
+    let body = lists::to_csv(&def, &rows)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"ansokningar-{}.csv\"", def.call.code),
+        ))
+        .body(body))
+}

@@ -1,0 +1,654 @@
+//! The applicant's side of a case: start, edit the draft, attach files, confirm and submit,
+//! the receipt, and answering a supplement.
+//!
+//! Nothing typed is lost: a form that fails the rules comes back with every value as typed
+//! and the messages beside their fields; a form posted after the session ended is kept
+//! (see `stash`) and offered again after logging in.
+
+use std::collections::BTreeMap;
+
+use actix_multipart::form::MultipartForm;
+use actix_multipart::form::bytes::Bytes as MultipartBytes;
+use actix_multipart::form::text::Text as MultipartText;
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{PageContext, WebError, redirect, render, stash};
+use crate::accounts::Actor;
+use crate::applications::draft::{DraftInput, StaffInput};
+use crate::applications::{self, ApplicationView, VersionView, workflow};
+use crate::codes::VersionStatus;
+use crate::db::applications::SupplementRequest;
+use crate::error::{AppError, FieldErrors};
+use crate::forms::FormData;
+use crate::http::{self, Authenticated, MaybeActor, State};
+use crate::money::Ore;
+
+/// What the edit form shows in its fields: the stored draft, or what was just typed.
+#[derive(Debug, Clone, Default)]
+pub struct FormValues {
+    pub project_title: String,
+    /// Section number → text.
+    pub answers: BTreeMap<i32, String>,
+    /// (year, category code) → (amount, description).
+    pub budget: BTreeMap<(i32, String), (String, String)>,
+    pub staff: Vec<StaffInput>,
+    pub supplement_answer: String,
+}
+
+impl FormValues {
+    fn from_stored(view: &ApplicationView, version: &VersionView) -> FormValues {
+        let def = &view.definition;
+        let mut budget = BTreeMap::new();
+        for line in &version.budget_lines {
+            if let Some(category) = def
+                .cost_categories
+                .iter()
+                .find(|c| c.id == line.cost_category_id)
+            {
+                budget.insert(
+                    (line.year, category.code.clone()),
+                    (line.amount_ore.format_number(), line.description.clone()),
+                );
+            }
+        }
+        FormValues {
+            project_title: view.application.project_title.clone(),
+            answers: version
+                .answers
+                .iter()
+                .filter_map(|a| a.body.clone().map(|b| (a.section.position, b)))
+                .collect(),
+            budget,
+            staff: version
+                .staff_lines
+                .iter()
+                .map(|s| StaffInput {
+                    year: s.year.to_string(),
+                    role: s.role.clone(),
+                    fte_percent: s.fte_percent.to_string(),
+                    months: s.months.to_string(),
+                    cost: s.cost_ore.format_number(),
+                })
+                .collect(),
+            supplement_answer: version.version.supplement_answer.clone().unwrap_or_default(),
+        }
+    }
+
+    fn from_input(input: &DraftInput, stored: FormValues) -> FormValues {
+        let mut values = stored;
+        values.project_title = input.project_title.clone();
+        values.answers = input
+            .answers
+            .iter()
+            .filter_map(|(k, v)| k.parse::<i32>().ok().map(|n| (n, v.clone())))
+            .collect();
+        if let Some(lines) = &input.budget {
+            values.budget = lines
+                .iter()
+                .filter_map(|l| {
+                    l.year.trim().parse::<i32>().ok().map(|y| {
+                        (
+                            (y, l.category.clone()),
+                            (l.amount.clone(), l.description.clone()),
+                        )
+                    })
+                })
+                .collect();
+        }
+        if let Some(staff) = &input.staff {
+            values.staff = staff.clone();
+        }
+        if let Some(answer) = &input.supplement_answer {
+            values.supplement_answer = answer.clone();
+        }
+        values
+    }
+
+    pub fn answer(&self, position: &i32) -> &str {
+        self.answers.get(position).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn amount<S: AsRef<str>>(&self, year: &i32, code: S) -> &str {
+        self.budget
+            .get(&(*year, code.as_ref().to_string()))
+            .map(|(a, _)| a.as_str())
+            .unwrap_or("")
+    }
+
+    pub fn description<S: AsRef<str>>(&self, year: &i32, code: S) -> &str {
+        self.budget
+            .get(&(*year, code.as_ref().to_string()))
+            .map(|(_, d)| d.as_str())
+            .unwrap_or("")
+    }
+
+    /// The staff rows to show (those typed, and three empty ones to fill in), each as its
+    /// cells: (field name, label, value).
+    pub fn staff_rows(&self) -> Vec<(usize, Vec<(String, &'static str, String)>)> {
+        let mut rows: Vec<StaffInput> = self
+            .staff
+            .iter()
+            .filter(|s| !is_blank(s))
+            .cloned()
+            .collect();
+        rows.extend(std::iter::repeat_n(StaffInput::default(), 3));
+        rows.into_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let cell = |name: &str, label, value: &str| {
+                    (format!("staff.{i}.{name}"), label, value.to_string())
+                };
+                (
+                    i,
+                    vec![
+                        cell("year", "År", &s.year),
+                        cell("role", "Befattning", &s.role),
+                        cell("fte_percent", "Andel av heltid", &s.fte_percent),
+                        cell("months", "Månader", &s.months),
+                        cell("cost", "Kostnad", &s.cost),
+                    ],
+                )
+            })
+            .collect()
+    }
+}
+
+fn is_blank(s: &StaffInput) -> bool {
+    [&s.year, &s.role, &s.fte_percent, &s.months, &s.cost]
+        .iter()
+        .all(|v| v.trim().is_empty())
+}
+
+#[derive(Template)]
+#[template(path = "application_edit.html")]
+struct EditPage {
+    ctx: PageContext,
+    view: ApplicationView,
+    version: VersionView,
+    supplement: Option<SupplementRequest>,
+    budget_editable: bool,
+    values: FormValues,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+impl EditPage {
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+
+    /// What a field is called, for the summary of errors at the top of the page.
+    fn label(&self, field: &str) -> String {
+        let def = &self.view.definition;
+        let parts: Vec<&str> = field.split('.').collect();
+        match parts.as_slice() {
+            ["project_title"] => "Projektets rubrik".into(),
+            ["supplement_answer"] => "Svar på kompletteringen".into(),
+            ["answers", n] => format!("Fråga {n}"),
+            ["budget"] => "Budget".into(),
+            ["budget", year] => format!("Budget {year}"),
+            ["budget", year, code, ..] => def
+                .cost_categories
+                .iter()
+                .find(|c| c.code == *code)
+                .map(|c| format!("{} {year}", c.name))
+                .unwrap_or_else(|| format!("Budget {year}")),
+            ["staff", n, _] => format!(
+                "Personal, rad {}",
+                n.parse::<usize>().map(|i| i + 1).unwrap_or(0)
+            ),
+            ["staff"] => "Personal".into(),
+            _ => String::new(),
+        }
+    }
+
+    /// The stored sum of a year, as shown under the budget.
+    fn year_total(&self, year: &i32) -> Ore {
+        self.version.requested_for(year).unwrap_or(Ore::ZERO)
+    }
+
+}
+
+/// The case with its draft, for someone of the applicant's organisation.
+async fn load_draft(
+    state: &State,
+    actor: &Actor,
+    id: String,
+) -> Result<(ApplicationView, VersionView, Option<SupplementRequest>, bool), WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let view = state
+        .db
+        .run(move |c| applications::view(c, &viewer, &id, now))
+        .await?;
+    if actor.role != crate::codes::Role::Applicant {
+        return Err(AppError::Conflict(
+            "Bara den sökande organisationen kan ändra sin ansökan.".into(),
+        )
+        .into());
+    }
+    let Some(version) = view
+        .versions
+        .iter()
+        .rev()
+        .find(|v| v.version.status == VersionStatus::Draft)
+        .cloned()
+    else {
+        return Err(AppError::Conflict(
+            "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
+                .into(),
+        )
+        .into());
+    };
+    let supplement = version
+        .version
+        .supplement_request_id
+        .as_ref()
+        .and_then(|id| view.supplements.iter().find(|s| &s.id == id).cloned());
+    let budget_editable = supplement
+        .as_ref()
+        .map(|s| s.budget_change_allowed)
+        .unwrap_or(true);
+    Ok((view, version, supplement, budget_editable))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    sparat: Option<String>,
+    #[serde(default)]
+    aterstall: Option<String>,
+}
+
+pub async fn edit_form(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<EditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let (view, version, supplement, budget_editable) =
+        load_draft(&state, &actor.0, id.clone()).await?;
+    let mut values = FormValues::from_stored(&view, &version);
+    let mut notice = query
+        .sparat
+        .as_ref()
+        .map(|_| "Utkastet är sparat.".to_string());
+    // A form that was posted after the session ended: show it again, not yet saved.
+    if let Some(token) = &query.aterstall {
+        let path = edit_path(&id);
+        let token = token.clone();
+        let now = state.clock.now();
+        if let Some(pairs) = state
+            .db
+            .run(move |c| stash::take(c, &token, &path, now))
+            .await?
+        {
+            let input = DraftInput::from_form(&FormData::new(pairs));
+            values = FormValues::from_input(&input, values);
+            notice = Some(
+                "Du blev utloggad innan texten sparades. Här är det du skrev – kontrollera och spara."
+                    .into(),
+            );
+        }
+    }
+    let page = EditPage {
+        ctx: PageContext::new(
+            Some(actor.0),
+            http::csrf_token(&session)?,
+            &state.agency_name,
+            "home",
+        ),
+        view,
+        version,
+        supplement,
+        budget_editable,
+        values,
+        errors: FieldErrors::new(),
+        notice,
+    };
+    render(StatusCode::OK, &page)
+}
+
+fn edit_path(id: &str) -> String {
+    format!("/ansokningar/{id}/redigera")
+}
+
+pub async fn save(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let pairs = form.into_inner();
+    let Some(actor) = actor.0 else {
+        // The session ended while the person was typing: keep what they typed.
+        let now = state.clock.now();
+        let target = edit_path(&id);
+        let token = state
+            .db
+            .run(move |c| stash::put(c, &target, &pairs, now))
+            .await?;
+        let next = format!("{}?aterstall={token}", edit_path(&id));
+        return Ok(redirect(&format!(
+            "/logga-in?next={}",
+            super::format::url_encode(&next)
+        )));
+    };
+    let form = FormData::new(pairs);
+    let input = DraftInput::from_form(&form);
+    let (view, version, supplement, budget_editable) =
+        load_draft(&state, &actor, id.clone()).await?;
+    let again = |errors: FieldErrors, status: StatusCode, session: &Session| {
+        let values = FormValues::from_input(&input, FormValues::from_stored(&view, &version));
+        let page = EditPage {
+            ctx: PageContext::new(
+                Some(actor.clone()),
+                http::csrf_token(session)?,
+                &state.agency_name,
+                "home",
+            ),
+            view: view.clone(),
+            version: version.clone(),
+            supplement: supplement.clone(),
+            budget_editable,
+            values,
+            errors,
+            notice: None,
+        };
+        render(status, &page)
+    };
+    if !http::csrf_matches(&session, &form.get("csrf_token")) {
+        return again(
+            FieldErrors::single(
+                "csrf_token",
+                "Formuläret kom inte från den här sidan eller hade varit öppet för länge. Ingenting sparades; det du skrev står kvar nedan. Spara igen.",
+            ),
+            StatusCode::FORBIDDEN,
+            &session,
+        );
+    }
+    let now = state.clock.now();
+    let save_input = input.clone();
+    let saver = actor.clone();
+    let app_id = id.clone();
+    let result = state
+        .db
+        .run(move |c| workflow::save_draft(c, &saver, &app_id, &save_input, now))
+        .await;
+    match result {
+        Ok(_) if form.get("action") == "submit" => {
+            Ok(redirect(&format!("/ansokningar/{id}/skicka-in")))
+        }
+        Ok(_) => Ok(redirect(&format!("{}?sparat=1", edit_path(&id)))),
+        Err(AppError::Invalid(errors)) => {
+            again(errors, StatusCode::UNPROCESSABLE_ENTITY, &session)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Starts the organisation's application from the call's page.
+pub async fn start(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let call_id = path.into_inner();
+    let now = state.clock.now();
+    let application = state
+        .db
+        .run(move |c| workflow::start(c, &actor.0, &call_id, now))
+        .await?;
+    Ok(redirect(&edit_path(&application.id)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf_token: String,
+}
+
+pub fn check_csrf(session: &Session, token: &str) -> Result<(), WebError> {
+    if http::csrf_matches(session, token) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "csrf_token",
+            "Formuläret kom inte från en sida i tjänsten eller hade varit öppet för länge. Ladda om sidan och försök igen.",
+        )
+        .into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "application_confirm.html")]
+struct ConfirmPage {
+    ctx: PageContext,
+    view: ApplicationView,
+    version: VersionView,
+    problems: FieldErrors,
+    blocked: Option<String>,
+}
+
+impl ConfirmPage {
+    fn signer(&self) -> &str {
+        self.ctx.actor.as_ref().map(|a| a.name.as_str()).unwrap_or("")
+    }
+}
+
+pub async fn confirm(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let (view, version, _, _) = load_draft(&state, &actor.0, id.clone()).await?;
+    let now = state.clock.now();
+    let checker = actor.0.clone();
+    let check = state
+        .db
+        .run(move |c| workflow::check_submit(c, &checker, &id, now))
+        .await?;
+    let page = ConfirmPage {
+        ctx: PageContext::new(
+            Some(actor.0),
+            http::csrf_token(&session)?,
+            &state.agency_name,
+            "home",
+        ),
+        view,
+        version,
+        problems: check.problems,
+        blocked: check.blocked,
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn submit(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    let app_id = id.clone();
+    let receipt = state
+        .db
+        .run(move |c| workflow::submit(c, &actor.0, &app_id, now, &links, &agency))
+        .await?;
+    Ok(redirect(&format!(
+        "/ansokningar/{id}/kvitto?version={}",
+        receipt.version
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "application_receipt.html")]
+struct ReceiptPage {
+    ctx: PageContext,
+    view: ApplicationView,
+    version: VersionView,
+    submitted_by: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReceiptQuery {
+    version: Option<i32>,
+}
+
+pub async fn receipt(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<ReceiptQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let viewer = actor.0.clone();
+    let view = state
+        .db
+        .run(move |c| applications::view(c, &viewer, &id, now))
+        .await?;
+    let version = view
+        .versions
+        .iter()
+        .filter(|v| v.version.status == VersionStatus::Submitted)
+        .rfind(|v| query.version.is_none_or(|n| n == v.version.number))
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let submitter_id = version.version.submitted_by.clone();
+    let submitted_by = match submitter_id {
+        Some(id) => state
+            .db
+            .run(move |c| {
+                crate::db::accounts::find(c, &id)
+                    .map(|u| u.map(|u| format!("{} ({})", u.name, u.email)).unwrap_or_default())
+                    .map_err(AppError::from)
+            })
+            .await?,
+        None => String::new(),
+    };
+    let page = ReceiptPage {
+        ctx: PageContext::new(
+            Some(actor.0),
+            http::csrf_token(&session)?,
+            &state.agency_name,
+            "home",
+        ),
+        view,
+        version,
+        submitted_by,
+    };
+    render(StatusCode::OK, &page)
+}
+
+/// Opens the new version that answers a supplement request.
+pub async fn begin_supplement(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let app_id = id.clone();
+    state
+        .db
+        .run(move |c| workflow::begin_supplement_answer(c, &actor.0, &app_id, now))
+        .await?;
+    Ok(redirect(&edit_path(&id)))
+}
+
+#[derive(MultipartForm)]
+pub struct UploadForm {
+    csrf_token: MultipartText<String>,
+    // The limit is above the rule's 10 MB so that a too large file gets the rule's message.
+    #[multipart(limit = "11MB")]
+    file: MultipartBytes,
+}
+
+pub async fn upload(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: MultipartForm<UploadForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let filename = form.file.file_name.clone().unwrap_or_default();
+    let bytes = form.file.data.to_vec();
+    let app_id = id.clone();
+    state
+        .db
+        .run(move |c| workflow::add_attachment(c, &actor.0, &app_id, &filename, bytes, now))
+        .await?;
+    Ok(redirect(&format!("{}?sparat=1#bilagor", edit_path(&id))))
+}
+
+pub async fn remove_attachment(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let (id, attachment_id) = path.into_inner();
+    let now = state.clock.now();
+    let app_id = id.clone();
+    state
+        .db
+        .run(move |c| workflow::remove_attachment(c, &actor.0, &app_id, &attachment_id, now))
+        .await?;
+    Ok(redirect(&format!("{}#bilagor", edit_path(&id))))
+}
+
+pub async fn download_attachment(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<(String, String)>,
+    _req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let (id, attachment_id) = path.into_inner();
+    let now = state.clock.now();
+    let attachment = state
+        .db
+        .run(move |c| workflow::download_attachment(c, &actor.0, &id, &attachment_id, now))
+        .await?;
+    let ascii_name: String = attachment
+        .filename
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{ascii_name}\""),
+        ))
+        .insert_header(("X-Content-SHA256", attachment.sha256.clone()))
+        .body(attachment.content))
+}

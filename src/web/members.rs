@@ -1,0 +1,170 @@
+//! The people of an organisation, and adding one (the administrator, or the organisation's
+//! representative).
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{PageContext, WebError, render};
+use crate::accounts::Actor;
+use crate::accounts::members::{self, MemberInput};
+use crate::codes::Role;
+use crate::db::accounts::User;
+use crate::db::organisations::Organisation;
+use crate::error::{AppError, FieldErrors};
+use crate::http::{self, Authenticated, State};
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    ctx: PageContext,
+    organisation: Organisation,
+    people: Vec<User>,
+    input: MemberInput,
+    errors: FieldErrors,
+    /// The account just made, with its first password, shown once.
+    created: Option<(User, String)>,
+}
+
+impl MembersPage {
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+
+    fn may_add(&self) -> bool {
+        match &self.ctx.actor {
+            Some(a) => {
+                a.role == Role::Admin
+                    || (a.is_signatory && a.organisation_id.as_deref() == Some(&self.organisation.id))
+            }
+            None => false,
+        }
+    }
+
+    fn is_admin(&self) -> bool {
+        self.ctx.role() == Some(Role::Admin)
+    }
+}
+
+async fn page(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    id: String,
+    input: MemberInput,
+    errors: FieldErrors,
+    created: Option<(User, String)>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let (organisation, people) = state
+        .db
+        .run(move |c| members::list(c, &viewer, &id, now))
+        .await?;
+    let page = MembersPage {
+        ctx: PageContext::new(
+            Some(actor),
+            http::csrf_token(session)?,
+            &state.agency_name,
+            "organisation",
+        ),
+        organisation,
+        people,
+        input,
+        errors,
+        created,
+    };
+    render(status, &page)
+}
+
+pub async fn show(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    page(
+        &state,
+        &session,
+        actor.0,
+        path.into_inner(),
+        MemberInput::default(),
+        FieldErrors::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AddForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    signatory: String,
+}
+
+pub async fn add(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<AddForm>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let input = MemberInput {
+        email: form.email,
+        name: form.name,
+        signatory: form.signatory,
+    };
+    if !http::csrf_matches(&session, &form.csrf_token) {
+        let errors = FieldErrors::single(
+            "csrf_token",
+            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
+        );
+        return page(&state, &session, actor.0, id, input, errors, None, StatusCode::FORBIDDEN).await;
+    }
+    let now = state.clock.now();
+    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    let (who, org_id, typed) = (actor.0.clone(), id.clone(), input.clone());
+    match state
+        .db
+        .run(move |c| members::add(c, &who, &org_id, &typed, now, &links, &agency))
+        .await
+    {
+        Ok(created) => {
+            page(
+                &state,
+                &session,
+                actor.0,
+                id,
+                MemberInput::default(),
+                FieldErrors::new(),
+                Some(created),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => {
+            page(
+                &state,
+                &session,
+                actor.0,
+                id,
+                input,
+                errors,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
