@@ -40,10 +40,9 @@ pub fn list(
     organisation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(Organisation, Vec<User>), AppError> {
-    let organisation =
-        db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
-    let allowed = actor.role == Role::Admin
-        || actor.organisation_id.as_deref() == Some(organisation_id);
+    let organisation = db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
+    let allowed =
+        actor.role == Role::Admin || actor.organisation_id.as_deref() == Some(organisation_id);
     if !allowed {
         audit::record_denied(
             conn,
@@ -71,30 +70,32 @@ pub fn add(
     links: &outbox::Links,
     agency: &str,
 ) -> Result<(User, String), AppError> {
-    db::write_tx(conn, |conn| {
-        let organisation =
-            db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
-        let is_admin = actor.role == Role::Admin;
-        let is_own_representative = actor.role == Role::Applicant
-            && actor.is_signatory
-            && actor.organisation_id.as_deref() == Some(organisation_id);
-        if !is_admin && !is_own_representative {
-            audit::record_denied(
-                conn,
-                actor,
-                now,
-                "organisation",
-                Some(organisation_id),
-                "lägga till en person i en organisation",
-            )?;
-            return Err(if actor.organisation_id.as_deref() == Some(organisation_id) {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    let organisation = db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
+    let is_admin = actor.role == Role::Admin;
+    let is_own_representative = actor.role == Role::Applicant
+        && actor.is_signatory
+        && actor.organisation_id.as_deref() == Some(organisation_id);
+    if !is_admin && !is_own_representative {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "organisation",
+            Some(organisation_id),
+            "lägga till en person i en organisation",
+        )?;
+        return Err(
+            if actor.organisation_id.as_deref() == Some(organisation_id) {
                 AppError::Refused(
                     "Bara organisationens företrädare kan lägga till personer.".into(),
                 )
             } else {
                 AppError::NotFound
-            });
-        }
+            },
+        );
+    }
+    db::write_tx(conn, |conn| {
         let wants_signatory = forms::truthy(&input.signatory);
         if wants_signatory && !is_admin {
             return Err(AppError::invalid(

@@ -78,7 +78,9 @@ pub fn filter_and_sort(
         .and_then(|y| y.parse::<i32>().ok())
         .filter(|y| years.contains(y));
     match (query.sort.as_str(), requested_year) {
-        (_, Some(year)) => rows.sort_by_key(|r| r.requested.get(&year).copied().unwrap_or(Ore::ZERO)),
+        (_, Some(year)) => {
+            rows.sort_by_key(|r| r.requested.get(&year).copied().unwrap_or(Ore::ZERO))
+        }
         ("organisation", _) => rows.sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name)),
         ("status", _) => rows.sort_by_key(|r| r.application.status.as_str()),
         _ => rows.sort_by(|a, b| {
@@ -125,7 +127,10 @@ pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u
     writer.write_record(&header).map_err(fail)?;
     for row in rows {
         let mut record = vec![
-            row.application.registration_number.clone().unwrap_or_default(),
+            row.application
+                .registration_number
+                .clone()
+                .unwrap_or_default(),
             row.organisation.name.clone(),
             row.organisation.org_number.clone(),
             row.application.status.label().to_string(),
@@ -134,11 +139,12 @@ pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u
                 .map(crate::clock::format_stockholm)
                 .unwrap_or_default(),
         ];
-        record.extend(
-            def.years
-                .iter()
-                .map(|y| row.requested.get(&y.year).map(|a| csv_amount(*a)).unwrap_or_default()),
-        );
+        record.extend(def.years.iter().map(|y| {
+            row.requested
+                .get(&y.year)
+                .map(|a| csv_amount(*a))
+                .unwrap_or_default()
+        }));
         writer.write_record(&record).map_err(fail)?;
     }
     let mut sums = vec![

@@ -18,8 +18,7 @@ use crate::codes::{
     ApplicationKind, ApplicationStatus, CallStatus, Role, SupplementStatus, VersionStatus,
 };
 use crate::db::applications::{
-    Answer, Application, Attachment, BudgetLine, StaffLine, SupplementRequest, Version,
-    YearRequest,
+    Answer, Application, Attachment, BudgetLine, StaffLine, SupplementRequest, Version, YearRequest,
 };
 use crate::db::calls::CallDefinition;
 use crate::db::{self, DbConnection};
@@ -64,13 +63,15 @@ fn load_for_officer(
     let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
     if actor.role != Role::Officer {
         audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
-        return Err(if actor.role == Role::Applicant
-            && actor.organisation_id.as_deref() != Some(application.organisation_id.as_str())
-        {
-            AppError::NotFound
-        } else {
-            AppError::Forbidden
-        });
+        return Err(
+            if actor.role == Role::Applicant
+                && actor.organisation_id.as_deref() != Some(application.organisation_id.as_str())
+            {
+                AppError::NotFound
+            } else {
+                AppError::Forbidden
+            },
+        );
     }
     Ok(application)
 }
@@ -132,11 +133,11 @@ pub fn start(
     call_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Application, AppError> {
+    if actor.role != Role::Applicant {
+        audit::record_denied(conn, actor, now, "call", Some(call_id), "starta en ansökan")?;
+        return Err(AppError::Forbidden);
+    }
     db::write_tx(conn, |conn| {
-        if actor.role != Role::Applicant {
-            audit::record_denied(conn, actor, now, "call", Some(call_id), "starta en ansökan")?;
-            return Err(AppError::Forbidden);
-        }
         let org_id = actor.organisation_id.clone().ok_or(AppError::Forbidden)?;
         let def = calls::definition(conn, Some(actor), call_id)?;
         let organisation = db::organisations::find(conn, &org_id)?.ok_or(AppError::NotFound)?;
@@ -222,9 +223,11 @@ pub fn save_draft(
     input: &DraftInput,
     now: DateTime<Utc>,
 ) -> Result<Version, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
     db::write_tx(conn, |conn| {
         let application =
-            load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?.ok_or_else(|| {
             AppError::Conflict(
                 "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
@@ -417,25 +420,27 @@ pub fn submit(
     links: &Links,
     agency: &str,
 ) -> Result<Receipt, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_applicant(conn, actor, application_id, now, "skicka in en ansökan")?;
+    if let Some(reason) = signatory_refusal(actor) {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "application",
+            Some(application_id),
+            "skicka in utan att vara organisationens företrädare",
+        )?;
+        return Err(AppError::Refused(reason));
+    }
     db::write_tx(conn, |conn| {
         let application =
-            load_for_applicant(conn, actor, application_id, now, "skicka in en ansökan")?;
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?
             .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
         let def = definition_of(conn, &application.call_id)?;
         if let Some(reason) = deadline_refusal(&def, &version, now) {
             return Err(AppError::Conflict(reason));
-        }
-        if let Some(reason) = signatory_refusal(actor) {
-            audit::record_denied(
-                conn,
-                actor,
-                now,
-                "application",
-                Some(&application.id),
-                "skicka in utan att vara organisationens företrädare",
-            )?;
-            return Err(AppError::Refused(reason));
         }
         let stored = stored_draft(conn, &application, &version)?;
         draft::check_complete(&def, &stored).into_result()?;
@@ -490,7 +495,13 @@ pub fn submit(
                     submitted_by: &submitter,
                     link: &links.case(&application.id),
                 };
-                outbox::queue(conn, now, &officer.email, &message.subject(), &message.body()?)?;
+                outbox::queue(
+                    conn,
+                    now,
+                    &officer.email,
+                    &message.subject(),
+                    &message.body()?,
+                )?;
             }
             audit::record(
                 conn,
@@ -523,7 +534,13 @@ pub fn submit(
             submitted_by: &submitter,
             link: &links.case(&application.id),
         };
-        outbox::queue(conn, now, &actor.email, &receipt.subject(), &receipt.body()?)?;
+        outbox::queue(
+            conn,
+            now,
+            &actor.email,
+            &receipt.subject(),
+            &receipt.body()?,
+        )?;
         let requested: Vec<_> = stored
             .years
             .iter()
@@ -600,7 +617,9 @@ fn parse_supplement(
     errors.into_result()?;
     match (message, due_on) {
         (Some(m), Some(d)) => Ok((m, d, forms::truthy(&input.budget_change_allowed))),
-        _ => Err(AppError::Internal("supplement input checked but missing".into())),
+        _ => Err(AppError::Internal(
+            "supplement input checked but missing".into(),
+        )),
     }
 }
 
@@ -614,9 +633,11 @@ pub fn request_supplement(
     links: &Links,
     agency: &str,
 ) -> Result<SupplementRequest, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_officer(conn, actor, application_id, now, "begära komplettering")?;
     db::write_tx(conn, |conn| {
         let application =
-            load_for_officer(conn, actor, application_id, now, "begära komplettering")?;
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if !matches!(
             application.status,
             ApplicationStatus::Submitted | ApplicationStatus::Complete
@@ -642,7 +663,11 @@ pub fn request_supplement(
             budget_change_allowed,
         };
         db::applications::insert_supplement_request(conn, &request)?;
-        db::applications::set_status(conn, &application.id, ApplicationStatus::SupplementRequested)?;
+        db::applications::set_status(
+            conn,
+            &application.id,
+            ApplicationStatus::SupplementRequested,
+        )?;
         let organisation = db::organisations::find(conn, &application.organisation_id)?
             .ok_or(AppError::NotFound)?;
         let registration_number = application.registration_number.clone().unwrap_or_default();
@@ -694,9 +719,17 @@ pub fn begin_supplement_answer(
     application_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Version, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_applicant(
+        conn,
+        actor,
+        application_id,
+        now,
+        "svara på en komplettering",
+    )?;
     db::write_tx(conn, |conn| {
         let application =
-            load_for_applicant(conn, actor, application_id, now, "svara på en komplettering")?;
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if let Some(draft) = draft_version(conn, &application.id)? {
             return Ok(draft);
         }
@@ -802,9 +835,17 @@ pub fn mark_complete(
     application_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_officer(
+        conn,
+        actor,
+        application_id,
+        now,
+        "markera en ansökan komplett",
+    )?;
     db::write_tx(conn, |conn| {
         let application =
-            load_for_officer(conn, actor, application_id, now, "markera en ansökan komplett")?;
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if application.status != ApplicationStatus::Submitted {
             return Err(AppError::Conflict(format!(
                 "Ärendet har status \"{}\". Bara en inkommen ansökan kan markeras som komplett.",
@@ -877,10 +918,15 @@ pub fn add_attachment(
     bytes: Vec<u8>,
     now: DateTime<Utc>,
 ) -> Result<db::applications::AttachmentInfo, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
     db::write_tx(conn, |conn| {
-        let application = load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
+        let application =
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?.ok_or_else(|| {
-            AppError::Conflict("Ansökan är inskickad och låst; bilagor kan inte läggas till.".into())
+            AppError::Conflict(
+                "Ansökan är inskickad och låst; bilagor kan inte läggas till.".into(),
+            )
         })?;
         let name = check_attachment(filename, &bytes)?;
         if db::applications::attachments_of(conn, &version.id)?.len() >= ATTACHMENTS_PER_VERSION {
@@ -942,8 +988,11 @@ pub fn remove_attachment(
     attachment_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_applicant(conn, actor, application_id, now, "ta bort en bilaga")?;
     db::write_tx(conn, |conn| {
-        let application = load_for_applicant(conn, actor, application_id, now, "ta bort en bilaga")?;
+        let application =
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?
             .ok_or_else(|| AppError::Conflict("Ansökan är inskickad och låst.".into()))?;
         let attachment =

@@ -14,8 +14,7 @@ use crate::audit::{self, action};
 use crate::clock;
 use crate::codes::{CallStatus, OrgKind, Role};
 use crate::db::calls::{
-    Amendment, Call, CallDefinition, CallSection, CallYear, CostCategory, Criterion,
-    ExpectedResult,
+    Amendment, Call, CallDefinition, CallSection, CallYear, CostCategory, Criterion, ExpectedResult,
 };
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors};
@@ -436,7 +435,10 @@ pub fn parse(
         let ceiling = match Ore::parse_whole_kronor(&row.ceiling) {
             Ok(c) if c > Ore::ZERO => Some(c),
             Ok(_) => {
-                errors.add(format!("years.{i}.ceiling"), "Ramen måste vara större än noll.");
+                errors.add(
+                    format!("years.{i}.ceiling"),
+                    "Ramen måste vara större än noll.",
+                );
                 None
             }
             Err(e) => {
@@ -501,7 +503,10 @@ pub fn parse(
         });
     }
     if sections.is_empty() {
-        errors.add("sections.0.title", "Ansökningsformuläret behöver minst en fråga.");
+        errors.add(
+            "sections.0.title",
+            "Ansökningsformuläret behöver minst en fråga.",
+        );
     }
 
     let mut cost_categories: Vec<CostCategory> = Vec::new();
@@ -516,7 +521,10 @@ pub fn parse(
                 "Ange en kod med små bokstäver a–z, siffror och bindestreck.",
             );
         } else if cost_categories.iter().any(|c| c.code == code) {
-            errors.add(format!("cost_categories.{i}.code"), "Koden står två gånger.");
+            errors.add(
+                format!("cost_categories.{i}.code"),
+                "Koden står två gånger.",
+            );
         }
         let name = text(
             &mut errors,
@@ -679,8 +687,9 @@ pub fn create(
     input: &CallInput,
     now: DateTime<Utc>,
 ) -> Result<Call, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    require_officer(conn, actor, None, now, "skapa en utlysning")?;
     db::write_tx(conn, |conn| {
-        require_officer(conn, actor, None, now, "skapa en utlysning")?;
         let base = new_call_base(now);
         let def = parse_for(conn, input, &base)?;
         db::calls::insert_definition(conn, &def)?;
@@ -791,7 +800,14 @@ fn amendment_changes(
     let sections = |d: &CallDefinition| {
         d.sections
             .iter()
-            .map(|s| (s.title.clone(), s.help_text.clone(), s.required, s.max_length))
+            .map(|s| {
+                (
+                    s.title.clone(),
+                    s.help_text.clone(),
+                    s.required,
+                    s.max_length,
+                )
+            })
             .collect::<Vec<_>>()
     };
     fixed(
@@ -902,8 +918,9 @@ pub fn update(
     input: &CallInput,
     now: DateTime<Utc>,
 ) -> Result<Call, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    require_officer(conn, actor, Some(call_id), now, "ändra en utlysning")?;
     db::write_tx(conn, |conn| {
-        require_officer(conn, actor, Some(call_id), now, "ändra en utlysning")?;
         let old_call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
         let old = db::calls::load_definition(conn, old_call.clone())?;
         let new = parse_for(conn, input, &old_call)?;
@@ -1022,8 +1039,9 @@ pub fn publish(
     call_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    require_officer(conn, actor, Some(call_id), now, "publicera en utlysning")?;
     db::write_tx(conn, |conn| {
-        require_officer(conn, actor, Some(call_id), now, "publicera en utlysning")?;
         let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
         if call.status != CallStatus::Draft {
             return Err(AppError::Conflict(
@@ -1062,8 +1080,9 @@ pub fn close(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    require_officer(conn, actor, Some(call_id), now, "stänga en utlysning")?;
     db::write_tx(conn, |conn| {
-        require_officer(conn, actor, Some(call_id), now, "stänga en utlysning")?;
         let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
         if call.status != CallStatus::Published {
             return Err(AppError::Conflict(
@@ -1107,14 +1126,23 @@ pub fn copy(
     call_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Call, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    require_officer(conn, actor, Some(call_id), now, "kopiera en utlysning")?;
     db::write_tx(conn, |conn| {
-        require_officer(conn, actor, Some(call_id), now, "kopiera en utlysning")?;
         let source = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
         let def = db::calls::load_definition(conn, source.clone())?;
         let mut input = CallInput::from_definition(&def);
         let mut n = 1;
         let code = loop {
-            let candidate = format!("{}-kopia{}", source.code, if n == 1 { String::new() } else { format!("-{n}") });
+            let candidate = format!(
+                "{}-kopia{}",
+                source.code,
+                if n == 1 {
+                    String::new()
+                } else {
+                    format!("-{n}")
+                }
+            );
             if !db::calls::code_taken(conn, &candidate, None)? {
                 break candidate;
             }

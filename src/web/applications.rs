@@ -142,7 +142,16 @@ pub async fn request_supplement(
             "csrf_token",
             "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
         );
-        return page(&state, &session, actor.0, id, input, errors, StatusCode::FORBIDDEN).await;
+        return page(
+            &state,
+            &session,
+            actor.0,
+            id,
+            input,
+            errors,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let now = state.clock.now();
     let (links, agency) = (state.links.clone(), state.agency_name.clone());

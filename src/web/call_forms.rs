@@ -11,12 +11,12 @@ use serde::Deserialize;
 use super::drafting::{CsrfForm, check_csrf};
 use super::{PageContext, WebError, redirect, render};
 use crate::accounts::Actor;
+use crate::applications::lists;
 use crate::applications::{self, ApplicationSummary};
+use crate::calls;
 use crate::calls::edit::{
     CallInput, CallYearInput, CategoryInput, CriterionInput, ExpectedResultInput, SectionInput,
 };
-use crate::applications::lists;
-use crate::calls;
 use crate::codes::{CallStatus, OrgKind, Role};
 use crate::db::calls::{CallDefinition, Programme};
 use crate::error::{AppError, FieldErrors};
@@ -195,7 +195,17 @@ pub async fn create(
             "csrf_token",
             "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
         );
-        return form_page(&state, &session, actor.0, None, CallStatus::Draft, input, errors, StatusCode::FORBIDDEN).await;
+        return form_page(
+            &state,
+            &session,
+            actor.0,
+            None,
+            CallStatus::Draft,
+            input,
+            errors,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let now = state.clock.now();
     let (who, typed) = (actor.0.clone(), input.clone());
@@ -278,7 +288,17 @@ pub async fn update(
             "csrf_token",
             "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
         );
-        return form_page(&state, &session, actor.0, Some(id), def.call.status, input, errors, StatusCode::FORBIDDEN).await;
+        return form_page(
+            &state,
+            &session,
+            actor.0,
+            Some(id),
+            def.call.status,
+            input,
+            errors,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let now = state.clock.now();
     let (who, typed, call_id) = (actor.0.clone(), input.clone(), id.clone());

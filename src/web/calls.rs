@@ -9,13 +9,13 @@ use super::{PageContext, WebError, render};
 use crate::access;
 use crate::allocation::AllocationTable;
 use crate::applications::{self, ApplicationSummary};
+use crate::calls::edit::AmendmentView;
 use crate::calls::{self, CallPhase};
+use crate::codes::Role;
+use crate::db::applications::Application;
 use crate::db::calls::{CallDefinition, ExpectedResult};
 use crate::error::AppError;
 use crate::http::{self, MaybeActor, State};
-use crate::calls::edit::AmendmentView;
-use crate::codes::Role;
-use crate::db::applications::Application;
 use crate::money::Ore;
 
 #[derive(Template)]

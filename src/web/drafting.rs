@@ -75,7 +75,11 @@ impl FormValues {
                     cost: s.cost_ore.format_number(),
                 })
                 .collect(),
-            supplement_answer: version.version.supplement_answer.clone().unwrap_or_default(),
+            supplement_answer: version
+                .version
+                .supplement_answer
+                .clone()
+                .unwrap_or_default(),
         }
     }
 
@@ -211,7 +215,6 @@ impl EditPage {
     fn year_total(&self, year: &i32) -> Ore {
         self.version.requested_for(year).unwrap_or(Ore::ZERO)
     }
-
 }
 
 /// The case with its draft, for someone of the applicant's organisation.
@@ -219,7 +222,15 @@ async fn load_draft(
     state: &State,
     actor: &Actor,
     id: String,
-) -> Result<(ApplicationView, VersionView, Option<SupplementRequest>, bool), WebError> {
+) -> Result<
+    (
+        ApplicationView,
+        VersionView,
+        Option<SupplementRequest>,
+        bool,
+    ),
+    WebError,
+> {
     let now = state.clock.now();
     let viewer = actor.clone();
     let view = state
@@ -389,9 +400,7 @@ pub async fn save(
             Ok(redirect(&format!("/ansokningar/{id}/skicka-in")))
         }
         Ok(_) => Ok(redirect(&format!("{}?sparat=1", edit_path(&id)))),
-        Err(AppError::Invalid(errors)) => {
-            again(errors, StatusCode::UNPROCESSABLE_ENTITY, &session)
-        }
+        Err(AppError::Invalid(errors)) => again(errors, StatusCode::UNPROCESSABLE_ENTITY, &session),
         Err(other) => Err(other.into()),
     }
 }
@@ -444,7 +453,11 @@ struct ConfirmPage {
 
 impl ConfirmPage {
     fn signer(&self) -> &str {
-        self.ctx.actor.as_ref().map(|a| a.name.as_str()).unwrap_or("")
+        self.ctx
+            .actor
+            .as_ref()
+            .map(|a| a.name.as_str())
+            .unwrap_or("")
     }
 }
 
@@ -536,14 +549,19 @@ pub async fn receipt(
         .ok_or(AppError::NotFound)?;
     let submitter_id = version.version.submitted_by.clone();
     let submitted_by = match submitter_id {
-        Some(id) => state
-            .db
-            .run(move |c| {
-                crate::db::accounts::find(c, &id)
-                    .map(|u| u.map(|u| format!("{} ({})", u.name, u.email)).unwrap_or_default())
-                    .map_err(AppError::from)
-            })
-            .await?,
+        Some(id) => {
+            state
+                .db
+                .run(move |c| {
+                    crate::db::accounts::find(c, &id)
+                        .map(|u| {
+                            u.map(|u| format!("{} ({})", u.name, u.email))
+                                .unwrap_or_default()
+                        })
+                        .map_err(AppError::from)
+                })
+                .await?
+        }
         None => String::new(),
     };
     let page = ReceiptPage {
@@ -641,7 +659,13 @@ pub async fn download_attachment(
     let ascii_name: String = attachment
         .filename
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ok(HttpResponse::Ok()
         .content_type("application/pdf")

@@ -36,7 +36,8 @@ impl MembersPage {
         match &self.ctx.actor {
             Some(a) => {
                 a.role == Role::Admin
-                    || (a.is_signatory && a.organisation_id.as_deref() == Some(&self.organisation.id))
+                    || (a.is_signatory
+                        && a.organisation_id.as_deref() == Some(&self.organisation.id))
             }
             None => false,
         }
@@ -129,7 +130,17 @@ pub async fn add(
             "csrf_token",
             "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
         );
-        return page(&state, &session, actor.0, id, input, errors, None, StatusCode::FORBIDDEN).await;
+        return page(
+            &state,
+            &session,
+            actor.0,
+            id,
+            input,
+            errors,
+            None,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
     }
     let now = state.clock.now();
     let (links, agency) = (state.links.clone(), state.agency_name.clone());
