@@ -93,7 +93,10 @@ impl FormData {
         let start = format!("{prefix}.");
         self.pairs
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix(&start).map(|rest| (rest.to_string(), v.clone())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&start)
+                    .map(|rest| (rest.to_string(), v.clone()))
+            })
             .collect()
     }
 }

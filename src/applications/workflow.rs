@@ -52,6 +52,18 @@ fn load_for_applicant(
     Ok(application)
 }
 
+/// Refuses (and records) anyone but the applicant's own organisation working on a case;
+/// for pages that show the draft before any step is taken.
+pub fn ensure_applicant_access(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<(), AppError> {
+    load_for_applicant(conn, actor, application_id, now, what).map(|_| ())
+}
+
 /// The case, loaded for an officer who handles it.
 fn load_for_officer(
     conn: &mut DbConnection,

@@ -235,14 +235,11 @@ async fn load_draft(
     let viewer = actor.clone();
     let view = state
         .db
-        .run(move |c| applications::view(c, &viewer, &id, now))
+        .run(move |c| {
+            workflow::ensure_applicant_access(c, &viewer, &id, now, "ändra en ansökan")?;
+            applications::view(c, &viewer, &id, now)
+        })
         .await?;
-    if actor.role != crate::codes::Role::Applicant {
-        return Err(AppError::Conflict(
-            "Bara den sökande organisationen kan ändra sin ansökan.".into(),
-        )
-        .into());
-    }
     let Some(version) = view
         .versions
         .iter()

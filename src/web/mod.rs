@@ -235,7 +235,8 @@ impl ResponseError for WebError {
 /// page instead of actix's English text.
 pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
-        .limit(256 * 1024)
+        // Large enough that an over-long answer reaches the rules, which name its field.
+        .limit(16 * 1024 * 1024)
         .error_handler(|err, _req| {
             tracing::info!(error = %err, "unreadable form body");
             WebError::from(AppError::invalid(

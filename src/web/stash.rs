@@ -12,6 +12,9 @@ use crate::db::{self, DbConnection};
 use crate::error::AppError;
 
 const KEEP_FOR_HOURS: i64 = 24;
+/// Anyone can post to a form; an unauthenticated post is kept only up to a size that no
+/// real application reaches.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -28,6 +31,9 @@ pub fn put(
     let kept: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "csrf_token").collect();
     let body = serde_json::to_string(&kept)
         .map_err(|e| AppError::Internal(format!("stash encode: {e}")))?;
+    if body.len() > MAX_BODY_BYTES {
+        return Err(AppError::Unauthenticated);
+    }
     let token: String = rand::rngs::OsRng
         .sample_iter(&Alphanumeric)
         .take(32)

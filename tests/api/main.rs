@@ -8,9 +8,12 @@
 mod access;
 mod accounts;
 mod cli;
+mod deadline;
 mod demo;
 mod fixtures;
 mod helpers;
 mod integrity;
+mod members;
 mod migrations;
 mod pages;
+mod web_story;
