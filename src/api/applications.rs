@@ -1,9 +1,21 @@
-use actix_web::web;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{
+    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::ApiError;
-use super::dto::{ApplicationDto, ApplicationSummaryDto};
-use crate::applications;
+use super::dto::{
+    ApplicationDto, ApplicationSummaryDto, AttachmentDto, PdfFile, ReceiptDto, SubmitCheckDto,
+    SupplementAnswerDto, SupplementDto,
+};
+use super::{ApiError, CsrfChecked};
+use crate::accounts::Actor;
+use crate::applications::draft::DraftInput;
+use crate::applications::workflow::{self, SupplementInput};
+use crate::applications::{self, ApplicationView};
+use crate::db::DbConnection;
+use crate::error::AppError;
 use crate::http::{Authenticated, State};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -51,4 +63,322 @@ pub async fn show(
         .run(move |c| applications::view(c, &actor.0, &id, now))
         .await?;
     Ok(web::Json(ApplicationDto::new(&view)))
+}
+
+/// The case as `GET /api/v1/applications/{id}` shows it to this person now.
+fn case(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ApplicationDto, AppError> {
+    let view: ApplicationView = applications::view(conn, actor, application_id, now)?;
+    Ok(ApplicationDto::new(&view))
+}
+
+/// Starts the logged-in applicant's organisation's application to an open call: the case
+/// and its first draft. An organisation applies once per call.
+#[utoipa::path(post, path = "/api/v1/calls/{id}/applications", tag = "applications",
+    params(("id" = String, Path, description = "The call's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 201, body = ApplicationDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem)))]
+pub async fn start(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let call_id = path.into_inner();
+    let now = state.clock.now();
+    let actor = actor.0;
+    let dto = state
+        .db
+        .run(move |c| {
+            let application = workflow::start(c, &actor, &call_id, now)?;
+            case(c, &actor, &application.id, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// Saves the draft (the applicant's organisation). Answers are keyed by question number;
+/// `budget` and `staff` left out keep what the draft holds. Nothing is stored unless all of
+/// it is well-formed; each problem names its field (`answers.2`, `budget.2021.personal`).
+#[utoipa::path(put, path = "/api/v1/applications/{id}/draft", tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    request_body = DraftInput,
+    responses((status = 200, body = ApplicationDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn save_draft(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    body: web::Json<DraftInput>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let now = state.clock.now();
+    let actor = actor.0;
+    let dto = state
+        .db
+        .run(move |c| {
+            workflow::save_draft(c, &actor, &id, &input, now)?;
+            case(c, &actor, &id, now)
+        })
+        .await?;
+    Ok(web::Json(dto))
+}
+
+/// Whether the draft can be submitted now, and what must be completed first. Changes
+/// nothing.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/submit-check", tag = "applications",
+    params(("id" = String, Path, description = "The application's id")),
+    responses((status = 200, body = SubmitCheckDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem)))]
+pub async fn submit_check(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<web::Json<SubmitCheckDto>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let check = state
+        .db
+        .run(move |c| workflow::check_submit(c, &actor.0, &id, now))
+        .await?;
+    Ok(web::Json(SubmitCheckDto::new(check)))
+}
+
+/// Submits the draft (the organisation's representative), by the server's clock: before
+/// the end of the last day, Stockholm time, or in answer to a supplement request. The
+/// first submission gives the case its registration number; a receipt is e-mailed.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/submit", tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 200, body = ReceiptDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn submit(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+) -> Result<web::Json<ReceiptDto>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let links = state.links.clone();
+    let agency = state.agency_name.clone();
+    let receipt = state
+        .db
+        .run(move |c| workflow::submit(c, &actor.0, &id, now, &links, &agency))
+        .await?;
+    Ok(web::Json(ReceiptDto::new(&receipt)))
+}
+
+/// Asks the applicant for a supplement (officers). The organisation's people are e-mailed;
+/// the case waits for the answer.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/supplement-requests", tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    request_body = SupplementInput,
+    responses((status = 201, body = SupplementDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn request_supplement(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    body: web::Json<SupplementInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let input = body.into_inner();
+    let now = state.clock.now();
+    let links = state.links.clone();
+    let agency = state.agency_name.clone();
+    let request = state
+        .db
+        .run(move |c| workflow::request_supplement(c, &actor.0, &id, &input, now, &links, &agency))
+        .await?;
+    Ok(HttpResponse::Created().json(SupplementDto::new(&request)))
+}
+
+/// Opens a new draft version to answer the open supplement request: a copy of the latest
+/// submitted version. Fill it in with `PUT .../draft` (with `supplement_answer`) and submit
+/// it. If the answer was already begun, its draft is the one given.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/supplement-answer", tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 201, body = SupplementAnswerDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem)))]
+pub async fn begin_supplement_answer(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let version = state
+        .db
+        .run(move |c| workflow::begin_supplement_answer(c, &actor.0, &id, now))
+        .await?;
+    Ok(HttpResponse::Created().json(SupplementAnswerDto {
+        version: version.number,
+    }))
+}
+
+/// Marks a submitted case complete (officers).
+#[utoipa::path(post, path = "/api/v1/applications/{id}/complete", tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 200, body = ApplicationDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem)))]
+pub async fn mark_complete(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+) -> Result<web::Json<ApplicationDto>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let actor = actor.0;
+    let dto = state
+        .db
+        .run(move |c| {
+            workflow::mark_complete(c, &actor, &id, now)?;
+            case(c, &actor, &id, now)
+        })
+        .await?;
+    Ok(web::Json(dto))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachmentQuery {
+    /// The file's name, as the applicant knows it (`.pdf` is added if missing).
+    filename: Option<String>,
+}
+
+/// Attaches a PDF to the draft (the applicant's organisation). The body is the file itself
+/// (`Content-Type: application/pdf`), at most 10 MB; it must be a PDF by its content.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/attachments", tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token"),
+           AttachmentQuery),
+    request_body(content = PdfFile, content_type = "application/pdf"),
+    responses((status = 201, body = AttachmentDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn add_attachment(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    query: web::Query<AttachmentQuery>,
+    body: Result<web::Bytes, actix_web::Error>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(|e| {
+        let status = e.as_response_error().status_code();
+        ApiError(AppError::invalid(
+            "file",
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                "Filen är för stor. En bilaga får vara högst 10 MB."
+            } else {
+                "Filen kunde inte tas emot. Försök igen."
+            },
+        ))
+    })?;
+    let id = path.into_inner();
+    let filename = query.into_inner().filename.unwrap_or_default();
+    let now = state.clock.now();
+    let info = state
+        .db
+        .run(move |c| workflow::add_attachment(c, &actor.0, &id, &filename, body.to_vec(), now))
+        .await?;
+    Ok(HttpResponse::Created().json(AttachmentDto::new(&info)))
+}
+
+/// Removes an attachment from the draft (the applicant's organisation); a submitted
+/// version's attachments stay.
+#[utoipa::path(delete, path = "/api/v1/applications/{id}/attachments/{attachment_id}",
+    tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("attachment_id" = String, Path, description = "The attachment's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 204), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem)))]
+pub async fn remove_attachment(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, attachment_id) = path.into_inner();
+    let now = state.clock.now();
+    state
+        .db
+        .run(move |c| workflow::remove_attachment(c, &actor.0, &id, &attachment_id, now))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// An attachment's content, the PDF as uploaded.
+#[utoipa::path(get, path = "/api/v1/applications/{id}/attachments/{attachment_id}",
+    tag = "applications",
+    params(("id" = String, Path, description = "The application's id"),
+           ("attachment_id" = String, Path, description = "The attachment's id")),
+    responses((status = 200, content_type = "application/pdf", body = PdfFile),
+              (status = 401, body = super::Problem), (status = 403, body = super::Problem),
+              (status = 404, body = super::Problem)))]
+pub async fn download_attachment(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, attachment_id) = path.into_inner();
+    let now = state.clock.now();
+    let attachment = state
+        .db
+        .run(move |c| workflow::download_attachment(c, &actor.0, &id, &attachment_id, now))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header(attachment_disposition(&attachment.filename))
+        .body(attachment.content))
+}
+
+/// `attachment; filename="..."`, with the name also in UTF-8 where it is not plain ASCII.
+fn attachment_disposition(filename: &str) -> ContentDisposition {
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii)];
+    if !filename.is_ascii() {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: filename.as_bytes().to_vec(),
+        }));
+    }
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters,
+    }
 }

@@ -8,13 +8,18 @@ use utoipa::ToSchema;
 
 use crate::accounts::Actor;
 use crate::allocation::AllocationTable;
-use crate::applications::{ApplicationSummary, ApplicationView};
+use crate::applications::workflow::{Receipt, SubmitCheck};
+use crate::applications::{ApplicationSummary, ApplicationView, VersionView};
+use crate::calls::edit::AmendmentView;
 use crate::calls::{CallOverview, CallPhase};
 use crate::codes::{
-    ApplicationStatus, CallStatus, DecisionKind, DecisionStatus, OrgKind, VersionStatus,
+    ApplicationStatus, CallStatus, DecisionKind, DecisionStatus, OrgKind, SupplementStatus,
+    VersionStatus,
 };
+use crate::db::applications::{AttachmentInfo, SupplementRequest};
 use crate::db::audit::AuditEvent;
-use crate::db::calls::CallDefinition;
+use crate::db::calls::{CallDefinition, CostCategory};
+use crate::error::FieldError;
 use crate::money::Ore;
 
 fn kr(amount: Ore) -> Decimal {
@@ -351,6 +356,188 @@ pub struct VersionDto {
     pub submitted_at: Option<DateTime<Utc>>,
     pub answers: Vec<AnswerDto>,
     pub requested: Vec<YearAmount>,
+    /// The supplement request this version answers, for a version after the first.
+    pub supplement_request_id: Option<String>,
+    /// The applicant's answer to that request.
+    pub supplement_answer: Option<String>,
+    /// The budget per year and cost category.
+    pub budget: Vec<BudgetLineDto>,
+    pub staff: Vec<StaffLineDto>,
+    pub attachments: Vec<AttachmentDto>,
+    /// What changed since the version before (empty for the first).
+    pub changes: Vec<ChangeDto>,
+}
+
+/// One cell of the budget: what is applied for in a cost category one year.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BudgetLineDto {
+    pub year: i32,
+    /// The cost category's code (`personal`, `resor`, ...).
+    pub category: String,
+    pub category_name: String,
+    /// Kronor, exact.
+    #[schema(value_type = String, example = "1500000")]
+    pub amount: Decimal,
+    pub description: String,
+}
+
+/// One person's part in the project one year.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StaffLineDto {
+    pub year: i32,
+    pub role: String,
+    /// Share of full time, in per cent.
+    pub fte_percent: i32,
+    pub months: i32,
+    /// Kronor, exact.
+    #[schema(value_type = String, example = "420000")]
+    pub cost: Decimal,
+}
+
+/// An attached PDF. The content is at
+/// `GET /api/v1/applications/{id}/attachments/{attachment_id}`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AttachmentDto {
+    pub id: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content, hexadecimal.
+    pub sha256: String,
+}
+
+impl AttachmentDto {
+    pub fn new(a: &AttachmentInfo) -> AttachmentDto {
+        AttachmentDto {
+            id: a.id.clone(),
+            filename: a.filename.clone(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+        }
+    }
+}
+
+/// A PDF, sent and received as the file's bytes themselves.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct PdfFile(pub Vec<u8>);
+
+/// One difference from the version before, as text.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangeDto {
+    /// What changed, in Swedish ("Fråga 2: Målgrupp", "Budget 2021, Personal").
+    pub what: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// An officer's request for a supplement, and the applicant's answer once given.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupplementDto {
+    pub id: String,
+    pub message: String,
+    /// The day to answer by.
+    pub due_on: NaiveDate,
+    pub status: SupplementStatus,
+    /// Whether the answer may change the budget.
+    pub budget_change_allowed: bool,
+    pub requested_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answer_text: Option<String>,
+}
+
+impl SupplementDto {
+    pub fn new(r: &SupplementRequest) -> SupplementDto {
+        SupplementDto {
+            id: r.id.clone(),
+            message: r.message.clone(),
+            due_on: r.due_on,
+            status: r.status,
+            budget_change_allowed: r.budget_change_allowed,
+            requested_at: utc(r.requested_at),
+            answered_at: r.answered_at.map(utc),
+            answer_text: r.answer_text.clone(),
+        }
+    }
+}
+
+impl VersionDto {
+    fn new(
+        x: &VersionView,
+        categories: &[CostCategory],
+        supplements: &[SupplementRequest],
+    ) -> VersionDto {
+        let category = |id: &str| categories.iter().find(|c| c.id == id);
+        // A draft holds its answer to the supplement; a submitted version's answer is kept
+        // with the request it answered.
+        let supplement_answer = x.version.supplement_answer.clone().or_else(|| {
+            x.version.supplement_request_id.as_ref().and_then(|id| {
+                supplements
+                    .iter()
+                    .find(|r| &r.id == id)
+                    .and_then(|r| r.answer_text.clone())
+            })
+        });
+        VersionDto {
+            number: x.version.number,
+            status: x.version.status,
+            submitted_at: x.version.submitted_at.map(utc),
+            answers: x
+                .answers
+                .iter()
+                .map(|a| AnswerDto {
+                    section_position: a.section.position,
+                    section_title: a.section.title.clone(),
+                    body: a.body.clone(),
+                })
+                .collect(),
+            requested: x
+                .years
+                .iter()
+                .map(|y| YearAmount {
+                    year: y.year,
+                    amount: kr(y.requested_ore),
+                })
+                .collect(),
+            supplement_request_id: x.version.supplement_request_id.clone(),
+            supplement_answer,
+            budget: x
+                .budget_lines
+                .iter()
+                .map(|l| BudgetLineDto {
+                    year: l.year,
+                    category: category(&l.cost_category_id)
+                        .map(|c| c.code.clone())
+                        .unwrap_or_default(),
+                    category_name: category(&l.cost_category_id)
+                        .map(|c| c.name.clone())
+                        .unwrap_or_default(),
+                    amount: kr(l.amount_ore),
+                    description: l.description.clone(),
+                })
+                .collect(),
+            staff: x
+                .staff_lines
+                .iter()
+                .map(|s| StaffLineDto {
+                    year: s.year,
+                    role: s.role.clone(),
+                    fte_percent: s.fte_percent,
+                    months: s.months,
+                    cost: kr(s.cost_ore),
+                })
+                .collect(),
+            attachments: x.attachments.iter().map(AttachmentDto::new).collect(),
+            changes: x
+                .changes
+                .iter()
+                .map(|c| ChangeDto {
+                    what: c.what.clone(),
+                    before: c.before.clone(),
+                    after: c.after.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -376,6 +563,8 @@ pub struct ApplicationDto {
     pub source_note: Option<String>,
     pub versions: Vec<VersionDto>,
     pub decisions: Vec<DecisionDto>,
+    /// The supplements asked for, oldest first.
+    pub supplements: Vec<SupplementDto>,
 }
 
 impl ApplicationDto {
@@ -416,28 +605,7 @@ impl ApplicationDto {
             versions: v
                 .versions
                 .iter()
-                .map(|x| VersionDto {
-                    number: x.version.number,
-                    status: x.version.status,
-                    submitted_at: x.version.submitted_at.map(utc),
-                    answers: x
-                        .answers
-                        .iter()
-                        .map(|a| AnswerDto {
-                            section_position: a.section.position,
-                            section_title: a.section.title.clone(),
-                            body: a.body.clone(),
-                        })
-                        .collect(),
-                    requested: x
-                        .years
-                        .iter()
-                        .map(|y| YearAmount {
-                            year: y.year,
-                            amount: kr(y.requested_ore),
-                        })
-                        .collect(),
-                })
+                .map(|x| VersionDto::new(x, &v.definition.cost_categories, &v.supplements))
                 .collect(),
             decisions: v
                 .decisions
@@ -460,6 +628,106 @@ impl ApplicationDto {
                         })
                         .collect(),
                     document_sha256: d.document_sha256.clone(),
+                })
+                .collect(),
+            supplements: v.supplements.iter().map(SupplementDto::new).collect(),
+        }
+    }
+}
+
+/// What the applicant gets when the application has been submitted; the same receipt is
+/// e-mailed to them.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ReceiptDto {
+    pub application_id: String,
+    /// The case's registration number, `SB-YYYY-NNNN`.
+    pub registration_number: String,
+    /// The version submitted.
+    pub version: i32,
+    pub submitted_at: DateTime<Utc>,
+    /// Who submitted, by name.
+    pub submitted_by: String,
+}
+
+impl ReceiptDto {
+    pub fn new(r: &Receipt) -> ReceiptDto {
+        ReceiptDto {
+            application_id: r.application_id.clone(),
+            registration_number: r.registration_number.clone(),
+            version: r.version,
+            submitted_at: utc(r.submitted_at),
+            submitted_by: r.submitted_by.clone(),
+        }
+    }
+}
+
+/// Whether the draft can be submitted now, without submitting it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmitCheckDto {
+    /// What must be completed first, per field.
+    pub problems: Vec<FieldError>,
+    /// Why it cannot be submitted now whatever it holds (the deadline has passed, only the
+    /// organisation's representative may submit), if so.
+    pub blocked: Option<String>,
+}
+
+impl SubmitCheckDto {
+    pub fn new(c: SubmitCheck) -> SubmitCheckDto {
+        SubmitCheckDto {
+            problems: c.problems.into_vec(),
+            blocked: c.blocked,
+        }
+    }
+}
+
+/// The draft version opened to answer a supplement request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SupplementAnswerDto {
+    /// The new version's number; fill it in with `PUT /api/v1/applications/{id}/draft`.
+    pub version: i32,
+}
+
+/// Why a published call is closed before its last day.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct CloseCallRequest {
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One term changed by an amendment.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TermChangeDto {
+    /// The term, in Swedish ("Sista ansökningsdag").
+    pub term: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A recorded change to a published call (or its early closing).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AmendmentDto {
+    pub id: String,
+    pub summary: String,
+    pub amended_at: DateTime<Utc>,
+    /// Who made it, by name.
+    pub by_name: String,
+    pub changes: Vec<TermChangeDto>,
+}
+
+impl AmendmentDto {
+    pub fn new(a: &AmendmentView) -> AmendmentDto {
+        AmendmentDto {
+            id: a.amendment.id.clone(),
+            summary: a.amendment.summary.clone(),
+            amended_at: utc(a.amendment.amended_at),
+            by_name: a.by_name.clone(),
+            changes: a
+                .changes
+                .iter()
+                .map(|c| TermChangeDto {
+                    term: c.term.clone(),
+                    before: c.before.clone(),
+                    after: c.after.clone(),
                 })
                 .collect(),
         }

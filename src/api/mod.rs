@@ -11,12 +11,16 @@ mod openapi;
 mod session;
 
 use std::fmt;
+use std::future::{Ready, ready};
 
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, guard, web};
 use serde::Serialize;
 
 use crate::error::{AppError, FieldError};
+use crate::http::SESSION_USER;
 
 pub use openapi::ApiDoc;
 
@@ -28,10 +32,58 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .app_data(query_config())
             .route("/openapi.json", web::get().to(openapi::document))
             .route("/calls", web::get().to(calls::list))
+            .route("/calls", web::post().to(calls::create))
             .route("/calls/{id}", web::get().to(calls::show))
+            .route("/calls/{id}", web::put().to(calls::update))
+            .route("/calls/{id}/publish", web::post().to(calls::publish))
+            .route("/calls/{id}/close", web::post().to(calls::close))
+            .route("/calls/{id}/copy", web::post().to(calls::copy))
+            .route("/calls/{id}/amendments", web::get().to(calls::amendments))
             .route("/calls/{id}/allocation", web::get().to(calls::allocation))
+            .route(
+                "/calls/{id}/applications",
+                web::post().to(applications::start),
+            )
             .route("/applications", web::get().to(applications::list))
             .route("/applications/{id}", web::get().to(applications::show))
+            .route(
+                "/applications/{id}/draft",
+                web::put().to(applications::save_draft),
+            )
+            .route(
+                "/applications/{id}/submit-check",
+                web::get().to(applications::submit_check),
+            )
+            .route(
+                "/applications/{id}/submit",
+                web::post().to(applications::submit),
+            )
+            .route(
+                "/applications/{id}/supplement-requests",
+                web::post().to(applications::request_supplement),
+            )
+            .route(
+                "/applications/{id}/supplement-answer",
+                web::post().to(applications::begin_supplement_answer),
+            )
+            .route(
+                "/applications/{id}/complete",
+                web::post().to(applications::mark_complete),
+            )
+            .service(
+                web::resource("/applications/{id}/attachments")
+                    .guard(guard::Post())
+                    .app_data(web::PayloadConfig::new(ATTACHMENT_BODY_LIMIT))
+                    .route(web::post().to(applications::add_attachment)),
+            )
+            .route(
+                "/applications/{id}/attachments/{attachment_id}",
+                web::get().to(applications::download_attachment),
+            )
+            .route(
+                "/applications/{id}/attachments/{attachment_id}",
+                web::delete().to(applications::remove_attachment),
+            )
             .route("/audit-events", web::get().to(audit::list))
             .route("/me", web::get().to(session::me))
             .route("/session", web::post().to(session::login))
@@ -40,8 +92,84 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// The largest JSON body read: above the longest text a form allows, so that a text too
+/// long is answered by the rules, naming its field.
+const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The largest attachment body read: above the 10 MB an attachment may have, so that a file
+/// slightly too large is answered by the rules (field `file`).
+const ATTACHMENT_BODY_LIMIT: usize = 11 * 1024 * 1024;
+
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))
+}
+
+/// A write's proof that it comes from the logged-in person's own client: the header
+/// `X-CSRF-Token` equal to the session's token (the one `POST /api/v1/session` gave). As an
+/// extractor it is checked before the body is read, so a refused write does nothing at all.
+/// Without a login the answer is 401, as for any request that needs one.
+pub struct CsrfChecked;
+
+impl FromRequest for CsrfChecked {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<CsrfChecked, actix_web::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = req.get_session();
+        let logged_in = matches!(session.get::<String>(SESSION_USER), Ok(Some(_)));
+        ready(if !logged_in {
+            Err(ApiError(AppError::Unauthenticated).into())
+        } else if session::csrf_header_matches(req, &session) {
+            Ok(CsrfChecked)
+        } else {
+            Err(CsrfRefused.into())
+        })
+    }
+}
+
+/// A write without the session's CSRF token: 403, with the header named as the field.
+#[derive(Debug)]
+pub struct CsrfRefused;
+
+impl fmt::Display for CsrfRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("CSRF-token saknas eller stämmer inte")
+    }
+}
+
+impl ResponseError for CsrfRefused {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::FORBIDDEN
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        problem(
+            StatusCode::FORBIDDEN,
+            "Åtkomst nekad",
+            "Begäran saknar giltig CSRF-token och utfördes inte.".to_string(),
+            vec![FieldError {
+                field: "X-CSRF-Token".into(),
+                message: "CSRF-token saknas eller stämmer inte. Skicka den token som inloggningen (POST /api/v1/session) gav, i huvudet X-CSRF-Token.".into(),
+            }],
+        )
+    }
+}
+
+fn problem(
+    status: StatusCode,
+    title: &str,
+    detail: String,
+    errors: Vec<FieldError>,
+) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .json(Problem {
+            kind: "about:blank".into(),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        })
 }
 
 /// A problem report (RFC 9457).
@@ -113,21 +241,13 @@ impl ResponseError for ApiError {
                 )
             }
         };
-        HttpResponse::build(status)
-            .content_type("application/problem+json")
-            .json(Problem {
-                kind: "about:blank".into(),
-                title: title.into(),
-                status: status.as_u16(),
-                detail,
-                errors,
-            })
+        problem(status, title, detail, errors)
     }
 }
 
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
-        .limit(1024 * 1024)
+        .limit(JSON_BODY_LIMIT)
         .error_handler(|err, _req| {
             let message = match &err {
                 actix_web::error::JsonPayloadError::ContentType => {

@@ -387,14 +387,18 @@ pub fn replace_draft_rows(
     years: &[YearRequest],
     budget: Option<(&[BudgetLine], &[StaffLine])>,
 ) -> QueryResult<()> {
-    diesel::delete(application_answers::table.filter(application_answers::version_id.eq(version_id)))
-        .execute(conn)?;
+    diesel::delete(
+        application_answers::table.filter(application_answers::version_id.eq(version_id)),
+    )
+    .execute(conn)?;
     for answer in answers {
         insert_answer(conn, answer)?;
     }
     if let Some((lines, staff)) = budget {
-        diesel::delete(application_years::table.filter(application_years::version_id.eq(version_id)))
-            .execute(conn)?;
+        diesel::delete(
+            application_years::table.filter(application_years::version_id.eq(version_id)),
+        )
+        .execute(conn)?;
         for year in years {
             insert_year_request(conn, year)?;
         }
@@ -409,7 +413,8 @@ pub fn replace_draft_rows(
                 .execute(conn)?;
         }
         diesel::delete(
-            application_staff_lines::table.filter(application_staff_lines::version_id.eq(version_id)),
+            application_staff_lines::table
+                .filter(application_staff_lines::version_id.eq(version_id)),
         )
         .execute(conn)?;
         for line in staff {
@@ -428,7 +433,10 @@ pub fn insert_attachment(conn: &mut DbConnection, attachment: &Attachment) -> Qu
         .map(|_| ())
 }
 
-pub fn attachments_of(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<AttachmentInfo>> {
+pub fn attachments_of(
+    conn: &mut DbConnection,
+    version_id: &str,
+) -> QueryResult<Vec<AttachmentInfo>> {
     attachments::table
         .filter(attachments::version_id.eq(version_id))
         .order(attachments::uploaded_at.asc())

@@ -4,8 +4,8 @@ use serde::Serialize;
 
 use super::DbConnection;
 use super::schema::{
-    call_amendments, call_cost_categories, call_criteria, call_eligible_kinds, call_sections, call_years, calls,
-    expected_results, programmes,
+    call_amendments, call_cost_categories, call_criteria, call_eligible_kinds, call_sections,
+    call_years, calls, expected_results, programmes,
 };
 use crate::codes::{CallStatus, OrgKind};
 use crate::money::Ore;
@@ -362,13 +362,14 @@ pub fn amendments(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<Ame
         .load(conn)
 }
 
-pub fn code_taken(conn: &mut DbConnection, code: &str, except_id: Option<&str>) -> QueryResult<bool> {
+pub fn code_taken(
+    conn: &mut DbConnection,
+    code: &str,
+    except_id: Option<&str>,
+) -> QueryResult<bool> {
     let mut query = calls::table.filter(calls::code.eq(code)).into_boxed();
     if let Some(id) = except_id {
         query = query.filter(calls::id.ne(id.to_string()));
     }
-    query
-        .count()
-        .get_result::<i64>(conn)
-        .map(|n| n > 0)
+    query.count().get_result::<i64>(conn).map(|n| n > 0)
 }

@@ -29,7 +29,11 @@ pub fn take(
 ) -> QueryResult<Option<(String, String, NaiveDateTime)>> {
     let row = form_stashes::table
         .find(token_hash)
-        .select((form_stashes::path, form_stashes::body, form_stashes::created_at))
+        .select((
+            form_stashes::path,
+            form_stashes::body,
+            form_stashes::created_at,
+        ))
         .first(conn)
         .optional()?;
     if row.is_some() {

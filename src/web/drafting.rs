@@ -28,6 +28,9 @@ use crate::forms::FormData;
 use crate::http::{self, Authenticated, MaybeActor, State};
 use crate::money::Ore;
 
+/// One input of a staff row: (field name, label, value).
+pub type StaffCell = (String, &'static str, String);
+
 /// What the edit form shows in its fields: the stored draft, or what was just typed.
 #[derive(Debug, Clone, Default)]
 pub struct FormValues {
@@ -133,7 +136,7 @@ impl FormValues {
 
     /// The staff rows to show (those typed, and three empty ones to fill in), each as its
     /// cells: (field name, label, value).
-    pub fn staff_rows(&self) -> Vec<(usize, Vec<(String, &'static str, String)>)> {
+    pub fn staff_rows(&self) -> Vec<(usize, Vec<StaffCell>)> {
         let mut rows: Vec<StaffInput> = self
             .staff
             .iter()

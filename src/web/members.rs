@@ -48,6 +48,7 @@ impl MembersPage {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn page(
     state: &State,
     session: &Session,

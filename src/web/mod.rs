@@ -33,22 +33,55 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/utlysningar/ny", web::get().to(call_forms::new_form))
         .route("/utlysningar/ny", web::post().to(call_forms::create))
         .route("/utlysningar/{id}", web::get().to(calls::show))
-        .route("/utlysningar/{id}/redigera", web::get().to(call_forms::edit_form))
-        .route("/utlysningar/{id}/redigera", web::post().to(call_forms::update))
-        .route("/utlysningar/{id}/publicera", web::post().to(call_forms::publish))
+        .route(
+            "/utlysningar/{id}/redigera",
+            web::get().to(call_forms::edit_form),
+        )
+        .route(
+            "/utlysningar/{id}/redigera",
+            web::post().to(call_forms::update),
+        )
+        .route(
+            "/utlysningar/{id}/publicera",
+            web::post().to(call_forms::publish),
+        )
         .route("/utlysningar/{id}/stang", web::post().to(call_forms::close))
-        .route("/utlysningar/{id}/kopiera", web::post().to(call_forms::copy))
-        .route("/utlysningar/{id}/ansokningar", web::get().to(call_forms::list))
-        .route("/utlysningar/{id}/ansokningar.csv", web::get().to(call_forms::csv))
+        .route(
+            "/utlysningar/{id}/kopiera",
+            web::post().to(call_forms::copy),
+        )
+        .route(
+            "/utlysningar/{id}/ansokningar",
+            web::get().to(call_forms::list),
+        )
+        .route(
+            "/utlysningar/{id}/ansokningar.csv",
+            web::get().to(call_forms::csv),
+        )
         .route("/ansokningar/{id}", web::get().to(applications::show))
         .route("/utlysningar/{id}/ansok", web::post().to(drafting::start))
-        .route("/ansokningar/{id}/redigera", web::get().to(drafting::edit_form))
+        .route(
+            "/ansokningar/{id}/redigera",
+            web::get().to(drafting::edit_form),
+        )
         .route("/ansokningar/{id}/redigera", web::post().to(drafting::save))
-        .route("/ansokningar/{id}/skicka-in", web::get().to(drafting::confirm))
-        .route("/ansokningar/{id}/skicka-in", web::post().to(drafting::submit))
+        .route(
+            "/ansokningar/{id}/skicka-in",
+            web::get().to(drafting::confirm),
+        )
+        .route(
+            "/ansokningar/{id}/skicka-in",
+            web::post().to(drafting::submit),
+        )
         .route("/ansokningar/{id}/kvitto", web::get().to(drafting::receipt))
-        .route("/ansokningar/{id}/komplettera", web::post().to(drafting::begin_supplement))
-        .route("/ansokningar/{id}/bilagor", web::post().to(drafting::upload))
+        .route(
+            "/ansokningar/{id}/komplettera",
+            web::post().to(drafting::begin_supplement),
+        )
+        .route(
+            "/ansokningar/{id}/bilagor",
+            web::post().to(drafting::upload),
+        )
         .route(
             "/ansokningar/{id}/bilagor/{attachment}",
             web::get().to(drafting::download_attachment),
@@ -61,9 +94,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/ansokningar/{id}/begar-komplettering",
             web::post().to(applications::request_supplement),
         )
-        .route("/ansokningar/{id}/komplett", web::post().to(applications::mark_complete))
-        .route("/organisationer/{id}/personer", web::get().to(members::show))
-        .route("/organisationer/{id}/personer", web::post().to(members::add))
+        .route(
+            "/ansokningar/{id}/komplett",
+            web::post().to(applications::mark_complete),
+        )
+        .route(
+            "/organisationer/{id}/personer",
+            web::get().to(members::show),
+        )
+        .route(
+            "/organisationer/{id}/personer",
+            web::post().to(members::add),
+        )
         .route("/granskningslogg", web::get().to(audit::show))
         .route("/admin", web::get().to(admin::show))
         .route("/tillganglighet", web::get().to(home::accessibility))
@@ -104,7 +146,9 @@ impl PageContext {
 
     /// An applicant's own organisation, for the menu.
     pub fn own_organisation(&self) -> Option<&str> {
-        self.actor.as_ref().and_then(|a| a.organisation_id.as_deref())
+        self.actor
+            .as_ref()
+            .and_then(|a| a.organisation_id.as_deref())
     }
 
     pub fn shows_admin_link(&self) -> bool {

@@ -7,6 +7,7 @@
 
 mod access;
 mod accounts;
+mod api_story;
 mod cli;
 mod deadline;
 mod demo;
