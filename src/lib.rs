@@ -21,6 +21,7 @@ pub mod error;
 pub mod fixtures;
 pub mod forms;
 pub mod http;
+pub mod letters;
 pub mod money;
 pub mod orgnr;
 pub mod outbox;

@@ -137,3 +137,40 @@ impl Links {
         format!("{}/ansokningar/{application_id}", self.base)
     }
 }
+
+/// A file sent with a message (a decision letter).
+#[derive(Debug, Clone)]
+pub struct MailAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
+}
+
+/// Queues a message with an attachment.
+pub fn queue_with_attachment(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    subject: &str,
+    body: &str,
+    attachment: MailAttachment,
+) -> Result<(), AppError> {
+    store::insert(
+        conn,
+        &OutboxMessage {
+            id: db::new_id(),
+            created_at: now.naive_utc(),
+            to_address: to.to_string(),
+            subject: subject.to_string(),
+            body_text: body.to_string(),
+            attachment_name: Some(attachment.filename),
+            attachment_content_type: Some(attachment.content_type),
+            attachment: Some(attachment.content),
+            attempts: 0,
+            next_attempt_at: now.naive_utc(),
+            sent_at: None,
+            last_error: None,
+        },
+    )?;
+    Ok(())
+}
