@@ -10,6 +10,7 @@ use crate::accounts::{self, NewAccount};
 use crate::clock::{Clock, SystemClock};
 use crate::db::{self, DatabaseUrl, Db};
 use crate::fixtures;
+use crate::mail::{self, MailSettings, Password, SmtpSettings, SmtpTls};
 use crate::startup::{Application, Settings};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/statsbidrag.sqlite3";
@@ -89,6 +90,59 @@ pub struct ServeArgs {
     /// (default: http:// and the bound address).
     #[arg(long, env = "PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The SMTP server that e-mail is handed to. Without it, e-mail is written as .eml
+    /// files under OUTBOX_DIR.
+    #[arg(long, env = "SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// Default 587, or 465 with SMTP_TLS=tls.
+    #[arg(long, env = "SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// How the connection to the SMTP server is protected.
+    #[arg(
+        long,
+        env = "SMTP_TLS",
+        value_enum,
+        ignore_case = true,
+        default_value_t = SmtpTls::Starttls
+    )]
+    pub smtp_tls: SmtpTls,
+    #[arg(long, env = "SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// Prefer the environment variable: a flag is visible to other users of the machine.
+    #[arg(long, env = "SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<Password>,
+    /// The sender of every message.
+    #[arg(long, env = "MAIL_FROM", default_value = mail::DEFAULT_MAIL_FROM)]
+    pub mail_from: String,
+    /// Where e-mail is written when SMTP_HOST is not set.
+    #[arg(long, env = "OUTBOX_DIR", default_value = mail::DEFAULT_OUTBOX_DIR)]
+    pub outbox_dir: PathBuf,
+}
+
+impl ServeArgs {
+    pub fn mail_settings(&self) -> MailSettings {
+        let smtp = self
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|host| !host.is_empty())
+            .map(|host| SmtpSettings {
+                host: host.to_string(),
+                port: self.smtp_port.unwrap_or(match self.smtp_tls {
+                    SmtpTls::Tls => mail::DEFAULT_SMTPS_PORT,
+                    SmtpTls::None | SmtpTls::Starttls => mail::DEFAULT_SMTP_PORT,
+                }),
+                tls: self.smtp_tls,
+                username: self.smtp_username.clone().filter(|u| !u.is_empty()),
+                password: self.smtp_password.clone(),
+            });
+        MailSettings {
+            smtp,
+            from: self.mail_from.clone(),
+            outbox_dir: self.outbox_dir.clone(),
+            send_interval: Some(mail::DEFAULT_SEND_INTERVAL),
+        }
+    }
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -176,6 +230,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
+    let mail = args.mail_settings();
     let settings = Settings {
         database_url: url,
         bind_address: args.bind_address,
@@ -186,6 +241,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         cookie_secure: args.cookie_secure,
         db_pool_size: args.db_pool_size,
         workers: None,
+        mail,
     };
     let clock = std::sync::Arc::new(SystemClock);
     let (app, report) = Application::build(settings, clock).await?;
@@ -226,4 +282,54 @@ fn print_report(report: &fixtures::LoadReport) {
         );
     }
     println!();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail_of(args: &[&str]) -> MailSettings {
+        let cli = Cli::try_parse_from(std::iter::once("statsbidrag").chain(args.iter().copied()));
+        match cli {
+            Ok(cli) => cli.serve.mail_settings(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn smtp_settings_from_flags() {
+        let mail = mail_of(&[
+            "--smtp-host",
+            "smtp.myndighet.example",
+            "--smtp-tls",
+            "tls",
+            "--smtp-username",
+            "statsbidrag",
+            "--smtp-password",
+            "hemligt",
+            "--outbox-dir",
+            "/var/lib/statsbidrag/outbox",
+        ]);
+        let smtp = mail.smtp.as_ref().map(|s| (s.host.as_str(), s.port, s.tls));
+        assert_eq!(smtp, Some(("smtp.myndighet.example", 465, SmtpTls::Tls)));
+        assert_eq!(
+            mail.smtp.and_then(|s| s.password),
+            Some(Password::new("hemligt"))
+        );
+        assert_eq!(
+            mail.outbox_dir,
+            PathBuf::from("/var/lib/statsbidrag/outbox")
+        );
+
+        let mail = mail_of(&["--smtp-host", "smtp.example", "--smtp-tls", "STARTTLS"]);
+        let smtp = mail.smtp.as_ref().map(|s| (s.port, s.tls));
+        assert_eq!(smtp, Some((587, SmtpTls::Starttls)));
+    }
+
+    #[test]
+    fn without_smtp_host_mail_goes_to_files() {
+        let mail = mail_of(&["--smtp-host", " "]);
+        assert!(mail.smtp.is_none());
+        assert!(mail.send_interval.is_some());
+    }
 }

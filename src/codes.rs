@@ -163,6 +163,22 @@ text_enum! {
     }
 }
 
+text_enum! {
+    Rating {
+        Met => "met", "Uppfyllt";
+        Partly => "partly", "Delvis uppfyllt";
+        NotMet => "not_met", "Inte uppfyllt";
+    }
+}
+
+text_enum! {
+    Recommendation {
+        Grant => "grant", "Bevilja";
+        Partial => "partial", "Bevilja delvis";
+        Reject => "reject", "Avslå";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1412,6 +1412,10 @@ fn load_decision(
         decided_at,
     )
     .map_err(|e| app_error(file, &dloc, e, |f| f))?;
+    // The letter is made at signing, as for a decision signed in the service, so that the
+    // demo's decisions can be downloaded and checked like any other.
+    decisions::workflow::issue_letter(conn, &decision.id, decided_at)
+        .map_err(|e| app_error(file, &dloc, e, |f| f))?;
     let amounts: Vec<String> = years
         .iter()
         .map(|y| format!("{}: {}", y.year, y.amount_ore))

@@ -1,7 +1,7 @@
 //! Outgoing e-mail. A message is written to the outbox table in the same transaction as the
 //! event that causes it: if the event is stored, so is its message, and a dead mail server
-//! loses nothing. (Delivery over SMTP comes with the decisions issue; until then the queue
-//! is the record.) The texts are Swedish, from `templates/email/`.
+//! loses nothing. `mail` delivers the queue over SMTP (or as files). The texts are Swedish,
+//! from `templates/email/`.
 
 use askama::Template;
 use chrono::{DateTime, Utc};

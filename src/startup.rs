@@ -17,6 +17,7 @@ use crate::clock::SharedClock;
 use crate::db::{self, DatabaseUrl, Db, DbError};
 use crate::fixtures::{self, FixtureError, LoadOptions, LoadReport};
 use crate::http::{AppState, State};
+use crate::mail::{MailError, MailSettings, Mailer};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -33,6 +34,8 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Worker threads; actix's default (one per core) when `None`.
     pub workers: Option<usize>,
+    /// E-mail delivery: SMTP or files, the sender, the background sender's interval.
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +44,8 @@ pub enum StartupError {
     Db(#[from] DbError),
     #[error("fixturerna: {0}")]
     Fixtures(#[from] FixtureError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
     #[error("kan inte lyssna på {address}: {source}")]
     Bind {
         address: String,
@@ -54,6 +59,7 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     db: Db,
+    mail_sender: Option<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -64,6 +70,8 @@ impl Application {
         settings: Settings,
         clock: SharedClock,
     ) -> Result<(Application, Option<LoadReport>), StartupError> {
+        // Bad mail settings stop the start, before anything is touched.
+        let mailer = Mailer::new(&settings.mail)?;
         let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
         let prepared = {
             let db = db.clone();
@@ -94,7 +102,7 @@ impl Application {
                     .unwrap_or_else(|| format!("http://{address}")),
             ),
         });
-        let session_store = DbSessionStore::new(db.clone(), clock);
+        let session_store = DbSessionStore::new(db.clone(), clock.clone());
         let cookie_secure = settings.cookie_secure;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -129,11 +137,17 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        tracing::info!(delivery = %mailer.describe(), "e-mail delivery");
+        let mail_sender = settings
+            .mail
+            .send_interval
+            .map(|interval| crate::mail::spawn_sender(db.clone(), clock.clone(), mailer, interval));
         Ok((
             Application {
                 address,
                 server: server.run(),
                 db,
+                mail_sender,
             },
             report,
         ))
@@ -151,8 +165,14 @@ impl Application {
         &self.db
     }
 
+    /// Serves until the server stops; then stops the background mail sender too (a send
+    /// in progress finishes on its thread and is marked as usual).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(sender) = self.mail_sender {
+            sender.abort();
+        }
+        result
     }
 }
 

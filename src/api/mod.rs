@@ -6,6 +6,7 @@
 mod applications;
 mod audit;
 mod calls;
+mod decisions;
 pub mod dto;
 mod openapi;
 mod session;
@@ -44,6 +45,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/calls/{id}/applications",
                 web::post().to(applications::start),
             )
+            .route(
+                "/applications/{id}/assessment",
+                web::get().to(decisions::show_assessment),
+            )
+            .route(
+                "/applications/{id}/assessment",
+                web::put().to(decisions::assess),
+            )
+            .route(
+                "/applications/{id}/conflicts",
+                web::post().to(decisions::declare_conflict),
+            )
+            .route(
+                "/applications/{id}/proposals",
+                web::post().to(decisions::propose),
+            )
+            .route(
+                "/applications/{id}/decisions",
+                web::post().to(decisions::prepare),
+            )
+            .route("/decisions/{id}", web::get().to(decisions::show))
+            .route("/decisions/{id}/sign", web::post().to(decisions::sign))
+            .route("/decisions/{id}/letter", web::get().to(decisions::letter))
             .route("/applications", web::get().to(applications::list))
             .route("/applications/{id}", web::get().to(applications::show))
             .route(

@@ -172,3 +172,53 @@ pub fn document_checksum(
         .first(conn)
         .optional()
 }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = decision_documents)]
+pub struct DecisionDocument {
+    pub decision_id: String,
+    pub filename: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_document(conn: &mut DbConnection, document: &DecisionDocument) -> QueryResult<()> {
+    diesel::insert_into(decision_documents::table)
+        .values(document)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn document(
+    conn: &mut DbConnection,
+    decision_id: &str,
+) -> QueryResult<Option<DecisionDocument>> {
+    decision_documents::table
+        .find(decision_id)
+        .select(DecisionDocument::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Removes a draft decision (replaced by a new draft). The database refuses it for a signed
+/// one.
+pub fn delete_draft(conn: &mut DbConnection, decision_id: &str) -> QueryResult<usize> {
+    diesel::delete(decision_years::table.filter(decision_years::decision_id.eq(decision_id)))
+        .execute(conn)?;
+    diesel::delete(
+        decisions::table
+            .find(decision_id)
+            .filter(decisions::status.eq(DecisionStatus::Draft)),
+    )
+    .execute(conn)
+}
+
+/// Draft decisions waiting for a decision maker, oldest first.
+pub fn drafts(conn: &mut DbConnection) -> QueryResult<Vec<Decision>> {
+    decisions::table
+        .filter(decisions::status.eq(DecisionStatus::Draft))
+        .order(decisions::created_at.asc())
+        .select(Decision::as_select())
+        .load(conn)
+}

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod assessments;
 pub mod audit;
 pub mod calls;
 pub mod decisions;
@@ -109,11 +110,13 @@ impl Manager {
                 // WAL lets readers work beside the one writer; FULL makes an acknowledged
                 // commit survive a power cut; the busy timeout lets writers queue instead of
                 // failing at once.
+                // The busy timeout comes first: the pool opens several connections at once,
+                // and without it their `journal_mode` pragmas fail with "database is locked".
                 conn.batch_execute(
-                    "PRAGMA foreign_keys = ON; \
+                    "PRAGMA busy_timeout = 15000; \
+                     PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = FULL; \
-                     PRAGMA busy_timeout = 15000;",
+                     PRAGMA synchronous = FULL;",
                 )
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))

@@ -39,3 +39,107 @@ pub fn list(conn: &mut DbConnection) -> QueryResult<Vec<OutboxMessage>> {
         .select(OutboxMessage::as_select())
         .load(conn)
 }
+
+/// One message, with its attachment.
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxMessage>> {
+    outbox_messages::table
+        .find(id)
+        .select(OutboxMessage::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// How many candidates `claim_next` looks at per query.
+const CLAIM_CANDIDATES: i64 = 16;
+
+/// Takes the next due message (`sent_at IS NULL AND next_attempt_at <= now`) for sending,
+/// by moving its `next_attempt_at` forward to `lease_until`. Run it in a `write_tx`.
+///
+/// The UPDATE repeats the due condition, so it takes the row only if no one else has taken
+/// it since the SELECT: on PostgreSQL a second process's UPDATE of the same row waits for
+/// the first one's commit and then re-checks the condition against the new row, finds
+/// `next_attempt_at` in the future and updates nothing; on SQLite `BEGIN IMMEDIATE` lets one
+/// writer in at a time. Only the caller whose UPDATE changed the row gets it back, and no
+/// other claim can take it again before `lease_until`.
+pub fn claim_next(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> QueryResult<Option<OutboxMessage>> {
+    // Candidates another process takes between our SELECT and our UPDATE drop out; a new
+    // SELECT sees their claims (a new snapshot per statement on PostgreSQL), so every pass
+    // either claims a row or sees fewer due rows. The bound is a guard, not a rule.
+    for _ in 0..8 {
+        let candidates: Vec<String> = outbox_messages::table
+            .filter(outbox_messages::sent_at.is_null())
+            .filter(outbox_messages::next_attempt_at.le(now))
+            .order((
+                outbox_messages::next_attempt_at.asc(),
+                outbox_messages::created_at.asc(),
+                outbox_messages::id.asc(),
+            ))
+            .select(outbox_messages::id)
+            .limit(CLAIM_CANDIDATES)
+            .load(conn)?;
+        if candidates.is_empty() {
+            return Ok(None);
+        }
+        for id in candidates {
+            let taken = diesel::update(
+                outbox_messages::table
+                    .filter(outbox_messages::id.eq(&id))
+                    .filter(outbox_messages::sent_at.is_null())
+                    .filter(outbox_messages::next_attempt_at.le(now)),
+            )
+            .set(outbox_messages::next_attempt_at.eq(lease_until))
+            .execute(conn)?;
+            if taken == 1 {
+                return find(conn, &id);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Records that the mail server (or the file) took the message. `attempts` and
+/// `last_error` stay as they were: they tell of the failures before. False when the row was
+/// already marked sent.
+pub fn mark_sent(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::id.eq(id))
+            .filter(outbox_messages::sent_at.is_null()),
+    )
+    .set(outbox_messages::sent_at.eq(Some(at)))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Records a failed attempt: one more attempt, the error, and when to try again.
+pub fn mark_failed(
+    conn: &mut DbConnection,
+    id: &str,
+    error: &str,
+    retry_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(
+        outbox_messages::table
+            .filter(outbox_messages::id.eq(id))
+            .filter(outbox_messages::sent_at.is_null()),
+    )
+    .set((
+        outbox_messages::attempts.eq(outbox_messages::attempts + 1),
+        outbox_messages::last_error.eq(Some(error)),
+        outbox_messages::next_attempt_at.eq(retry_at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+/// Messages not sent yet (due now or waiting for a retry).
+pub fn pending_count(conn: &mut DbConnection) -> QueryResult<i64> {
+    outbox_messages::table
+        .filter(outbox_messages::sent_at.is_null())
+        .count()
+        .get_result(conn)
+}

@@ -8,11 +8,16 @@ use askama::Template;
 
 use super::drafting::{CsrfForm, check_csrf};
 use super::{PageContext, WebError, redirect, render};
+use crate::access;
 use crate::applications::workflow::{self, SupplementInput};
 use crate::applications::{self, ApplicationView};
-use crate::codes::{ApplicationStatus, Role, SupplementStatus, VersionStatus};
+use crate::assessment::{self, AssessmentView};
+use crate::codes::{
+    ApplicationStatus, Rating, Recommendation, Role, SupplementStatus, VersionStatus,
+};
 use crate::error::{AppError, FieldErrors};
 use crate::http::{self, Authenticated, State};
+use crate::money::Ore;
 
 #[derive(Template)]
 #[template(path = "application.html")]
@@ -22,6 +27,8 @@ struct ApplicationPage {
     /// The officer's supplement form, as typed when it failed the rules.
     supplement_form: SupplementInput,
     errors: FieldErrors,
+    /// For the agency and auditors: assessments side by side, proposals, conflicts.
+    assessment: Option<AssessmentView>,
 }
 
 impl ApplicationPage {
@@ -62,6 +69,81 @@ impl ApplicationPage {
     fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
         self.errors.get(field.as_ref())
     }
+
+    fn is_decision_maker(&self) -> bool {
+        self.ctx.role() == Some(Role::DecisionMaker)
+    }
+
+    fn is_staff(&self) -> bool {
+        self.is_officer() || self.is_decision_maker()
+    }
+
+    /// Whether the person viewing has declared a conflict in this case.
+    fn conflicted(&self) -> bool {
+        match (&self.assessment, &self.ctx.actor) {
+            (Some(a), Some(actor)) => a.has_conflict(&actor.user_id),
+            _ => false,
+        }
+    }
+
+    fn may_assess(&self) -> bool {
+        self.is_officer()
+            && !self.conflicted()
+            && matches!(
+                self.view.application.status,
+                ApplicationStatus::Submitted
+                    | ApplicationStatus::Complete
+                    | ApplicationStatus::Assessed
+            )
+    }
+
+    fn may_prepare(&self) -> bool {
+        self.is_officer()
+            && !self.conflicted()
+            && self.view.application.status == ApplicationStatus::Assessed
+    }
+
+    fn may_sign(&self) -> bool {
+        self.is_decision_maker() && !self.conflicted()
+    }
+
+    /// What was applied for per year in the latest submitted version.
+    fn applied(&self) -> Vec<(i32, Ore)> {
+        self.view
+            .versions
+            .iter()
+            .rev()
+            .find(|v| v.version.status == VersionStatus::Submitted)
+            .map(|v| v.years.iter().map(|y| (y.year, y.requested_ore)).collect())
+            .unwrap_or_default()
+    }
+
+    /// One officer's rating of the criterion at `index`.
+    fn rating<'a>(
+        &self,
+        column: &'a crate::assessment::OfficerColumn,
+        index: &usize,
+    ) -> Option<&'a crate::db::assessments::Assessment> {
+        column.ratings.get(*index).and_then(|r| r.as_ref())
+    }
+
+    fn ratings(&self) -> Vec<(&'static str, &'static str)> {
+        [Rating::Met, Rating::Partly, Rating::NotMet]
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect()
+    }
+
+    fn recommendations(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            Recommendation::Grant,
+            Recommendation::Partial,
+            Recommendation::Reject,
+        ]
+        .iter()
+        .map(|r| (r.as_str(), r.label()))
+        .collect()
+    }
 }
 
 async fn page(
@@ -75,11 +157,20 @@ async fn page(
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
     let viewer = actor.clone();
-    let view = state
+    let (view, assessment) = state
         .db
-        .run(move |c| applications::view(c, &viewer, &id, now))
+        .run(move |c| {
+            let view = applications::view(c, &viewer, &id, now)?;
+            let assessment = if access::can_list_all_cases(&viewer) {
+                Some(assessment::view(c, &view.application)?)
+            } else {
+                None
+            };
+            Ok::<_, AppError>((view, assessment))
+        })
         .await?;
     let page = ApplicationPage {
+        assessment,
         ctx: PageContext::new(
             Some(actor),
             http::csrf_token(session)?,

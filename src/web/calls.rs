@@ -125,3 +125,25 @@ pub async fn show(
     };
     render(StatusCode::OK, &page)
 }
+
+/// The allocation table as CSV: open data, from signed decisions only.
+pub async fn allocation_csv(
+    state: State,
+    actor: MaybeActor,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let call_id = path.into_inner();
+    let viewer = actor.0.clone();
+    let (call, table) = state
+        .db
+        .run(move |c| calls::allocation(c, viewer.as_ref(), &call_id))
+        .await?;
+    let body = crate::allocation::to_csv(&table)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"fordelning-{}.csv\"", call.code),
+        ))
+        .body(body))
+}

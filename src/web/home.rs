@@ -24,6 +24,8 @@ struct PublicHome {
 struct StaffHome {
     ctx: PageContext,
     calls: Vec<CallOverview>,
+    /// Draft decisions waiting for a decision maker: (decision, organisation name).
+    drafts: Vec<(crate::db::decisions::Decision, String)>,
 }
 
 #[derive(Template)]
@@ -65,11 +67,21 @@ pub async fn show(
     );
     match actor.role {
         Role::Officer | Role::DecisionMaker => {
-            let calls = state
+            let (calls, drafts) = state
                 .db
-                .run(move |c| calls::overview(c, Some(&actor), now))
+                .run(move |c| {
+                    let calls = calls::overview(c, Some(&actor), now)?;
+                    let mut drafts = Vec::new();
+                    for d in crate::db::decisions::drafts(c)? {
+                        let name = crate::db::organisations::find(c, &d.organisation_id)?
+                            .map(|o| o.name)
+                            .unwrap_or_default();
+                        drafts.push((d, name));
+                    }
+                    Ok::<_, AppError>((calls, drafts))
+                })
                 .await?;
-            render(StatusCode::OK, &StaffHome { ctx, calls })
+            render(StatusCode::OK, &StaffHome { ctx, calls, drafts })
         }
         Role::Applicant => {
             let (open_calls, cases) = state

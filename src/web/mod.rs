@@ -3,6 +3,7 @@
 
 mod admin;
 mod applications;
+mod assessment;
 mod assets;
 mod audit;
 mod auth;
@@ -33,6 +34,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/utlysningar/ny", web::get().to(call_forms::new_form))
         .route("/utlysningar/ny", web::post().to(call_forms::create))
         .route("/utlysningar/{id}", web::get().to(calls::show))
+        .route(
+            "/utlysningar/{id}/fordelning.csv",
+            web::get().to(calls::allocation_csv),
+        )
         .route(
             "/utlysningar/{id}/redigera",
             web::get().to(call_forms::edit_form),
@@ -98,6 +103,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/ansokningar/{id}/komplett",
             web::post().to(applications::mark_complete),
         )
+        .route(
+            "/ansokningar/{id}/jav",
+            web::post().to(assessment::declare_conflict),
+        )
+        .route(
+            "/ansokningar/{id}/bedomning",
+            web::post().to(assessment::assess),
+        )
+        .route(
+            "/ansokningar/{id}/forslag",
+            web::post().to(assessment::propose),
+        )
+        .route(
+            "/ansokningar/{id}/bered-beslut",
+            web::post().to(assessment::prepare),
+        )
+        .route("/beslut/{id}/fatta", web::post().to(assessment::sign))
+        .route("/beslut/{id}/brev.pdf", web::get().to(assessment::letter))
         .route(
             "/organisationer/{id}/personer",
             web::get().to(members::show),

@@ -2,6 +2,7 @@
 //! PostgreSQL database when `TEST_DATABASE_URL` names a server) and the real application on
 //! a free port, with the demo fixtures loaded and a clock that stands still.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
 use statsbidrag::clock::ManualClock;
 use statsbidrag::db::{DatabaseUrl, Db, DbConnection};
+use statsbidrag::mail::{MailSettings, SmtpSettings, SmtpTls};
 use statsbidrag::startup::{Application, Settings};
 
 /// Every demo account gets this password in tests.
@@ -116,6 +118,62 @@ pub async fn spawn_app_with(load_demo: bool) -> TestApp {
 }
 
 async fn spawn(load_demo: bool, load_demo_cases: bool) -> TestApp {
+    spawn_with_mail(load_demo, load_demo_cases, None).await
+}
+
+/// Reference data only (no demo accounts or cases), e-mail as `mail` says.
+pub async fn spawn_app_with_mail(mail: MailSettings) -> TestApp {
+    spawn_with_mail(false, false, Some(mail)).await
+}
+
+/// An app whose e-mail goes over SMTP, without TLS, to a test listener on 127.0.0.1:`port`.
+/// No background sender: the test runs its rounds with `mail::deliver_due`.
+pub async fn spawn_app_with_smtp(port: u16) -> (TestApp, MailSettings) {
+    let mail = smtp_mail_settings(port);
+    (spawn_app_with_mail(mail.clone()).await, mail)
+}
+
+pub fn smtp_mail_settings(port: u16) -> MailSettings {
+    MailSettings {
+        smtp: Some(SmtpSettings {
+            host: "127.0.0.1".into(),
+            port,
+            tls: SmtpTls::None,
+            username: None,
+            password: None,
+        }),
+        from: statsbidrag::mail::DEFAULT_MAIL_FROM.into(),
+        // Not used with SMTP; never ./data.
+        outbox_dir: std::env::temp_dir().join("statsbidrag-test-outbox-unused"),
+        send_interval: None,
+    }
+}
+
+/// E-mail in tests unless a test asks otherwise: no SMTP, files in the test's own temp dir
+/// (beside the SQLite file; on PostgreSQL a fresh path under the system temp dir, made
+/// only if something is written), and no background sender, so that the outbox stays as
+/// the events left it until a test delivers with `mail::deliver_due`.
+fn default_test_mail(test_db: &TestDb) -> MailSettings {
+    let dir: PathBuf = match test_db.database_url() {
+        DatabaseUrl::Sqlite(path) => path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(std::env::temp_dir),
+        DatabaseUrl::Postgres(_) => {
+            std::env::temp_dir().join(format!("statsbidrag-test-{}", uuid_simple()))
+        }
+    };
+    MailSettings {
+        send_interval: None,
+        ..MailSettings::files(dir.join("outbox"))
+    }
+}
+
+async fn spawn_with_mail(
+    load_demo: bool,
+    load_demo_cases: bool,
+    mail: Option<MailSettings>,
+) -> TestApp {
     let test_db = TestDb::new();
     let clock = ManualClock::new(decision_day());
     let settings = Settings {
@@ -128,6 +186,7 @@ async fn spawn(load_demo: bool, load_demo_cases: bool) -> TestApp {
         cookie_secure: false,
         db_pool_size: 4,
         workers: Some(1),
+        mail: mail.unwrap_or_else(|| default_test_mail(&test_db)),
     };
     let (app, _report) = Application::build(settings, Arc::new(clock.clone()))
         .await
@@ -276,4 +335,10 @@ impl TestApp {
         use statsbidrag::clock::Clock;
         self.clock.now()
     }
+}
+
+/// The demo data with e-mail over SMTP to a test listener (no background sender).
+pub async fn spawn_demo_app_with_smtp(port: u16) -> (TestApp, MailSettings) {
+    let mail = smtp_mail_settings(port);
+    (spawn_with_mail(true, true, Some(mail.clone())).await, mail)
 }

@@ -6,6 +6,9 @@
 //! the ceiling, no year is granted above what was applied for, and the number of recipients
 //! stays within the call's maximum.
 
+pub mod letter;
+pub mod workflow;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,0 +1,238 @@
+//! The words of a decision letter: what the agency decided, why, on what conditions, and how
+//! to appeal, assembled from the decision, the case, the call and the programme. The layout
+//! is `letters::render`'s.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use crate::codes::DecisionKind;
+use crate::db::calls::CallDefinition;
+use crate::db::decisions::{Decision, DecisionYear};
+use crate::db::organisations::Organisation;
+use crate::letters::{Annex, AnnexResult, AnnexYear, Letter, LetterSection};
+use crate::money::Ore;
+
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+pub fn month_name(month: i32) -> &'static str {
+    MONTHS
+        .get((month.clamp(1, 12) - 1) as usize)
+        .copied()
+        .unwrap_or("januari")
+}
+
+/// "2021 och 2022", "2021, 2022 och 2023".
+pub fn years_text(years: &[i32]) -> String {
+    match years {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [init @ .., last] => format!(
+            "{} och {last}",
+            init.iter()
+                .map(|y| y.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The day a year's report is due: on the call's day in the following year.
+pub fn report_due(def: &CallDefinition, year: i32) -> Option<NaiveDate> {
+    let month = def.call.report_due_month.clamp(1, 12) as u32;
+    let mut day = def.call.report_due_day.clamp(1, 31) as u32;
+    loop {
+        if let Some(date) = NaiveDate::from_ymd_opt(year + 1, month, day) {
+            return Some(date);
+        }
+        if day <= 28 {
+            return None;
+        }
+        day -= 1;
+    }
+}
+
+fn swedish_date(day: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        day.day(),
+        month_name(day.month() as i32),
+        day.year()
+    )
+}
+
+/// Who is named in the letter.
+pub struct People<'a> {
+    pub decision_maker: &'a str,
+    pub presenting_officer: &'a str,
+}
+
+/// The letter for a decision about to be signed (or signed).
+pub fn build(
+    def: &CallDefinition,
+    decision: &Decision,
+    years: &[DecisionYear],
+    organisation: &Organisation,
+    people: People<'_>,
+    decided_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Letter {
+    let agency = def.programme.agency_name.clone();
+    let amounts: Vec<(i32, Ore)> = years
+        .iter()
+        .filter(|y| y.amount_ore != Ore::ZERO)
+        .map(|y| (y.year, y.amount_ore))
+        .collect();
+    let granted_years: Vec<i32> = amounts.iter().map(|(y, _)| *y).collect();
+    let total: Ore = amounts.iter().map(|(_, a)| *a).sum();
+    let mut sections = Vec::new();
+    let (heading, annex) = match decision.kind {
+        DecisionKind::Rejection => {
+            sections.push(LetterSection {
+                heading: "Beslut".into(),
+                body: format!(
+                    "{agency} avslår {}s ansökan om statsbidrag ({}).",
+                    organisation.name, def.call.title
+                ),
+            });
+            sections.push(LetterSection {
+                heading: "Skäl för beslutet".into(),
+                body: decision.reasons.clone(),
+            });
+            (
+                format!(
+                    "Beslut om avslag på ansökan om statsbidrag – {}",
+                    def.call.title
+                ),
+                None,
+            )
+        }
+        _ => {
+            sections.push(LetterSection {
+                heading: "Beslut".into(),
+                body: format!(
+                    "{agency} beviljar {} statsbidrag med sammanlagt {total} för {} enligt tabellen nedan. Statsbidraget betalas ut i {} respektive år.",
+                    organisation.name,
+                    years_text(&granted_years),
+                    month_name(def.call.payment_month)
+                ),
+            });
+            sections.push(LetterSection {
+                heading: "Ändamål".into(),
+                body: decision.purpose.clone(),
+            });
+            sections.push(LetterSection {
+                heading: "Skäl för beslutet".into(),
+                body: decision.reasons.clone(),
+            });
+            let due: Vec<String> = granted_years
+                .iter()
+                .filter_map(|y| {
+                    report_due(def, *y).map(|d| format!("- för {y}: senast {}", swedish_date(d)))
+                })
+                .collect();
+            sections.push(LetterSection {
+                heading: "Villkor".into(),
+                body: format!(
+                    "- Statsbidraget får bara användas för det ändamål som anges i detta beslut.\n- {} ska återrapportera hur statsbidraget har använts och vilka resultat som har uppnåtts, mot de förväntade resultaten i bilaga 1, i {agency}s e-tjänst.\n- Medel som inte har använts för ändamålet under bidragsåret ska betalas tillbaka till {agency}.\n- {agency} kan besluta att helt eller delvis kräva tillbaka statsbidraget om det har lämnats på felaktiga grunder eller med för högt belopp, om det inte har använts för ändamålet, eller om villkoren i beslutet inte har följts.",
+                    organisation.name
+                ),
+            });
+            sections.push(LetterSection {
+                heading: "Återrapportering".into(),
+                body: format!(
+                    "Återrapporteringen för varje bidragsår ska ha kommit in till {agency}:\n\n{}",
+                    due.join("\n")
+                ),
+            });
+            let annex = Annex {
+                title: def.call.annex_title.clone(),
+                intro: def.call.annex_intro.clone(),
+                years: granted_years
+                    .iter()
+                    .map(|year| AnnexYear {
+                        year: *year,
+                        results: def
+                            .expected_results
+                            .iter()
+                            .filter(|r| r.year == *year)
+                            .map(|r| AnnexResult {
+                                area: r.area.clone(),
+                                title: r.title.clone(),
+                                body: r.body.clone(),
+                            })
+                            .collect(),
+                    })
+                    .filter(|y| !y.results.is_empty())
+                    .collect(),
+            };
+            let annex = (!annex.years.is_empty()).then_some(annex);
+            (
+                format!(
+                    "Beslut om statsbidrag för {} – {}",
+                    years_text(&granted_years),
+                    def.call.title
+                ),
+                annex,
+            )
+        }
+    };
+    sections.push(LetterSection {
+        heading: "Rättslig grund".into(),
+        body: def.programme.legal_basis.clone(),
+    });
+    sections.push(LetterSection {
+        heading: "Hur man överklagar".into(),
+        body: def.programme.appeal_text.clone(),
+    });
+    Letter {
+        agency,
+        agency_unit: def.programme.agency_unit.clone(),
+        document_kind: "BESLUT".into(),
+        decided_on,
+        registration_number: decision.registration_number.clone(),
+        recipient_name: organisation.name.clone(),
+        recipient_org_number: organisation.org_number.clone(),
+        heading,
+        sections,
+        amounts: if decision.kind == DecisionKind::Rejection {
+            Vec::new()
+        } else {
+            amounts
+        },
+        decision_maker: people.decision_maker.to_string(),
+        presenting_officer: people.presenting_officer.to_string(),
+        annex,
+        created_at: now,
+    }
+}
+
+/// The letter's file name: `beslut-SB-2020-0001-2020-06-30.pdf`.
+pub fn filename(decision: &Decision, decided_on: NaiveDate) -> String {
+    format!("beslut-{}-{}.pdf", decision.registration_number, decided_on)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_read_as_swedish() {
+        assert_eq!(years_text(&[2021]), "2021");
+        assert_eq!(years_text(&[2021, 2022]), "2021 och 2022");
+        assert_eq!(years_text(&[2021, 2022, 2023]), "2021, 2022 och 2023");
+        assert_eq!(month_name(1), "januari");
+        assert_eq!(month_name(3), "mars");
+    }
+}

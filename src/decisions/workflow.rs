@@ -1,0 +1,324 @@
+//! Preparing and signing decisions. The presenting officer prepares a decision from the
+//! case's proposal; a decision maker signs it. Signing is one transaction: the rules against
+//! the call as it is at that moment (`sign_in_tx`), the letter made once with its SHA-256,
+//! the case marked decided, the letter queued to the applicant, the audit entry.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::letter::{self, People};
+use crate::access;
+use crate::accounts::Actor;
+use crate::assessment;
+use crate::audit::{self, action};
+use crate::clock;
+use crate::codes::{ApplicationStatus, DecisionKind, DecisionStatus, Recommendation, Role};
+use crate::db::decisions::{Decision, DecisionDocument, DecisionYear};
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::forms;
+use crate::outbox::{self, Links, MailAttachment};
+
+/// What the presenting officer may change when preparing: the reasons as they will read in
+/// the letter (default: the proposal's).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct PrepareInput {
+    #[serde(default)]
+    pub reasons: String,
+}
+
+/// Prepares the decision of a case from its latest proposal, replacing an earlier draft.
+pub fn prepare(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    input: &PrepareInput,
+    now: DateTime<Utc>,
+) -> Result<Decision, AppError> {
+    assessment::ensure_may_handle(
+        conn,
+        actor,
+        application_id,
+        now,
+        "bereda ett beslut",
+        Role::Officer,
+    )?;
+    db::write_tx(conn, |conn| {
+        let application =
+            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+        if application.status != ApplicationStatus::Assessed {
+            return Err(AppError::Conflict(format!(
+                "Ärendet har status \"{}\". Ett beslut bereds när ansökan är bedömd och har ett förslag.",
+                application.status.label()
+            )));
+        }
+        let (proposal, years) = db::assessments::proposals(conn, &application.id)?
+            .pop()
+            .ok_or_else(|| AppError::Conflict("Ärendet har inget förslag till beslut.".into()))?;
+        let reasons = if input.reasons.trim().is_empty() {
+            proposal.reasons.clone()
+        } else {
+            forms::required_text(&input.reasons, assessment::REASONS_MAX, "skälen")
+                .map_err(|m| AppError::invalid("reasons", m))?
+        };
+        for old in db::decisions::for_application(conn, &application.id)? {
+            if old.status == DecisionStatus::Draft {
+                db::decisions::delete_draft(conn, &old.id)?;
+            }
+        }
+        let call = db::calls::find_call(conn, &application.call_id)?.ok_or(AppError::NotFound)?;
+        let def = db::calls::load_definition(conn, call)?;
+        let kind = match proposal.recommendation {
+            Recommendation::Reject => DecisionKind::Rejection,
+            Recommendation::Grant | Recommendation::Partial => DecisionKind::Grant,
+        };
+        let first_year = years.iter().map(|y| y.year).min();
+        let decision = Decision {
+            id: db::new_id(),
+            call_id: application.call_id.clone(),
+            application_id: Some(application.id.clone()),
+            organisation_id: application.organisation_id.clone(),
+            kind,
+            status: DecisionStatus::Draft,
+            registration_number: application.registration_number.clone().unwrap_or_default(),
+            decided_on: None,
+            purpose: def.programme.purpose.clone(),
+            reasons,
+            report_due_on: first_year.and_then(|y| letter::report_due(&def, y)),
+            presenting_officer_id: actor.user_id.clone(),
+            decision_maker_id: None,
+            amends_decision_id: None,
+            redistribution_round_id: None,
+            source_note: None,
+            created_at: now.naive_utc(),
+            created_by: actor.user_id.clone(),
+            signed_at: None,
+        };
+        let decision_years: Vec<DecisionYear> = if kind == DecisionKind::Rejection {
+            Vec::new()
+        } else {
+            years
+                .iter()
+                .filter(|y| y.amount_ore > crate::money::Ore::ZERO)
+                .map(|y| DecisionYear {
+                    decision_id: decision.id.clone(),
+                    year: y.year,
+                    amount_ore: y.amount_ore,
+                })
+                .collect()
+        };
+        db::decisions::insert_draft(conn, &decision, &decision_years)?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::DECISION_CREATED,
+                entity_type: "decision",
+                entity_id: Some(&decision.id),
+                summary: format!(
+                    "Beslut berett ({}) i {} av {}",
+                    kind.label().to_lowercase(),
+                    decision.registration_number,
+                    actor.name
+                ),
+                details: json!({
+                    "application_id": application.id,
+                    "kind": kind.as_str(),
+                    "amounts": decision_years.iter().map(|y| json!({"year": y.year, "amount_ore": y.amount_ore.ore()})).collect::<Vec<_>>(),
+                }),
+            },
+        )?;
+        Ok(decision)
+    })
+}
+
+/// Makes and stores the letter of a decision that has just been signed, inside the signing
+/// transaction. Returns the stored document.
+pub fn issue_letter(
+    conn: &mut DbConnection,
+    decision_id: &str,
+    now: DateTime<Utc>,
+) -> Result<DecisionDocument, AppError> {
+    let decision = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
+    let decided_on = decision
+        .decided_on
+        .ok_or_else(|| AppError::Internal("a letter is made only for a signed decision".into()))?;
+    let years = db::decisions::years(conn, &decision.id)?;
+    let organisation =
+        db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
+    let call = db::calls::find_call(conn, &decision.call_id)?.ok_or(AppError::NotFound)?;
+    let def = db::calls::load_definition(conn, call)?;
+    let name = |conn: &mut DbConnection, id: Option<&str>| -> Result<String, AppError> {
+        Ok(match id {
+            Some(id) => db::accounts::find(conn, id)?
+                .map(|u| u.name)
+                .unwrap_or_default(),
+            None => String::new(),
+        })
+    };
+    let decision_maker = name(conn, decision.decision_maker_id.as_deref())?;
+    let presenting_officer = name(conn, Some(&decision.presenting_officer_id))?;
+    let content = letter::build(
+        &def,
+        &decision,
+        &years,
+        &organisation,
+        People {
+            decision_maker: &decision_maker,
+            presenting_officer: &presenting_officer,
+        },
+        decided_on,
+        now,
+    );
+    let bytes = crate::letters::render(&content).map_err(|e| AppError::Internal(e.to_string()))?;
+    let document = DecisionDocument {
+        decision_id: decision.id.clone(),
+        filename: letter::filename(&decision, decided_on),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        content: bytes,
+        created_at: now.naive_utc(),
+    };
+    db::decisions::insert_document(conn, &document)?;
+    Ok(document)
+}
+
+/// A decision maker signs a draft decision.
+pub fn sign(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    decision_id: &str,
+    now: DateTime<Utc>,
+    links: &Links,
+) -> Result<DecisionDocument, AppError> {
+    let draft = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
+    let application_id = draft
+        .application_id
+        .clone()
+        .ok_or_else(|| AppError::Conflict("Beslutet hör inte till någon ansökan.".into()))?;
+    assessment::ensure_may_handle(
+        conn,
+        actor,
+        &application_id,
+        now,
+        "fatta ett beslut",
+        Role::DecisionMaker,
+    )?;
+    let decided_on = clock::stockholm_date(now);
+    db::write_tx(conn, |conn| {
+        let decision = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
+        let application =
+            db::applications::find(conn, &application_id)?.ok_or(AppError::NotFound)?;
+        let call = db::calls::find_call(conn, &decision.call_id)?.ok_or(AppError::NotFound)?;
+        let applied: BTreeMap<i32, crate::money::Ore> =
+            assessment::applied_amounts(conn, &application.id)?;
+        super::sign_in_tx(
+            conn,
+            &decision,
+            Some(&applied),
+            call.max_recipients.max(0) as usize,
+            actor,
+            decided_on,
+            now,
+        )?;
+        let document = issue_letter(conn, &decision.id, now)?;
+        db::applications::set_status(conn, &application.id, ApplicationStatus::Decided)?;
+        let organisation =
+            db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
+        let subject = format!(
+            "{}: {} – {}",
+            if decision.kind == DecisionKind::Rejection {
+                "Beslut om avslag"
+            } else {
+                "Beslut om statsbidrag"
+            },
+            decision.registration_number,
+            organisation.name
+        );
+        let body = format!(
+            "Hej!\n\nSocialstyrelsen har fattat beslut i ärende {} ({}). Beslutet finns i den bifogade filen och i e-tjänsten: {}\n\nBeslutsbrevets kontrollsumma (SHA-256): {}\n\nMed vänlig hälsning\nSocialstyrelsen\n\nDet här meddelandet är skickat automatiskt och går inte att svara på.\n",
+            decision.registration_number,
+            call.title,
+            links.case(&application.id),
+            document.sha256
+        );
+        for person in db::accounts::of_organisation(conn, &organisation.id)? {
+            outbox::queue_with_attachment(
+                conn,
+                now,
+                &person.email,
+                &subject,
+                &body,
+                MailAttachment {
+                    filename: document.filename.clone(),
+                    content_type: "application/pdf".into(),
+                    content: document.content.clone(),
+                },
+            )?;
+        }
+        let years = db::decisions::years(conn, &decision.id)?;
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::DECISION_SIGNED,
+                entity_type: "decision",
+                entity_id: Some(&decision.id),
+                summary: format!(
+                    "{} fattade beslut ({}) i {} för {}",
+                    actor.name,
+                    decision.kind.label().to_lowercase(),
+                    decision.registration_number,
+                    organisation.name
+                ),
+                details: json!({
+                    "application_id": application.id,
+                    "decided_on": decided_on,
+                    "sha256": document.sha256,
+                    "amounts": years.iter().map(|y| json!({"year": y.year, "amount_ore": y.amount_ore.ore()})).collect::<Vec<_>>(),
+                }),
+            },
+        )?;
+        Ok(document)
+    })
+}
+
+/// A signed letter for download, to whoever may read the case; byte-identical to what was
+/// made at signing.
+pub fn document(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    decision_id: &str,
+    now: DateTime<Utc>,
+) -> Result<DecisionDocument, AppError> {
+    let decision = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
+    if !access::can_read_case(actor, &decision.organisation_id) {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "decision",
+            Some(decision_id),
+            "hämta ett beslutsbrev",
+        )?;
+        return Err(if actor.role == Role::Applicant {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    if decision.status != DecisionStatus::Signed {
+        return Err(AppError::NotFound);
+    }
+    db::decisions::document(conn, decision_id)?.ok_or(AppError::NotFound)
+}
+
+/// The decision date the signing will carry, for the confirmation page.
+pub fn decision_day(now: DateTime<Utc>) -> NaiveDate {
+    clock::stockholm_date(now)
+}
