@@ -174,3 +174,33 @@ pub fn queue_with_attachment(
     )?;
     Ok(())
 }
+
+/// Beslut fattat, to the applicant's people, with the letter attached.
+#[derive(Template)]
+#[template(path = "email/decision_signed.txt")]
+pub struct DecisionSigned<'a> {
+    pub agency: &'a str,
+    pub registration_number: &'a str,
+    /// "beviljande", "avslag", ...
+    pub kind: &'a str,
+    pub organisation: &'a str,
+    pub call_title: &'a str,
+    pub decided_on: &'a str,
+    pub link: &'a str,
+    pub sha256: &'a str,
+}
+
+impl DecisionSigned<'_> {
+    pub fn subject(&self) -> String {
+        let what = if self.kind == "avslag" {
+            "Beslut om avslag"
+        } else {
+            "Beslut om statsbidrag"
+        };
+        format!("{what}: {} – {}", self.registration_number, self.organisation)
+    }
+
+    pub fn body(&self) -> Result<String, AppError> {
+        render(self)
+    }
+}

@@ -229,23 +229,20 @@ pub fn sign(
         db::applications::set_status(conn, &application.id, ApplicationStatus::Decided)?;
         let organisation =
             db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
-        let subject = format!(
-            "{}: {} – {}",
-            if decision.kind == DecisionKind::Rejection {
-                "Beslut om avslag"
-            } else {
-                "Beslut om statsbidrag"
-            },
-            decision.registration_number,
-            organisation.name
-        );
-        let body = format!(
-            "Hej!\n\nSocialstyrelsen har fattat beslut i ärende {} ({}). Beslutet finns i den bifogade filen och i e-tjänsten: {}\n\nBeslutsbrevets kontrollsumma (SHA-256): {}\n\nMed vänlig hälsning\nSocialstyrelsen\n\nDet här meddelandet är skickat automatiskt och går inte att svara på.\n",
-            decision.registration_number,
-            call.title,
-            links.case(&application.id),
-            document.sha256
-        );
+        let kind = decision.kind.label().to_lowercase();
+        let decided = decided_on.to_string();
+        let link = links.case(&application.id);
+        let mail = outbox::DecisionSigned {
+            agency: &call_agency(conn, &call)?,
+            registration_number: &decision.registration_number,
+            kind: &kind,
+            organisation: &organisation.name,
+            call_title: &call.title,
+            decided_on: &decided,
+            link: &link,
+            sha256: &document.sha256,
+        };
+        let (subject, body) = (mail.subject(), mail.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {
             outbox::queue_with_attachment(
                 conn,
@@ -286,6 +283,13 @@ pub fn sign(
         )?;
         Ok(document)
     })
+}
+
+/// The agency that decides in the call's programme.
+fn call_agency(conn: &mut DbConnection, call: &crate::db::calls::Call) -> Result<String, AppError> {
+    Ok(db::calls::load_definition(conn, call.clone())?
+        .programme
+        .agency_name)
 }
 
 /// A signed letter for download, to whoever may read the case; byte-identical to what was

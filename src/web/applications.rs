@@ -16,6 +16,7 @@ use crate::codes::{
     ApplicationStatus, Rating, Recommendation, Role, SupplementStatus, VersionStatus,
 };
 use crate::error::{AppError, FieldErrors};
+use crate::forms::FormData;
 use crate::http::{self, Authenticated, State};
 use crate::money::Ore;
 
@@ -29,6 +30,9 @@ struct ApplicationPage {
     errors: FieldErrors,
     /// For the agency and auditors: assessments side by side, proposals, conflicts.
     assessment: Option<AssessmentView>,
+    /// What was typed into the assessment, proposal or conflict form when it failed the
+    /// rules, to show it again.
+    typed: FormData,
 }
 
 impl ApplicationPage {
@@ -68,6 +72,25 @@ impl ApplicationPage {
 
     fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
         self.errors.get(field.as_ref())
+    }
+
+    /// A typed value of the assessment forms, or "".
+    fn typed<S: AsRef<str>>(&self, field: S) -> String {
+        self.typed.get(field.as_ref())
+    }
+
+    fn typed_is<S: AsRef<str>, T: AsRef<str>>(&self, field: S, value: T) -> bool {
+        self.typed.get(field.as_ref()) == value.as_ref()
+    }
+
+    /// The amount shown in the proposal form: as typed, or what was applied for.
+    fn proposal_amount(&self, year: &i32, asked: &Ore) -> String {
+        let field = format!("amounts.{year}");
+        if self.typed.has(&field) {
+            self.typed.get(&field)
+        } else {
+            asked.format_number()
+        }
     }
 
     fn is_decision_maker(&self) -> bool {
@@ -146,12 +169,14 @@ impl ApplicationPage {
     }
 }
 
-async fn page(
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn page(
     state: &State,
     session: &Session,
     actor: crate::accounts::Actor,
     id: String,
     supplement_form: SupplementInput,
+    typed: FormData,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
@@ -180,6 +205,7 @@ async fn page(
         view,
         supplement_form,
         errors,
+        typed,
     };
     render(status, &page)
 }
@@ -196,6 +222,7 @@ pub async fn show(
         actor.0,
         path.into_inner(),
         SupplementInput::default(),
+        FormData::default(),
         FieldErrors::new(),
         StatusCode::OK,
     )
@@ -239,6 +266,7 @@ pub async fn request_supplement(
             actor.0,
             id,
             input,
+            FormData::default(),
             errors,
             StatusCode::FORBIDDEN,
         )
@@ -260,6 +288,7 @@ pub async fn request_supplement(
                 actor.0,
                 id,
                 input,
+                FormData::default(),
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -17,11 +17,37 @@ fn back(id: &str, anchor: &str) -> HttpResponse {
     redirect(&format!("/ansokningar/{id}#{anchor}"))
 }
 
-/// Field errors of these forms are shown on an error page that lists them; the forms are
-/// short (a choice and a comment per criterion), so nothing long is lost. The messages
-/// name the criterion or year.
-fn invalid_to_page(error: AppError) -> WebError {
-    error.into()
+/// Runs one of the case's forms; on bad input, the case page again with the messages beside
+/// their fields and everything typed kept.
+async fn submit_form<F>(
+    state: &State,
+    session: &Session,
+    actor: &crate::accounts::Actor,
+    id: &str,
+    form: FormData,
+    anchor: &str,
+    step: F,
+) -> Result<HttpResponse, WebError>
+where
+    F: FnOnce(&mut crate::db::DbConnection) -> Result<(), AppError> + Send + 'static,
+{
+    match state.db.run(step).await {
+        Ok(()) => Ok(back(id, anchor)),
+        Err(AppError::Invalid(errors)) => {
+            super::applications::page(
+                state,
+                session,
+                actor.clone(),
+                id.to_string(),
+                Default::default(),
+                form,
+                errors,
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 pub async fn declare_conflict(
@@ -35,13 +61,11 @@ pub async fn declare_conflict(
     check_csrf(&session, &form.get("csrf_token"))?;
     let id = path.into_inner();
     let now = state.clock.now();
-    let (app_id, reason) = (id.clone(), form.get("reason"));
-    state
-        .db
-        .run(move |c| assessment::declare_conflict(c, &actor.0, &app_id, &reason, now))
-        .await
-        .map_err(invalid_to_page)?;
-    Ok(back(&id, "bedomning"))
+    let (app_id, reason, who) = (id.clone(), form.get("reason"), actor.0.clone());
+    submit_form(&state, &session, &actor.0, &id, form, "bedomning", move |c| {
+        assessment::declare_conflict(c, &who, &app_id, &reason, now)
+    })
+    .await
 }
 
 pub async fn assess(
@@ -64,13 +88,11 @@ pub async fn assess(
         })
         .collect();
     let now = state.clock.now();
-    let app_id = id.clone();
-    state
-        .db
-        .run(move |c| assessment::assess(c, &actor.0, &app_id, &ratings, now))
-        .await
-        .map_err(invalid_to_page)?;
-    Ok(back(&id, "bedomning"))
+    let (app_id, who) = (id.clone(), actor.0.clone());
+    submit_form(&state, &session, &actor.0, &id, form, "bedomning", move |c| {
+        assessment::assess(c, &who, &app_id, &ratings, now)
+    })
+    .await
 }
 
 pub async fn propose(
@@ -89,13 +111,11 @@ pub async fn propose(
         amounts: form.map("amounts"),
     };
     let now = state.clock.now();
-    let app_id = id.clone();
-    state
-        .db
-        .run(move |c| assessment::propose(c, &actor.0, &app_id, &input, now))
-        .await
-        .map_err(invalid_to_page)?;
-    Ok(back(&id, "bedomning"))
+    let (app_id, who) = (id.clone(), actor.0.clone());
+    submit_form(&state, &session, &actor.0, &id, form, "bedomning", move |c| {
+        assessment::propose(c, &who, &app_id, &input, now).map(|_| ())
+    })
+    .await
 }
 
 pub async fn prepare(
@@ -109,15 +129,14 @@ pub async fn prepare(
     check_csrf(&session, &form.get("csrf_token"))?;
     let id = path.into_inner();
     let input = PrepareInput {
-        reasons: form.get("reasons"),
+        reasons: form.get("prepare_reasons"),
     };
     let now = state.clock.now();
-    let app_id = id.clone();
-    state
-        .db
-        .run(move |c| workflow::prepare(c, &actor.0, &app_id, &input, now))
-        .await?;
-    Ok(back(&id, "beslut"))
+    let (app_id, who) = (id.clone(), actor.0.clone());
+    submit_form(&state, &session, &actor.0, &id, form, "beslut", move |c| {
+        workflow::prepare(c, &who, &app_id, &input, now).map(|_| ())
+    })
+    .await
 }
 
 pub async fn sign(

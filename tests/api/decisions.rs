@@ -683,3 +683,45 @@ async fn the_2020_decisions_have_their_letters_with_tabell_1_and_bilaga_1() {
         assert_eq!(&hex::encode(sha2::Sha256::digest(pdf)), sha);
     }
 }
+
+/// A proposal that breaks a rule comes back with the message beside its field and every
+/// typed value kept; nothing is stored.
+#[actix_web::test]
+async fn a_refused_proposal_keeps_what_the_officer_typed() {
+    use crate::helpers::csrf_from;
+    let app = spawn_app().await;
+    let call_id = small_call(&app, "1000000");
+    let jonkoping = account(
+        &app,
+        "a@jonkoping.example",
+        "applicant",
+        Some("232100-0057"),
+    );
+    let application = submitted(&app, &jonkoping, &call_id, "500000");
+    let case = format!("/ansokningar/{application}");
+    app.login(OFFICER).await;
+    let (_, page) = app.get_text(&case).await;
+    let response = app
+        .client
+        .post(app.url(&format!("{case}/forslag")))
+        .form(&[
+            ("csrf_token", csrf_from(&page).as_str()),
+            ("recommendation", "partial"),
+            ("amounts.2021", "600 000"),
+            ("reasons", "Regionens plan är tunn men lovande."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap().replace('\u{a0}', " ");
+    assert!(page.contains("är högre än det sökta"), "{page}");
+    assert!(page.contains("Regionens plan är tunn men lovande."));
+    assert!(page.contains("value=\"600 000\""));
+    assert!(page.contains("value=\"partial\" checked"));
+    assert!(
+        statsbidrag::db::assessments::proposals(&mut app.conn(), &application)
+            .unwrap()
+            .is_empty()
+    );
+}
