@@ -197,7 +197,10 @@ impl DecisionSigned<'_> {
         } else {
             "Beslut om statsbidrag"
         };
-        format!("{what}: {} – {}", self.registration_number, self.organisation)
+        format!(
+            "{what}: {} – {}",
+            self.registration_number, self.organisation
+        )
     }
 
     pub fn body(&self) -> Result<String, AppError> {

@@ -62,9 +62,15 @@ pub async fn declare_conflict(
     let id = path.into_inner();
     let now = state.clock.now();
     let (app_id, reason, who) = (id.clone(), form.get("reason"), actor.0.clone());
-    submit_form(&state, &session, &actor.0, &id, form, "bedomning", move |c| {
-        assessment::declare_conflict(c, &who, &app_id, &reason, now)
-    })
+    submit_form(
+        &state,
+        &session,
+        &actor.0,
+        &id,
+        form,
+        "bedomning",
+        move |c| assessment::declare_conflict(c, &who, &app_id, &reason, now),
+    )
     .await
 }
 
@@ -89,9 +95,15 @@ pub async fn assess(
         .collect();
     let now = state.clock.now();
     let (app_id, who) = (id.clone(), actor.0.clone());
-    submit_form(&state, &session, &actor.0, &id, form, "bedomning", move |c| {
-        assessment::assess(c, &who, &app_id, &ratings, now)
-    })
+    submit_form(
+        &state,
+        &session,
+        &actor.0,
+        &id,
+        form,
+        "bedomning",
+        move |c| assessment::assess(c, &who, &app_id, &ratings, now),
+    )
     .await
 }
 
@@ -112,9 +124,15 @@ pub async fn propose(
     };
     let now = state.clock.now();
     let (app_id, who) = (id.clone(), actor.0.clone());
-    submit_form(&state, &session, &actor.0, &id, form, "bedomning", move |c| {
-        assessment::propose(c, &who, &app_id, &input, now).map(|_| ())
-    })
+    submit_form(
+        &state,
+        &session,
+        &actor.0,
+        &id,
+        form,
+        "bedomning",
+        move |c| assessment::propose(c, &who, &app_id, &input, now).map(|_| ()),
+    )
     .await
 }
 
