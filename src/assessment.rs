@@ -91,6 +91,7 @@ pub fn declare_conflict(
     let reason = forms::required_text(reason, 2000, "varför du är jävig")
         .map_err(|m| AppError::invalid("reason", m))?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if db::assessments::has_conflict(conn, application_id, &actor.user_id)? {
@@ -214,6 +215,7 @@ pub fn assess(
         Role::Officer,
     )?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         assessable(&application)?;
@@ -375,6 +377,7 @@ pub fn propose(
         Role::Officer,
     )?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         assessable(&application)?;

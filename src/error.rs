@@ -139,8 +139,15 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> AppError {
+        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
+            Error::NotFound => AppError::NotFound,
+            // Two people doing the same thing at the same moment: the database's unique
+            // index refused the second; tell them instead of failing.
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => AppError::Conflict(
+                "Det du försökte göra har redan gjorts, troligen av någon annan nyss. Ladda om sidan och se hur det ser ut nu."
+                    .into(),
+            ),
             other => AppError::Db(DbError::Query(other)),
         }
     }

@@ -138,11 +138,7 @@ pub fn integer(value: &str, min: i64, max: i64, what: &str) -> Result<i64, Strin
         .parse()
         .map_err(|_| format!("Ange {what} som ett heltal, med siffror."))?;
     if n < min || n > max {
-        return Err(format!(
-            "Ange {what} mellan {} och {}.",
-            group_digits(min),
-            group_digits(max)
-        ));
+        return Err(format!("Ange {what} mellan {min} och {max}."));
     }
     Ok(n)
 }

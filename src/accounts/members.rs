@@ -108,7 +108,7 @@ pub fn add(
             .take(16)
             .map(char::from)
             .collect();
-        let user = create_account(
+        let created = create_account(
             conn,
             Some(actor),
             &NewAccount {
@@ -120,7 +120,23 @@ pub fn add(
                 password: password.clone(),
             },
             now,
-        )?;
+        );
+        // Only the administrator learns whether an address already has an account: to a
+        // region it would tell who else uses the service.
+        let user = match created {
+            Err(AppError::Invalid(errors))
+                if !is_admin
+                    && errors
+                        .get("email")
+                        .is_some_and(|m| m.starts_with("Det finns redan")) =>
+            {
+                return Err(AppError::invalid(
+                    "email",
+                    "Den e-postadressen kan inte användas här. Om personen redan har ett konto, kontakta myndighetens administratör.",
+                ));
+            }
+            other => other?,
+        };
         let body = format!(
             "Hej {}!\n\n{} har lagt till dig i {}s e-tjänst för statsbidrag, för {}.\n\nDitt första lösenord får du av {}. Logga in här: {}/logga-in\n\nMed vänlig hälsning\n{agency}\n",
             user.name, actor.name, agency, organisation.name, actor.name, links.base

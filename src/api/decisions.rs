@@ -247,7 +247,7 @@ pub async fn propose(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionDto {
+pub struct DecisionDetailDto {
     pub id: String,
     pub application_id: Option<String>,
     pub kind: String,
@@ -260,11 +260,14 @@ pub struct DecisionDto {
     pub letter_url: Option<String>,
 }
 
-fn decision_dto(conn: &mut crate::db::DbConnection, id: &str) -> Result<DecisionDto, AppError> {
+fn decision_dto(
+    conn: &mut crate::db::DbConnection,
+    id: &str,
+) -> Result<DecisionDetailDto, AppError> {
     let decision = crate::db::decisions::find(conn, id)?.ok_or(AppError::NotFound)?;
     let years = crate::db::decisions::years(conn, id)?;
     let sha = crate::db::decisions::document_checksum(conn, id)?;
-    Ok(DecisionDto {
+    Ok(DecisionDetailDto {
         letter_url: sha
             .as_ref()
             .map(|_| format!("/api/v1/decisions/{}/letter", decision.id)),
@@ -290,7 +293,7 @@ fn decision_dto(conn: &mut crate::db::DbConnection, id: &str) -> Result<Decision
     params(("id" = String, Path, description = "The application's id"),
            ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
     request_body = PrepareInput,
-    responses((status = 201, body = DecisionDto), (status = 403, body = super::Problem),
+    responses((status = 201, body = DecisionDetailDto), (status = 403, body = super::Problem),
               (status = 409, body = super::Problem)))]
 pub async fn prepare(
     state: State,
@@ -317,14 +320,14 @@ pub async fn prepare(
 #[utoipa::path(post, path = "/api/v1/decisions/{id}/sign", tag = "decisions",
     params(("id" = String, Path, description = "The decision's id"),
            ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
-    responses((status = 200, body = DecisionDto), (status = 403, body = super::Problem),
+    responses((status = 200, body = DecisionDetailDto), (status = 403, body = super::Problem),
               (status = 409, body = super::Problem)))]
 pub async fn sign(
     state: State,
     actor: Authenticated,
     _csrf: CsrfChecked,
     path: web::Path<String>,
-) -> Result<web::Json<DecisionDto>, ApiError> {
+) -> Result<web::Json<DecisionDetailDto>, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now();
     let links = state.links.clone();
@@ -342,12 +345,12 @@ pub async fn sign(
 /// A decision, for whoever may read its case.
 #[utoipa::path(get, path = "/api/v1/decisions/{id}", tag = "decisions",
     params(("id" = String, Path, description = "The decision's id")),
-    responses((status = 200, body = DecisionDto), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = DecisionDetailDto), (status = 404, body = super::Problem)))]
 pub async fn show(
     state: State,
     actor: Authenticated,
     path: web::Path<String>,
-) -> Result<web::Json<DecisionDto>, ApiError> {
+) -> Result<web::Json<DecisionDetailDto>, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now();
     Ok(web::Json(
@@ -366,7 +369,9 @@ pub async fn show(
                     )?;
                     return Err(AppError::NotFound);
                 }
-                if decision.status.as_str() == "draft" && !access::is_case_staff(&actor.0) {
+                if decision.status == crate::codes::DecisionStatus::Draft
+                    && !access::is_case_staff(&actor.0)
+                {
                     return Err(AppError::NotFound);
                 }
                 decision_dto(c, &id)

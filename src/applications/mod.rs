@@ -72,8 +72,13 @@ pub fn list_for(
         audit::record_denied(conn, actor, now, "application", None, "lista ansökningar")?;
         return Err(AppError::Forbidden);
     };
-    let rows =
+    let mut rows =
         db::applications::list_with_organisation(conn, call_id, organisation_filter.as_deref())?;
+    // An organisation's drafts are its own until it submits: the agency lists cases that
+    // have arrived.
+    if organisation_filter.is_none() {
+        rows.retain(|(a, _)| a.status != crate::codes::ApplicationStatus::Draft);
+    }
     let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
     let mut requested: BTreeMap<String, BTreeMap<i32, Ore>> = BTreeMap::new();
     for (app_id, year, amount) in db::applications::latest_submitted_requests(conn, &ids)? {

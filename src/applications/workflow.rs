@@ -238,6 +238,7 @@ pub fn save_draft(
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?.ok_or_else(|| {
@@ -312,7 +313,16 @@ pub fn save_draft(
             )?,
             None => db::applications::replace_draft_rows(conn, &version.id, &answers, &[], None)?,
         }
-        db::applications::set_project_title(conn, &application.id, &content.project_title)?;
+        // The title is the case's, shown to the agency: it is set in the first version and
+        // stays as submitted.
+        if version.number == 1 {
+            db::applications::set_project_title(conn, &application.id, &content.project_title)?;
+        } else if content.project_title != application.project_title {
+            return Err(AppError::invalid(
+                "project_title",
+                "Projektets rubrik kan inte ändras i en komplettering.",
+            ));
+        }
         if version.supplement_request_id.is_some() {
             db::applications::set_supplement_answer(
                 conn,
@@ -446,6 +456,7 @@ pub fn submit(
         return Err(AppError::Refused(reason));
     }
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?
@@ -648,6 +659,7 @@ pub fn request_supplement(
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_officer(conn, actor, application_id, now, "begära komplettering")?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if !matches!(
@@ -740,6 +752,7 @@ pub fn begin_supplement_answer(
         "svara på en komplettering",
     )?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if let Some(draft) = draft_version(conn, &application.id)? {
@@ -856,6 +869,7 @@ pub fn mark_complete(
         "markera en ansökan komplett",
     )?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if application.status != ApplicationStatus::Submitted {
@@ -933,6 +947,7 @@ pub fn add_attachment(
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?.ok_or_else(|| {
@@ -1003,6 +1018,7 @@ pub fn remove_attachment(
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_applicant(conn, actor, application_id, now, "ta bort en bilaga")?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?

@@ -970,6 +970,9 @@ fn amend(
     )
     .map_err(|m| AppError::invalid("amendment_summary", m))?;
     // A ceiling or a number of recipients is never lowered below what is already granted.
+    // The call's year rows are locked first, as a signing does, so that a decision signed
+    // at this moment is either counted here or waits for this amendment.
+    db::calls::lock_years(conn, &old.call.id)?;
     let signed = db::decisions::signed_amounts_for_call(conn, &old.call.id)?;
     let mut errors = FieldErrors::new();
     for (i, year) in new.years.iter().enumerate() {

@@ -495,3 +495,13 @@ pub fn mark_supplement_answered(
         .execute(conn)
         .map(|_| ())
 }
+
+/// Takes the case's row lock for the rest of the transaction (PostgreSQL; on SQLite the
+/// write transaction already holds the database), so that two steps on one case, such as a
+/// double-clicked submit or a save during a submit, happen one after the other.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(applications::table.find(id))
+        .set(applications::status.eq(applications::status))
+        .execute(conn)
+        .map(|_| ())
+}

@@ -373,3 +373,12 @@ pub fn code_taken(
     }
     query.count().get_result::<i64>(conn).map(|n| n > 0)
 }
+
+/// Takes the row locks of a call's years until the transaction ends (see
+/// `decisions::sign_in_tx`).
+pub fn lock_years(conn: &mut DbConnection, call_id: &str) -> QueryResult<()> {
+    diesel::update(call_years::table.filter(call_years::call_id.eq(call_id)))
+        .set(call_years::lock_version.eq(call_years::lock_version + 1))
+        .execute(conn)
+        .map(|_| ())
+}

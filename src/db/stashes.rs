@@ -45,3 +45,7 @@ pub fn take(
 pub fn delete_older_than(conn: &mut DbConnection, before: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(form_stashes::table.filter(form_stashes::created_at.lt(before))).execute(conn)
 }
+
+pub fn count(conn: &mut DbConnection) -> QueryResult<i64> {
+    form_stashes::table.count().get_result(conn)
+}

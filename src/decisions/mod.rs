@@ -12,13 +12,11 @@ pub mod workflow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 
 use crate::accounts::Actor;
 use crate::codes::{DecisionKind, DecisionStatus};
 use crate::db::DbConnection;
 use crate::db::decisions::{self as store, Decision};
-use crate::db::schema::call_years;
 use crate::error::AppError;
 use crate::money::Ore;
 
@@ -128,14 +126,10 @@ pub fn sign_in_tx(
         .into_iter()
         .map(|y| (y.year, y.amount_ore))
         .collect();
-    let years: Vec<i32> = amounts.keys().copied().collect();
-    diesel::update(
-        call_years::table
-            .filter(call_years::call_id.eq(&decision.call_id))
-            .filter(call_years::year.eq_any(&years)),
-    )
-    .set(call_years::lock_version.eq(call_years::lock_version + 1))
-    .execute(conn)?;
+    // Every year row of the call, not only this decision's years: the number of recipients
+    // is counted over the whole call, so two grants for different years must also wait for
+    // each other.
+    crate::db::calls::lock_years(conn, &decision.call_id)?;
     let ceilings = crate::db::calls::call_years(conn, &decision.call_id)?;
     let signed = store::signed_amounts_for_call(conn, &decision.call_id)?;
     let year_states: Vec<YearState> = ceilings

@@ -48,6 +48,7 @@ pub fn prepare(
         Role::Officer,
     )?;
     db::write_tx(conn, |conn| {
+        db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
         if application.status != ApplicationStatus::Assessed {

@@ -137,12 +137,12 @@ impl FormValues {
     /// The staff rows to show (those typed, and three empty ones to fill in), each as its
     /// cells: (field name, label, value).
     pub fn staff_rows(&self) -> Vec<(usize, Vec<StaffCell>)> {
-        let mut rows: Vec<StaffInput> = self
-            .staff
-            .iter()
-            .filter(|s| !is_blank(s))
-            .cloned()
-            .collect();
+        // As typed, blank rows included (error messages name the posted row numbers), but
+        // without the blank rows at the end, which the three new ones replace.
+        let mut rows: Vec<StaffInput> = self.staff.clone();
+        while rows.last().is_some_and(is_blank) {
+            rows.pop();
+        }
         rows.extend(std::iter::repeat_n(StaffInput::default(), 3));
         rows.into_iter()
             .enumerate()
@@ -182,6 +182,8 @@ struct EditPage {
     values: FormValues,
     errors: FieldErrors,
     notice: Option<String>,
+    /// This browser's form key (see `stash`), sent back with the form.
+    form_key: String,
 }
 
 impl EditPage {
@@ -282,8 +284,10 @@ pub async fn edit_form(
     actor: Authenticated,
     path: web::Path<String>,
     query: web::Query<EditQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
+    let (form_key, new_cookie) = stash::form_key(&req);
     let (view, version, supplement, budget_editable) =
         load_draft(&state, &actor.0, id.clone()).await?;
     let mut values = FormValues::from_stored(&view, &version);
@@ -323,8 +327,15 @@ pub async fn edit_form(
         values,
         errors: FieldErrors::new(),
         notice,
+        form_key,
     };
-    render(StatusCode::OK, &page)
+    let mut response = render(StatusCode::OK, &page)?;
+    if let Some(cookie) = new_cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    }
+    Ok(response)
 }
 
 fn edit_path(id: &str) -> String {
@@ -337,11 +348,17 @@ pub async fn save(
     actor: MaybeActor,
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let pairs = form.into_inner();
+    let posted_key = FormData::new(pairs.clone()).get("form_key");
     let Some(actor) = actor.0 else {
-        // The session ended while the person was typing: keep what they typed.
+        // The session ended while the person was typing: keep what they typed, but only for
+        // the browser that was shown the form (a forged cross-site post has no key).
+        if !stash::key_matches(&req, &posted_key) {
+            return Err(AppError::Unauthenticated.into());
+        }
         let now = state.clock.now();
         let target = edit_path(&id);
         let token = state
@@ -374,6 +391,7 @@ pub async fn save(
             values,
             errors,
             notice: None,
+            form_key: posted_key.clone(),
         };
         render(status, &page)
     };
@@ -433,9 +451,8 @@ pub fn check_csrf(session: &Session, token: &str) -> Result<(), WebError> {
     if http::csrf_matches(session, token) {
         Ok(())
     } else {
-        Err(AppError::invalid(
-            "csrf_token",
-            "Formuläret kom inte från en sida i tjänsten eller hade varit öppet för länge. Ladda om sidan och försök igen.",
+        Err(AppError::Refused(
+            "Formuläret kom inte från en sida i tjänsten eller hade varit öppet för länge. Ingenting sparades. Ladda om sidan och försök igen.".into(),
         )
         .into())
     }

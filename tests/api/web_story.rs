@@ -1453,3 +1453,34 @@ async fn an_auditor_cannot_change_anything_through_the_pages() {
         "the draft edit is recorded: {attempts:?}"
     );
 }
+
+/// A post forged by another site arrives without the session (the cookie is SameSite) and
+/// without the browser's form key: it is not kept, so it cannot be planted in someone's form.
+#[actix_web::test]
+async fn a_forged_post_without_the_form_key_is_not_kept() {
+    let app = spawn_app_without_cases().await;
+    let (skane, id, _) = draft_on_the_last_evening(&app).await;
+    let (_, page) = skane.get(&edit_path(&id)).await;
+    let mut fields = form_fields(&page, &edit_path(&id));
+    set(
+        &mut fields,
+        "answers.1",
+        "Text som en annan webbplats vill plantera.",
+    );
+    // Another browser: no session, no form key cookie; the posted key is a guess.
+    let forger = Browser::new(&app);
+    let response = forger.post(&edit_path(&id), &fields).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let target = location(&response);
+    assert!(!target.contains("aterstall"), "{target}");
+    let stashed: i64 = {
+        use diesel::prelude::*;
+        statsbidrag::db::schema::form_stashes::table
+            .count()
+            .get_result(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(stashed, 0);
+    let (_, page) = skane.get(&edit_path(&id)).await;
+    assert!(!page.contains("Text som en annan webbplats"));
+}
