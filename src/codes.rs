@@ -164,6 +164,13 @@ text_enum! {
 }
 
 text_enum! {
+    PaymentStatus {
+        Planned => "planned", "Planerad";
+        Paid => "paid", "Utbetald";
+    }
+}
+
+text_enum! {
     Rating {
         Met => "met", "Uppfyllt";
         Partly => "partly", "Delvis uppfyllt";

@@ -1416,6 +1416,8 @@ fn load_decision(
     // demo's decisions can be downloaded and checked like any other.
     decisions::workflow::issue_letter(conn, &decision.id, decided_at)
         .map_err(|e| app_error(file, &dloc, e, |f| f))?;
+    crate::payments::plan_for_decision(conn, &decision, &def.call, decided_at)
+        .map_err(|e| app_error(file, &dloc, e, |f| f))?;
     let amounts: Vec<String> = years
         .iter()
         .map(|y| format!("{}: {}", y.year, y.amount_ore))

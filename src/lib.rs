@@ -27,6 +27,7 @@ pub mod mail;
 pub mod money;
 pub mod orgnr;
 pub mod outbox;
+pub mod payments;
 pub mod registration;
 pub mod startup;
 pub mod web;

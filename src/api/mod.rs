@@ -9,6 +9,7 @@ mod calls;
 mod decisions;
 pub mod dto;
 mod openapi;
+mod payments;
 mod session;
 
 use std::fmt;
@@ -65,6 +66,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/applications/{id}/decisions",
                 web::post().to(decisions::prepare),
             )
+            .route("/calls/{id}/payments", web::get().to(payments::for_call))
+            .route(
+                "/organisations/{id}/payments",
+                web::get().to(payments::for_organisation),
+            )
+            .route("/payments/mark-paid", web::post().to(payments::mark_paid))
             .route("/decisions/{id}", web::get().to(decisions::show))
             .route("/decisions/{id}/sign", web::post().to(decisions::sign))
             .route("/decisions/{id}/letter", web::get().to(decisions::letter))

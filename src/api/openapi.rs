@@ -13,6 +13,9 @@ use crate::calls::edit;
         version = "1"
     ),
     paths(
+        super::payments::for_call,
+        super::payments::for_organisation,
+        super::payments::mark_paid,
         super::decisions::show_assessment,
         super::decisions::assess,
         super::decisions::declare_conflict,
@@ -49,6 +52,9 @@ use crate::calls::edit;
         crate::startup::healthz,
     ),
     components(schemas(
+        super::payments::PaymentDto,
+        super::payments::MarkedDto,
+        crate::payments::MarkPaidInput,
         super::decisions::ConflictRequest,
         super::decisions::AssessmentRequest,
         super::decisions::AssessmentDto,

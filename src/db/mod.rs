@@ -14,6 +14,7 @@ pub mod calls;
 pub mod decisions;
 pub mod organisations;
 pub mod outbox;
+pub mod payments;
 pub mod registration;
 pub mod schema;
 pub mod secrets;

@@ -227,6 +227,7 @@ pub fn sign(
             now,
         )?;
         let document = issue_letter(conn, &decision.id, now)?;
+        crate::payments::plan_for_decision(conn, &decision, &call, now)?;
         db::applications::set_status(conn, &application.id, ApplicationStatus::Decided)?;
         let organisation =
             db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;

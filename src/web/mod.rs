@@ -13,6 +13,7 @@ mod drafting;
 pub mod format;
 mod home;
 mod members;
+mod payments;
 mod stash;
 
 use std::fmt;
@@ -34,6 +35,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/utlysningar/ny", web::get().to(call_forms::new_form))
         .route("/utlysningar/ny", web::post().to(call_forms::create))
         .route("/utlysningar/{id}", web::get().to(calls::show))
+        .route(
+            "/utlysningar/{id}/utbetalningar",
+            web::get().to(payments::for_call),
+        )
+        .route(
+            "/utlysningar/{id}/utbetalningar",
+            web::post().to(payments::mark_paid),
+        )
+        .route(
+            "/utlysningar/{id}/utbetalningar.csv",
+            web::get().to(payments::file),
+        )
+        .route(
+            "/organisationer/{id}/utbetalningar",
+            web::get().to(payments::for_organisation),
+        )
         .route(
             "/utlysningar/{id}/fordelning.csv",
             web::get().to(calls::allocation_csv),

@@ -20,5 +20,6 @@ mod mail;
 mod members;
 mod migrations;
 mod pages;
+mod payments;
 mod smtp;
 mod web_story;

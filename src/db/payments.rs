@@ -1,0 +1,98 @@
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::organisations::Organisation;
+use super::schema::{decisions, organisations, payments};
+use crate::codes::PaymentStatus;
+use crate::money::Ore;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = payments)]
+pub struct Payment {
+    pub id: String,
+    pub decision_id: String,
+    pub call_id: String,
+    pub organisation_id: String,
+    pub year: i32,
+    pub amount_ore: Ore,
+    pub due_on: NaiveDate,
+    pub status: PaymentStatus,
+    pub paid_on: Option<NaiveDate>,
+    pub payment_reference: Option<String>,
+    pub marked_by: Option<String>,
+    pub marked_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConnection, payment: &Payment) -> QueryResult<()> {
+    diesel::insert_into(payments::table)
+        .values(payment)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Payments with their organisation and the decision's registration number; of a call, of
+/// an organisation, or both.
+pub fn list(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<(Payment, Organisation, String)>> {
+    let mut query = payments::table
+        .inner_join(organisations::table)
+        .inner_join(decisions::table)
+        .into_boxed();
+    if let Some(call_id) = call_id {
+        query = query.filter(payments::call_id.eq(call_id.to_string()));
+    }
+    if let Some(org) = organisation_id {
+        query = query.filter(payments::organisation_id.eq(org.to_string()));
+    }
+    query
+        .order((
+            payments::due_on.asc(),
+            organisations::name.asc(),
+            payments::year.asc(),
+        ))
+        .select((
+            Payment::as_select(),
+            Organisation::as_select(),
+            decisions::registration_number,
+        ))
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Payment>> {
+    payments::table
+        .find(id)
+        .select(Payment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Marks a planned payment paid. Returns the rows changed: 0 when it was already paid (the
+/// database refuses any change to a paid payment as well).
+pub fn mark_paid(
+    conn: &mut DbConnection,
+    id: &str,
+    paid_on: NaiveDate,
+    reference: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        payments::table
+            .find(id)
+            .filter(payments::status.eq(PaymentStatus::Planned)),
+    )
+    .set((
+        payments::status.eq(PaymentStatus::Paid),
+        payments::paid_on.eq(paid_on),
+        payments::payment_reference.eq(reference),
+        payments::marked_by.eq(by),
+        payments::marked_at.eq(at),
+    ))
+    .execute(conn)
+}

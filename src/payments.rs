@@ -1,0 +1,281 @@
+//! Payments (utbetalningar): every signed grant is paid per year, in the call's payment month
+//! of that year. Officers mark a batch as paid with the day and the finance system's
+//! reference; a paid payment never changes. The payment file for the finance system is CSV.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::access;
+use crate::accounts::Actor;
+use crate::audit;
+use crate::codes::{DecisionKind, PaymentStatus, Role};
+use crate::db::calls::Call;
+use crate::db::decisions::Decision;
+use crate::db::organisations::Organisation;
+use crate::db::payments::Payment;
+use crate::db::{self, DbConnection};
+use crate::error::{AppError, FieldErrors};
+use crate::forms;
+use crate::money::Ore;
+
+pub mod action {
+    pub const PLANNED: &str = "payment.planned";
+    pub const PAID: &str = "payment.paid";
+}
+
+/// The day a year's payment is due: the first of the call's payment month that year.
+pub fn due_on(call: &Call, year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, call.payment_month.clamp(1, 12) as u32, 1)
+}
+
+/// Plans the payments of a decision that has just been signed, inside the signing
+/// transaction: one per year with a positive amount.
+pub fn plan_for_decision(
+    conn: &mut DbConnection,
+    decision: &Decision,
+    call: &Call,
+    now: DateTime<Utc>,
+) -> Result<Vec<Payment>, AppError> {
+    if !matches!(decision.kind, DecisionKind::Grant | DecisionKind::TopUp) {
+        return Ok(Vec::new());
+    }
+    let mut planned = Vec::new();
+    for year in db::decisions::years(conn, &decision.id)? {
+        if year.amount_ore <= Ore::ZERO {
+            continue;
+        }
+        let due = due_on(call, year.year)
+            .ok_or_else(|| AppError::Internal(format!("no payment day for {}", year.year)))?;
+        let payment = Payment {
+            id: db::new_id(),
+            decision_id: decision.id.clone(),
+            call_id: call.id.clone(),
+            organisation_id: decision.organisation_id.clone(),
+            year: year.year,
+            amount_ore: year.amount_ore,
+            due_on: due,
+            status: PaymentStatus::Planned,
+            paid_on: None,
+            payment_reference: None,
+            marked_by: None,
+            marked_at: None,
+            created_at: now.naive_utc(),
+        };
+        db::payments::insert(conn, &payment)?;
+        planned.push(payment);
+    }
+    if !planned.is_empty() {
+        audit::record(
+            conn,
+            None,
+            now,
+            audit::Entry {
+                action: action::PLANNED,
+                entity_type: "decision",
+                entity_id: Some(&decision.id),
+                summary: format!(
+                    "Utbetalningar planerade för {}: {}",
+                    decision.registration_number,
+                    planned
+                        .iter()
+                        .map(|p| format!("{} den {}", p.amount_ore, p.due_on))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                details: json!(planned.iter().map(|p| json!({"payment_id": p.id, "year": p.year, "amount_ore": p.amount_ore.ore(), "due_on": p.due_on})).collect::<Vec<_>>()),
+            },
+        )?;
+    }
+    Ok(planned)
+}
+
+/// One line of a payments list.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentLine {
+    pub payment: Payment,
+    pub organisation: Organisation,
+    pub registration_number: String,
+}
+
+/// The payments of a call (the agency and auditors) or of an organisation (also its own
+/// people).
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Vec<PaymentLine>, AppError> {
+    let allowed = access::can_list_all_cases(actor)
+        || (organisation_id.is_some() && organisation_id == actor.organisation_id.as_deref());
+    if !allowed {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "payments",
+            call_id.or(organisation_id),
+            "se utbetalningar",
+        )?;
+        return Err(if actor.role == Role::Applicant {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    Ok(db::payments::list(conn, call_id, organisation_id)?
+        .into_iter()
+        .map(|(payment, organisation, registration_number)| PaymentLine {
+            payment,
+            organisation,
+            registration_number,
+        })
+        .collect())
+}
+
+/// A batch marked as paid, as sent.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct MarkPaidInput {
+    /// The payments paid in this batch.
+    #[serde(default)]
+    pub payment_ids: Vec<String>,
+    /// The day the money left, `YYYY-MM-DD`.
+    #[serde(default, deserialize_with = "forms::text")]
+    #[schema(value_type = String, example = "2021-01-15")]
+    pub paid_on: String,
+    /// The finance system's reference for the batch.
+    #[serde(default)]
+    pub reference: String,
+}
+
+/// Marks a batch of planned payments paid, all or nothing. A payment already paid is
+/// refused with its reference: a paid payment never changes.
+pub fn mark_paid(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: &MarkPaidInput,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    if actor.role != Role::Officer {
+        audit::record_denied(conn, actor, now, "payments", None, "markera utbetalningar")?;
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    if input.payment_ids.is_empty() {
+        errors.add("payment_ids", "Välj minst en utbetalning.");
+    }
+    let paid_on = forms::date(&input.paid_on, "utbetalningsdag")
+        .map_err(|m| errors.add("paid_on", m))
+        .ok();
+    if let Some(day) = paid_on
+        && day > crate::clock::stockholm_date(now)
+    {
+        errors.add("paid_on", "Utbetalningsdagen kan inte ligga i framtiden.");
+    }
+    let reference = forms::required_text(&input.reference, 100, "referensen från ekonomisystemet")
+        .map_err(|m| errors.add("reference", m))
+        .unwrap_or_default();
+    errors.into_result()?;
+    let Some(paid_on) = paid_on else {
+        return Err(AppError::invalid("paid_on", "Ange utbetalningsdag."));
+    };
+    db::write_tx(conn, |conn| {
+        let mut total = Ore::ZERO;
+        for id in &input.payment_ids {
+            let payment = db::payments::find(conn, id)?.ok_or(AppError::NotFound)?;
+            if payment.status == PaymentStatus::Paid {
+                return Err(AppError::Conflict(format!(
+                    "Utbetalningen på {} för {} är redan markerad som betald {} (referens {}). En betald utbetalning ändras inte.",
+                    payment.amount_ore,
+                    payment.year,
+                    payment.paid_on.map(|d| d.to_string()).unwrap_or_default(),
+                    payment.payment_reference.unwrap_or_default()
+                )));
+            }
+            if db::payments::mark_paid(
+                conn,
+                id,
+                paid_on,
+                &reference,
+                &actor.user_id,
+                now.naive_utc(),
+            )? != 1
+            {
+                return Err(AppError::Conflict(
+                    "Utbetalningen markerades nyss av någon annan. Ladda om sidan.".into(),
+                ));
+            }
+            total = total + payment.amount_ore;
+        }
+        audit::record(
+            conn,
+            Some(actor),
+            now,
+            audit::Entry {
+                action: action::PAID,
+                entity_type: "payments",
+                entity_id: None,
+                summary: format!(
+                    "{} utbetalningar på sammanlagt {total} markerade som betalda {paid_on} (referens {reference}) av {}",
+                    input.payment_ids.len(),
+                    actor.name
+                ),
+                details: json!({
+                    "payment_ids": input.payment_ids,
+                    "paid_on": paid_on,
+                    "reference": reference,
+                    "total_ore": total.ore(),
+                }),
+            },
+        )?;
+        Ok(input.payment_ids.len())
+    })
+}
+
+/// The payment file for the finance system: organisation number, recipient, amount
+/// (kronor, decimal comma), the decision's registration number as reference, due day and
+/// status. UTF-8 with BOM, semicolons.
+pub fn to_csv(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
+    use crate::applications::lists::csv_amount;
+    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    writer
+        .write_record([
+            "Organisationsnummer",
+            "Mottagare",
+            "Belopp (kr)",
+            "Referens",
+            "Förfallodag",
+            "Bidragsår",
+            "Status",
+            "Utbetald",
+            "Verifikation",
+        ])
+        .map_err(fail)?;
+    for line in lines {
+        let p = &line.payment;
+        writer
+            .write_record([
+                line.organisation.org_number.clone(),
+                line.organisation.name.clone(),
+                csv_amount(p.amount_ore),
+                line.registration_number.clone(),
+                p.due_on.to_string(),
+                p.year.to_string(),
+                p.status.label().to_string(),
+                p.paid_on.map(|d| d.to_string()).unwrap_or_default(),
+                p.payment_reference.clone().unwrap_or_default(),
+            ])
+            .map_err(fail)?;
+    }
+    let body = writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend_from_slice(&body);
+    Ok(out)
+}
