@@ -16,6 +16,7 @@ pub mod calls;
 pub mod cli;
 pub mod clock;
 pub mod codes;
+pub mod dashboard;
 pub mod db;
 pub mod decisions;
 pub mod error;

@@ -67,6 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(decisions::prepare),
             )
             .route("/calls/{id}/payments", web::get().to(payments::for_call))
+            .route("/calls/{id}/dashboard", web::get().to(payments::dashboard))
             .route(
                 "/organisations/{id}/payments",
                 web::get().to(payments::for_organisation),

@@ -14,6 +14,7 @@ use crate::calls::edit;
     ),
     paths(
         super::payments::for_call,
+        super::payments::dashboard,
         super::payments::for_organisation,
         super::payments::mark_paid,
         super::decisions::show_assessment,
@@ -53,6 +54,7 @@ use crate::calls::edit;
     ),
     components(schemas(
         super::payments::PaymentDto,
+        super::payments::YearMoneyDto,
         super::payments::MarkedDto,
         crate::payments::MarkPaidInput,
         super::decisions::ConflictRequest,

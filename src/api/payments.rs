@@ -108,3 +108,61 @@ pub async fn mark_paid(
         .await?;
     Ok(web::Json(MarkedDto { marked }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct YearMoneyDto {
+    pub year: i32,
+    #[schema(value_type = String)]
+    pub ceiling: Decimal,
+    #[schema(value_type = String)]
+    pub granted_first: Decimal,
+    #[schema(value_type = String)]
+    pub granted_top_up: Decimal,
+    #[schema(value_type = String)]
+    pub granted_changes: Decimal,
+    #[schema(value_type = String)]
+    pub granted: Decimal,
+    #[schema(value_type = String)]
+    pub paid: Decimal,
+    #[schema(value_type = String)]
+    pub repaid: Decimal,
+    #[schema(value_type = String)]
+    pub reclaimed: Decimal,
+    #[schema(value_type = String)]
+    pub available: Decimal,
+}
+
+/// A call's money per year (the agency and auditors): ceiling, granted (first decisions,
+/// top-ups, changes), paid, repaid, reclaimed and available, in kronor.
+#[utoipa::path(get, path = "/api/v1/calls/{id}/dashboard", tag = "payments",
+    params(("id" = String, Path, description = "The call's id")),
+    responses((status = 200, body = Vec<YearMoneyDto>), (status = 403, body = super::Problem)))]
+pub async fn dashboard(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<YearMoneyDto>>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let years = state
+        .db
+        .run(move |c| crate::dashboard::for_call(c, &actor.0, &id, now))
+        .await?;
+    Ok(web::Json(
+        years
+            .iter()
+            .map(|y| YearMoneyDto {
+                year: y.year,
+                ceiling: y.ceiling.to_kronor(),
+                granted_first: y.granted_first.to_kronor(),
+                granted_top_up: y.granted_top_up.to_kronor(),
+                granted_changes: y.granted_changes.to_kronor(),
+                granted: y.granted().to_kronor(),
+                paid: y.paid.to_kronor(),
+                repaid: y.repaid.to_kronor(),
+                reclaimed: y.reclaimed.to_kronor(),
+                available: y.available().to_kronor(),
+            })
+            .collect(),
+    ))
+}

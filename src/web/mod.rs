@@ -44,6 +44,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(payments::mark_paid),
         )
         .route(
+            "/utlysningar/{id}/ekonomi",
+            web::get().to(payments::dashboard),
+        )
+        .route(
             "/utlysningar/{id}/utbetalningar.csv",
             web::get().to(payments::file),
         )

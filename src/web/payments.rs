@@ -202,3 +202,49 @@ pub async fn file(
         ))
         .body(body))
 }
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    ctx: PageContext,
+    call_id: String,
+    title: String,
+    years: Vec<crate::dashboard::YearMoney>,
+    /// Drawn by `dashboard::svg`, which escapes every text it writes.
+    chart: String,
+}
+
+/// A call's money at a glance (the agency and auditors).
+pub async fn dashboard(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let call_id = path.into_inner();
+    let now = state.clock.now();
+    let (viewer, id) = (actor.0.clone(), call_id.clone());
+    let (title, years) = state
+        .db
+        .run(move |c| {
+            let years = crate::dashboard::for_call(c, &viewer, &id, now)?;
+            let title = crate::db::calls::find_call(c, &id)?
+                .map(|c| c.title)
+                .unwrap_or_default();
+            Ok::<_, AppError>((title, years))
+        })
+        .await?;
+    let page = DashboardPage {
+        ctx: PageContext::new(
+            Some(actor.0),
+            http::csrf_token(&session)?,
+            &state.agency_name,
+            "home",
+        ),
+        call_id,
+        title,
+        chart: crate::dashboard::svg(&years),
+        years,
+    };
+    render(StatusCode::OK, &page)
+}

@@ -180,3 +180,79 @@ async fn a_batch_without_its_reference_keeps_what_was_typed() {
         .unwrap();
     assert_eq!(payment.status.as_str(), "planned");
 }
+
+#[actix_web::test]
+async fn the_dashboard_agrees_with_the_decisions_and_payments() {
+    let app = spawn_app().await;
+    let call_id = app.call_id().await;
+    app.clock.set(at("2021-01-15T09:00:00Z"));
+    let csrf = app.api_login(OFFICER).await;
+    let (_, list) = app
+        .get_json(&format!("/api/v1/calls/{call_id}/payments"))
+        .await;
+    let ids: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["year"] == 2021)
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    let response = app
+        .client
+        .post(app.url("/api/v1/payments/mark-paid"))
+        .header("X-CSRF-Token", &csrf)
+        .json(
+            &serde_json::json!({"payment_ids": ids, "paid_on": "2021-01-15", "reference": "VER-1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let (status, years) = app
+        .get_json(&format!("/api/v1/calls/{call_id}/dashboard"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(years[0]["year"], 2021);
+    assert_eq!(years[0]["ceiling"], "15000000");
+    assert_eq!(years[0]["granted"], "11089785");
+    assert_eq!(years[0]["paid"], "11089785");
+    assert_eq!(years[0]["available"], "3910215");
+    assert_eq!(years[1]["paid"], "0");
+    assert_eq!(years[1]["available"], "3522221");
+    // The page draws it, with the figures written out.
+    let (status, page) = app
+        .get_text(&format!("/utlysningar/{call_id}/ekonomi"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<svg"));
+    assert!(page.contains(
+        "Beviljat 11 089 785 kr varav utbetalt 11 089 785 kr; tillgängligt 3 910 215 kr"
+    ));
+    // Not for applicants.
+    let region = crate::helpers::new_client();
+    let login = region
+        .get(app.url("/logga-in"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    region
+        .post(app.url("/logga-in"))
+        .form(&[
+            ("csrf_token", csrf_from(&login).as_str()),
+            ("email", SKANE),
+            ("password", crate::helpers::PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let response = region
+        .get(app.url(&format!("/api/v1/calls/{call_id}/dashboard")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+}
