@@ -142,3 +142,45 @@ pub fn csrf_matches(session: &Session, submitted: &str) -> bool {
         _ => false,
     }
 }
+
+/// A PDF (a letter, an attachment) as a download: `attachment; filename="..."` with the name
+/// also in UTF-8 where it is not plain ASCII, and the file's SHA-256 in `X-Content-SHA256` so
+/// that a reader can check it.
+pub fn pdf_response(
+    filename: &str,
+    sha256: Option<&str>,
+    content: Vec<u8>,
+) -> actix_web::HttpResponse {
+    use actix_web::http::header::{
+        Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+    };
+    let ascii: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut parameters = vec![DispositionParam::Filename(ascii)];
+    if !filename.is_ascii() {
+        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
+            charset: Charset::Ext("UTF-8".into()),
+            language_tag: None,
+            value: filename.as_bytes().to_vec(),
+        }));
+    }
+    let mut response = actix_web::HttpResponse::Ok();
+    response
+        .content_type("application/pdf")
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters,
+        });
+    if let Some(sha) = sha256 {
+        response.insert_header(("X-Content-SHA256", sha.to_string()));
+    }
+    response.body(content)
+}

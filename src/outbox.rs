@@ -18,6 +18,21 @@ pub fn queue(
     subject: &str,
     body: &str,
 ) -> Result<(), AppError> {
+    insert(conn, now, to, subject, body, None)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    subject: &str,
+    body: &str,
+    attachment: Option<MailAttachment>,
+) -> Result<(), AppError> {
+    let (name, content_type, content) = match attachment {
+        Some(a) => (Some(a.filename), Some(a.content_type), Some(a.content)),
+        None => (None, None, None),
+    };
     store::insert(
         conn,
         &OutboxMessage {
@@ -26,9 +41,9 @@ pub fn queue(
             to_address: to.to_string(),
             subject: subject.to_string(),
             body_text: body.to_string(),
-            attachment_name: None,
-            attachment_content_type: None,
-            attachment: None,
+            attachment_name: name,
+            attachment_content_type: content_type,
+            attachment: content,
             attempts: 0,
             next_attempt_at: now.naive_utc(),
             sent_at: None,
@@ -155,24 +170,7 @@ pub fn queue_with_attachment(
     body: &str,
     attachment: MailAttachment,
 ) -> Result<(), AppError> {
-    store::insert(
-        conn,
-        &OutboxMessage {
-            id: db::new_id(),
-            created_at: now.naive_utc(),
-            to_address: to.to_string(),
-            subject: subject.to_string(),
-            body_text: body.to_string(),
-            attachment_name: Some(attachment.filename),
-            attachment_content_type: Some(attachment.content_type),
-            attachment: Some(attachment.content),
-            attempts: 0,
-            next_attempt_at: now.naive_utc(),
-            sent_at: None,
-            last_error: None,
-        },
-    )?;
-    Ok(())
+    insert(conn, now, to, subject, body, Some(attachment))
 }
 
 /// Beslut fattat, to the applicant's people, with the letter attached.

@@ -1,7 +1,4 @@
 use actix_web::http::StatusCode;
-use actix_web::http::header::{
-    Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -351,34 +348,9 @@ pub async fn download_attachment(
         .db
         .run(move |c| workflow::download_attachment(c, &actor.0, &id, &attachment_id, now))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header(attachment_disposition(&attachment.filename))
-        .body(attachment.content))
-}
-
-/// `attachment; filename="..."`, with the name also in UTF-8 where it is not plain ASCII.
-fn attachment_disposition(filename: &str) -> ContentDisposition {
-    let ascii: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii() && !c.is_ascii_control() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut parameters = vec![DispositionParam::Filename(ascii)];
-    if !filename.is_ascii() {
-        parameters.push(DispositionParam::FilenameExt(ExtendedValue {
-            charset: Charset::Ext("UTF-8".into()),
-            language_tag: None,
-            value: filename.as_bytes().to_vec(),
-        }));
-    }
-    ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters,
-    }
+    Ok(crate::http::pdf_response(
+        &attachment.filename,
+        Some(&attachment.sha256),
+        attachment.content,
+    ))
 }

@@ -1,7 +1,6 @@
 //! Assessment and decisions through the API: conflicts of interest, assessments, proposals,
 //! preparing and signing decisions, and the signed letters.
 
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -397,12 +396,9 @@ pub async fn letter(
         .db
         .run(move |c| workflow::document(c, &actor.0, &id, now))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}\"", document.filename),
-        ))
-        .insert_header(("X-Content-SHA256", document.sha256.clone()))
-        .body(document.content))
+    Ok(crate::http::pdf_response(
+        &document.filename,
+        Some(&document.sha256),
+        document.content,
+    ))
 }

@@ -256,10 +256,7 @@ pub async fn request_supplement(
         budget_change_allowed: form.budget_change_allowed,
     };
     if !http::csrf_matches(&session, &form.csrf_token) {
-        let errors = FieldErrors::single(
-            "csrf_token",
-            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
-        );
+        let errors = FieldErrors::single("csrf_token", super::CSRF_REFUSED);
         return page(
             &state,
             &session,

@@ -2,7 +2,6 @@
 //! every criterion, propose; and the decision's own: prepare, sign, download the letter.
 
 use actix_session::Session;
-use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
 use super::drafting::check_csrf;
@@ -194,12 +193,9 @@ pub async fn letter(
         .db
         .run(move |c| workflow::document(c, &actor.0, &id, now))
         .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("inline; filename=\"{}\"", document.filename),
-        ))
-        .insert_header(("X-Content-SHA256", document.sha256.clone()))
-        .body(document.content))
+    Ok(crate::http::pdf_response(
+        &document.filename,
+        Some(&document.sha256),
+        document.content,
+    ))
 }

@@ -191,10 +191,7 @@ pub async fn create(
     let input = CallInput::from_form(&form);
     if let Err(e) = check_csrf(&session, &form.get("csrf_token")) {
         let _ = e;
-        let errors = FieldErrors::single(
-            "csrf_token",
-            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
-        );
+        let errors = FieldErrors::single("csrf_token", super::CSRF_REFUSED);
         return form_page(
             &state,
             &session,
@@ -284,10 +281,7 @@ pub async fn update(
     let input = CallInput::from_form(&form);
     let def = load_definition(&state, &actor.0, id.clone()).await?;
     if check_csrf(&session, &form.get("csrf_token")).is_err() {
-        let errors = FieldErrors::single(
-            "csrf_token",
-            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
-        );
+        let errors = FieldErrors::single("csrf_token", super::CSRF_REFUSED);
         return form_page(
             &state,
             &session,

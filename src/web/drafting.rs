@@ -12,7 +12,6 @@ use actix_multipart::form::bytes::Bytes as MultipartBytes;
 use actix_multipart::form::text::Text as MultipartText;
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
@@ -397,10 +396,7 @@ pub async fn save(
     };
     if !http::csrf_matches(&session, &form.get("csrf_token")) {
         return again(
-            FieldErrors::single(
-                "csrf_token",
-                "Formuläret kom inte från den här sidan eller hade varit öppet för länge. Ingenting sparades; det du skrev står kvar nedan. Spara igen.",
-            ),
+            FieldErrors::single("csrf_token", super::CSRF_REFUSED),
             StatusCode::FORBIDDEN,
             &session,
         );
@@ -673,23 +669,9 @@ pub async fn download_attachment(
         .db
         .run(move |c| workflow::download_attachment(c, &actor.0, &id, &attachment_id, now))
         .await?;
-    let ascii_name: String = attachment
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    Ok(HttpResponse::Ok()
-        .content_type("application/pdf")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{ascii_name}\""),
-        ))
-        .insert_header(("X-Content-SHA256", attachment.sha256.clone()))
-        .body(attachment.content))
+    Ok(crate::http::pdf_response(
+        &attachment.filename,
+        Some(&attachment.sha256),
+        attachment.content,
+    ))
 }

@@ -127,10 +127,7 @@ pub async fn add(
         signatory: form.signatory,
     };
     if !http::csrf_matches(&session, &form.csrf_token) {
-        let errors = FieldErrors::single(
-            "csrf_token",
-            "Formuläret hade varit öppet för länge eller kom inte från tjänsten. Ingenting sparades; skicka igen.",
-        );
+        let errors = FieldErrors::single("csrf_token", super::CSRF_REFUSED);
         return page(
             &state,
             &session,

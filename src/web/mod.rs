@@ -319,6 +319,10 @@ impl ResponseError for WebError {
     }
 }
 
+/// The message beside a form refused for its CSRF token, when the form is shown again
+/// with what was typed.
+pub const CSRF_REFUSED: &str = "Formuläret kom inte från en sida i tjänsten eller hade varit öppet för länge. Ingenting sparades; det du skrev står kvar. Skicka igen.";
+
 /// Form bodies that cannot be read at all (wrong encoding, far too large) get a Swedish
 /// page instead of actix's English text.
 pub fn form_config() -> web::FormConfig {
