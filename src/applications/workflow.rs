@@ -138,6 +138,41 @@ pub fn start_refusal(
     None
 }
 
+/// Why an organisation may not apply now, including what depends on the database: a call
+/// that requires approved report-backs for the organisation's earlier grants in the
+/// programme names the ones that are missing.
+pub fn eligibility_refusal(
+    conn: &mut DbConnection,
+    def: &CallDefinition,
+    organisation: &db::organisations::Organisation,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, AppError> {
+    if let Some(reason) = start_refusal(def, organisation, now) {
+        return Ok(Some(reason));
+    }
+    if !def.call.requires_approved_reports {
+        return Ok(None);
+    }
+    let mut missing: Vec<String> = Vec::new();
+    for (decision_id, registration_number, year) in db::eligibility::earlier_grant_years(
+        conn,
+        &def.programme.id,
+        &def.call.id,
+        &organisation.id,
+    )? {
+        if !db::eligibility::report_approved(conn, &decision_id, year)? {
+            missing.push(format!("{year} ({registration_number})"));
+        }
+    }
+    Ok((!missing.is_empty()).then(|| {
+        format!(
+            "Utlysningen kräver att tidigare beviljade medel i programmet är korrekt återrapporterade. För {} är återrapporteringen inte godkänd för: {}.",
+            organisation.name,
+            missing.join(", ")
+        )
+    }))
+}
+
 /// Starts the organisation's application to a call: the case and its first draft.
 pub fn start(
     conn: &mut DbConnection,
@@ -162,7 +197,7 @@ pub fn start(
                     .unwrap_or_else(|| "utkast".to_string())
             )));
         }
-        if let Some(reason) = start_refusal(&def, &organisation, now) {
+        if let Some(reason) = eligibility_refusal(conn, &def, &organisation, now)? {
             return Err(AppError::Conflict(reason));
         }
         let application = Application {

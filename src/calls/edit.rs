@@ -119,6 +119,11 @@ pub struct CallInput {
     pub report_due_day: String,
     #[serde(default)]
     pub eligible_kinds: Vec<String>,
+    /// Whether an organisation's earlier grants in the programme must have approved
+    /// report-backs before it may apply.
+    #[serde(default, deserialize_with = "forms::text")]
+    #[schema(value_type = bool)]
+    pub requires_approved_reports: String,
     #[serde(default)]
     pub years: Vec<CallYearInput>,
     #[serde(default)]
@@ -189,6 +194,7 @@ impl CallInput {
                 .iter()
                 .map(|k| k.as_str().to_string())
                 .collect(),
+            requires_approved_reports: def.call.requires_approved_reports.to_string(),
             years: def
                 .years
                 .iter()
@@ -256,6 +262,7 @@ impl CallInput {
             report_due_month: form.get("report_due_month"),
             report_due_day: form.get("report_due_day"),
             eligible_kinds: form.all("eligible_kinds"),
+            requires_approved_reports: form.get("requires_approved_reports"),
             years: form
                 .rows("years")
                 .iter()
@@ -636,6 +643,7 @@ pub fn parse(
             payment_month,
             report_due_month,
             report_due_day,
+            requires_approved_reports: forms::truthy(&input.requires_approved_reports),
             ..base.clone()
         },
         programme,
@@ -786,7 +794,8 @@ fn amendment_changes(
     );
     fixed(
         &mut errors,
-        old.eligible_kinds == new.eligible_kinds,
+        old.eligible_kinds == new.eligible_kinds
+            && old.call.requires_approved_reports == new.call.requires_approved_reports,
         "eligible_kinds",
         "Vilka som kan söka",
     );

@@ -12,6 +12,7 @@ pub mod assessments;
 pub mod audit;
 pub mod calls;
 pub mod decisions;
+pub mod eligibility;
 pub mod money_figures;
 pub mod organisations;
 pub mod outbox;

@@ -82,7 +82,7 @@ pub async fn show(
             {
                 own = crate::db::applications::find_initial(c, &call_id, org_id)?;
                 if let Some(org) = crate::db::organisations::find(c, org_id)? {
-                    refusal = applications::workflow::start_refusal(&def, &org, now);
+                    refusal = applications::workflow::eligibility_refusal(c, &def, &org, now)?;
                 }
             }
             Ok::<_, AppError>((def, allocation, applications, amendments, own, refusal))

@@ -12,6 +12,7 @@ mod cli;
 mod deadline;
 mod decisions;
 mod demo;
+mod eligibility;
 mod fixtures;
 mod helpers;
 mod integrity;
