@@ -9,7 +9,7 @@ use crate::db::applications::{Answer, BudgetLine, StaffLine, YearRequest};
 use crate::db::calls::CallDefinition;
 use crate::error::FieldErrors;
 use crate::forms::{self, FormData};
-use crate::money::{MoneyError, Ore};
+use crate::money::Ore;
 
 pub const PROJECT_TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 500;
@@ -76,7 +76,8 @@ pub struct StaffInput {
 }
 
 impl StaffInput {
-    fn is_blank(&self) -> bool {
+    /// A row with nothing typed in it (forms show empty rows to fill in).
+    pub fn is_blank(&self) -> bool {
         [
             &self.year,
             &self.role,
@@ -180,10 +181,6 @@ pub struct DraftContent {
     /// `None`: keep the budget as it is.
     pub budget: Option<(Vec<BudgetRow>, Vec<StaffRow>)>,
     pub supplement_answer: Option<String>,
-}
-
-pub fn money_message(error: &MoneyError) -> String {
-    error.to_string()
 }
 
 fn budget_field(year: &str, category: &str) -> String {
@@ -306,7 +303,7 @@ fn parse_budget(
                 amount,
                 description,
             }),
-            Err(e) => errors.add(field, money_message(&e)),
+            Err(e) => errors.add(field, e.to_string()),
         }
     }
     for year in &def.years {
@@ -357,7 +354,7 @@ fn parse_budget(
             .map_err(|m| errors.add(field("months"), m))
             .ok();
         let cost = Ore::parse_whole_kronor(&line.cost)
-            .map_err(|e| errors.add(field("cost"), money_message(&e)))
+            .map_err(|e| errors.add(field("cost"), e.to_string()))
             .ok();
         if let (Some(year), Some(role), Some(fte), Some(months), Some(cost)) =
             (year, role, fte, months, cost)

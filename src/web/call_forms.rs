@@ -189,8 +189,7 @@ pub async fn create(
 ) -> Result<HttpResponse, WebError> {
     let form = FormData::new(form.into_inner());
     let input = CallInput::from_form(&form);
-    if let Err(e) = check_csrf(&session, &form.get("csrf_token")) {
-        let _ = e;
+    if check_csrf(&session, &form.get("csrf_token")).is_err() {
         let errors = FieldErrors::single("csrf_token", super::CSRF_REFUSED);
         return form_page(
             &state,

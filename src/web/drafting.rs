@@ -139,7 +139,7 @@ impl FormValues {
         // As typed, blank rows included (error messages name the posted row numbers), but
         // without the blank rows at the end, which the three new ones replace.
         let mut rows: Vec<StaffInput> = self.staff.clone();
-        while rows.last().is_some_and(is_blank) {
+        while rows.last().is_some_and(StaffInput::is_blank) {
             rows.pop();
         }
         rows.extend(std::iter::repeat_n(StaffInput::default(), 3));
@@ -162,12 +162,6 @@ impl FormValues {
             })
             .collect()
     }
-}
-
-fn is_blank(s: &StaffInput) -> bool {
-    [&s.year, &s.role, &s.fte_percent, &s.months, &s.cost]
-        .iter()
-        .all(|v| v.trim().is_empty())
 }
 
 #[derive(Template)]
