@@ -167,6 +167,7 @@ text_enum! {
     PaymentStatus {
         Planned => "planned", "Planerad";
         Paid => "paid", "Utbetald";
+        Cancelled => "cancelled", "Makulerad";
     }
 }
 

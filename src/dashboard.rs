@@ -34,9 +34,11 @@ impl YearMoney {
     }
 
     /// What can still be decided for the year: the ceiling, less what is granted, plus
-    /// what has come back.
+    /// unused money paid back. Reclaimed money is not added: a claim back (återkrav) follows
+    /// a decision that lowered the grant, and that decision already gave the amount back to
+    /// the year; adding the claim too would count it twice.
     pub fn available(&self) -> Ore {
-        self.ceiling - self.granted() + self.repaid + self.reclaimed
+        self.ceiling - self.granted() + self.repaid
     }
 }
 
@@ -188,9 +190,13 @@ mod tests {
                 (2021, PaymentStatus::Paid, kr(2_913_808)),
                 (2021, PaymentStatus::Planned, kr(1)),
             ],
-            &[(2021, "repayment".into(), kr(400_000))],
+            &[
+                (2021, "repayment".into(), kr(400_000)),
+                (2021, "reclaim".into(), kr(100_000)),
+            ],
         );
         let y = &years[0];
+        assert_eq!(y.reclaimed, kr(100_000));
         assert_eq!(y.granted(), kr(11_489_785));
         assert_eq!(y.paid, kr(2_913_808));
         assert_eq!(y.repaid, kr(400_000));

@@ -1214,6 +1214,7 @@ fn load_applications(
             submitted_at: None,
             submitted_by: None,
             supplement_answer: None,
+            reasons: None,
         };
         db::applications::insert_version(conn, &version)?;
         for (i, answer) in a.answers.iter().enumerate() {
@@ -1414,10 +1415,17 @@ fn load_decision(
     .map_err(|e| app_error(file, &dloc, e, |f| f))?;
     // The letter is made at signing, as for a decision signed in the service, so that the
     // demo's decisions can be downloaded and checked like any other.
-    decisions::workflow::issue_letter(conn, &decision.id, decided_at)
+    decisions::workflow::issue_letter(conn, &decision.id, decided_at, &[])
         .map_err(|e| app_error(file, &dloc, e, |f| f))?;
-    crate::payments::plan_for_decision(conn, &decision, &def.call, decided_at)
-        .map_err(|e| app_error(file, &dloc, e, |f| f))?;
+    crate::payments::plan_for_decision(
+        conn,
+        &decision,
+        &def.call,
+        &decision_maker.user_id,
+        decided_on,
+        decided_at,
+    )
+    .map_err(|e| app_error(file, &dloc, e, |f| f))?;
     let amounts: Vec<String> = years
         .iter()
         .map(|y| format!("{}: {}", y.year, y.amount_ore))

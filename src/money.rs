@@ -82,6 +82,10 @@ impl Ore {
         self.0 < 0
     }
 
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
     /// The amount in kronor, exact.
     pub fn to_kronor(self) -> Decimal {
         Decimal::new(self.0, 2).normalize()

@@ -29,43 +29,182 @@ pub fn due_on(call: &Call, year: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, call.payment_month.clamp(1, 12) as u32, 1)
 }
 
+/// What lowering a year's grant does to its payments: planned payments are cancelled, the
+/// latest first, until the cut is covered; where a cancelled payment was larger than what
+/// was left to cut, the rest is planned anew; what the planned payments cannot cover has
+/// already been paid and is claimed back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutPlan {
+    pub cancel: Vec<String>,
+    /// The part of the last cancelled payment that is still to be paid.
+    pub replan: Option<Ore>,
+    /// Paid out above the new grant: to be claimed back (återkrav).
+    pub reclaim: Option<Ore>,
+}
+
+/// Plans a cut of `cut` (positive) against the planned payments, given latest first.
+pub fn plan_cut(cut: Ore, planned: &[(String, Ore)]) -> CutPlan {
+    let mut left = cut;
+    let mut plan = CutPlan {
+        cancel: Vec::new(),
+        replan: None,
+        reclaim: None,
+    };
+    for (id, amount) in planned {
+        if left <= Ore::ZERO {
+            break;
+        }
+        plan.cancel.push(id.clone());
+        if *amount > left {
+            plan.replan = Some(*amount - left);
+            left = Ore::ZERO;
+        } else {
+            left = left - *amount;
+        }
+    }
+    if left > Ore::ZERO {
+        plan.reclaim = Some(left);
+    }
+    plan
+}
+
+/// A claim for money paid above what a lowering decision leaves, as its letter states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reclaim {
+    pub year: i32,
+    pub amount: Ore,
+    pub due_on: NaiveDate,
+    pub payment_reference: String,
+}
+
+/// Days an organisation has to pay back what a decision claims.
+pub const RECLAIM_DAYS: i64 = 30;
+
 /// Plans the payments of a decision that has just been signed, inside the signing
-/// transaction: one per year with a positive amount.
+/// transaction. A grant or top-up gets one payment per year with a positive amount, due the
+/// first of the call's payment month or, when that day has passed, the decision day. A
+/// change that raises a year does the same for the difference; one that lowers a year
+/// cancels planned payments (see `plan_cut`) and claims back what was already paid. Returns
+/// the claims, for the letter.
 pub fn plan_for_decision(
     conn: &mut DbConnection,
     decision: &Decision,
     call: &Call,
+    decided_by: &str,
+    decided_on: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Vec<Payment>, AppError> {
-    if !matches!(decision.kind, DecisionKind::Grant | DecisionKind::TopUp) {
+) -> Result<Vec<Reclaim>, AppError> {
+    if decision.kind == DecisionKind::Rejection {
         return Ok(Vec::new());
     }
     let mut planned = Vec::new();
+    let mut cancelled = Vec::new();
+    let mut reclaims = Vec::new();
     for year in db::decisions::years(conn, &decision.id)? {
-        if year.amount_ore <= Ore::ZERO {
-            continue;
+        if year.amount_ore > Ore::ZERO {
+            let due = due_on(call, year.year)
+                .ok_or_else(|| AppError::Internal(format!("no payment day for {}", year.year)))?
+                .max(decided_on);
+            planned.push(plan_one(
+                conn,
+                decision,
+                call,
+                year.year,
+                year.amount_ore,
+                due,
+                now,
+            )?);
+        } else if year.amount_ore < Ore::ZERO {
+            let current =
+                db::payments::planned_for(conn, &call.id, &decision.organisation_id, year.year)?;
+            let cut = plan_cut(
+                Ore::ZERO - year.amount_ore,
+                &current
+                    .iter()
+                    .map(|p| (p.id.clone(), p.amount_ore))
+                    .collect::<Vec<_>>(),
+            );
+            for id in &cut.cancel {
+                if db::payments::cancel(conn, id, &decision.id, now.naive_utc())? != 1 {
+                    return Err(AppError::Conflict(
+                        "En utbetalning ändrades samtidigt. Försök igen.".into(),
+                    ));
+                }
+                if let Some(p) = current.iter().find(|p| &p.id == id) {
+                    cancelled.push(p.clone());
+                }
+            }
+            if let Some(rest) = cut.replan {
+                // The remainder keeps the cancelled payment's due day.
+                let due = cancelled.last().map(|p| p.due_on).unwrap_or(decided_on);
+                planned.push(plan_one(conn, decision, call, year.year, rest, due, now)?);
+            }
+            if let Some(amount) = cut.reclaim {
+                let reclaim = Reclaim {
+                    year: year.year,
+                    amount,
+                    due_on: decided_on + chrono::Duration::days(RECLAIM_DAYS),
+                    payment_reference: format!("{}-{}", decision.registration_number, year.year),
+                };
+                db::claims::insert(
+                    conn,
+                    &db::claims::Claim {
+                        id: db::new_id(),
+                        organisation_id: decision.organisation_id.clone(),
+                        decision_id: decision.id.clone(),
+                        report_id: None,
+                        call_id: call.id.clone(),
+                        year: year.year,
+                        kind: "reclaim".into(),
+                        amount_ore: amount,
+                        reason: format!(
+                            "Utbetalt belopp för {} överstiger det belopp som beviljas efter beslutet {}.",
+                            year.year, decided_on
+                        ),
+                        payment_reference: reclaim.payment_reference.clone(),
+                        due_on: reclaim.due_on,
+                        status: "open".into(),
+                        received_on: None,
+                        created_at: now.naive_utc(),
+                        created_by: decided_by.to_string(),
+                    },
+                )?;
+                reclaims.push(reclaim);
+            }
         }
-        let due = due_on(call, year.year)
-            .ok_or_else(|| AppError::Internal(format!("no payment day for {}", year.year)))?;
-        let payment = Payment {
-            id: db::new_id(),
-            decision_id: decision.id.clone(),
-            call_id: call.id.clone(),
-            organisation_id: decision.organisation_id.clone(),
-            year: year.year,
-            amount_ore: year.amount_ore,
-            due_on: due,
-            status: PaymentStatus::Planned,
-            paid_on: None,
-            payment_reference: None,
-            marked_by: None,
-            marked_at: None,
-            created_at: now.naive_utc(),
-        };
-        db::payments::insert(conn, &payment)?;
-        planned.push(payment);
     }
-    if !planned.is_empty() {
+    if !planned.is_empty() || !cancelled.is_empty() || !reclaims.is_empty() {
+        let mut parts = Vec::new();
+        if !planned.is_empty() {
+            parts.push(format!(
+                "planerade {}",
+                planned
+                    .iter()
+                    .map(|p| format!("{} den {}", p.amount_ore, p.due_on))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !cancelled.is_empty() {
+            parts.push(format!(
+                "makulerade {}",
+                cancelled
+                    .iter()
+                    .map(|p| format!("{} den {}", p.amount_ore, p.due_on))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if !reclaims.is_empty() {
+            parts.push(format!(
+                "återkrav {}",
+                reclaims
+                    .iter()
+                    .map(|r| format!("{} för {}", r.amount, r.year))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         audit::record(
             conn,
             None,
@@ -75,19 +214,49 @@ pub fn plan_for_decision(
                 entity_type: "decision",
                 entity_id: Some(&decision.id),
                 summary: format!(
-                    "Utbetalningar planerade för {}: {}",
+                    "Utbetalningar för {}: {}",
                     decision.registration_number,
-                    planned
-                        .iter()
-                        .map(|p| format!("{} den {}", p.amount_ore, p.due_on))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    parts.join("; ")
                 ),
-                details: json!(planned.iter().map(|p| json!({"payment_id": p.id, "year": p.year, "amount_ore": p.amount_ore.ore(), "due_on": p.due_on})).collect::<Vec<_>>()),
+                details: json!({
+                    "planned": planned.iter().map(|p| json!({"payment_id": p.id, "year": p.year, "amount_ore": p.amount_ore.ore(), "due_on": p.due_on})).collect::<Vec<_>>(),
+                    "cancelled": cancelled.iter().map(|p| json!({"payment_id": p.id, "year": p.year, "amount_ore": p.amount_ore.ore()})).collect::<Vec<_>>(),
+                    "reclaims": reclaims.iter().map(|r| json!({"year": r.year, "amount_ore": r.amount.ore(), "due_on": r.due_on, "payment_reference": r.payment_reference})).collect::<Vec<_>>(),
+                }),
             },
         )?;
     }
-    Ok(planned)
+    Ok(reclaims)
+}
+
+fn plan_one(
+    conn: &mut DbConnection,
+    decision: &Decision,
+    call: &Call,
+    year: i32,
+    amount: Ore,
+    due: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Payment, AppError> {
+    let payment = Payment {
+        id: db::new_id(),
+        decision_id: decision.id.clone(),
+        call_id: call.id.clone(),
+        organisation_id: decision.organisation_id.clone(),
+        year,
+        amount_ore: amount,
+        due_on: due,
+        status: PaymentStatus::Planned,
+        paid_on: None,
+        payment_reference: None,
+        marked_by: None,
+        marked_at: None,
+        created_at: now.naive_utc(),
+        cancelled_at: None,
+        cancelled_by_decision_id: None,
+    };
+    db::payments::insert(conn, &payment)?;
+    Ok(payment)
 }
 
 /// One line of a payments list.
@@ -184,6 +353,12 @@ pub fn mark_paid(
         let mut total = Ore::ZERO;
         for id in &input.payment_ids {
             let payment = db::payments::find(conn, id)?.ok_or(AppError::NotFound)?;
+            if payment.status == PaymentStatus::Cancelled {
+                return Err(AppError::Conflict(format!(
+                    "Utbetalningen på {} för {} är makulerad genom ett senare beslut och betalas inte ut.",
+                    payment.amount_ore, payment.year
+                )));
+            }
             if payment.status == PaymentStatus::Paid {
                 return Err(AppError::Conflict(format!(
                     "Utbetalningen på {} för {} är redan markerad som betald {} (referens {}). En betald utbetalning ändras inte.",
@@ -278,4 +453,48 @@ pub fn to_csv(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
     let mut out = b"\xEF\xBB\xBF".to_vec();
     out.extend_from_slice(&body);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_cancels_the_latest_planned_payments_and_claims_back_the_rest() {
+        let kr = Ore::from_kronor;
+        let planned = vec![("b".to_string(), kr(300)), ("a".to_string(), kr(500))];
+        let plan = |cut, planned: &[(String, Ore)]| plan_cut(cut, planned);
+        assert_eq!(
+            plan(kr(100), &planned),
+            CutPlan {
+                cancel: vec!["b".into()],
+                replan: Some(kr(200)),
+                reclaim: None
+            }
+        );
+        assert_eq!(
+            plan(kr(300), &planned),
+            CutPlan {
+                cancel: vec!["b".into()],
+                replan: None,
+                reclaim: None
+            }
+        );
+        assert_eq!(
+            plan(kr(1000), &planned),
+            CutPlan {
+                cancel: vec!["b".into(), "a".into()],
+                replan: None,
+                reclaim: Some(kr(200))
+            }
+        );
+        assert_eq!(
+            plan(kr(100), &[]),
+            CutPlan {
+                cancel: vec![],
+                replan: None,
+                reclaim: Some(kr(100))
+            }
+        );
+    }
 }

@@ -9,6 +9,7 @@ use super::dto::YearAmount;
 use super::{ApiError, CsrfChecked};
 use crate::access;
 use crate::assessment::{self, AssessmentView, ProposalInput, RatingInput};
+use crate::decisions::change::{self, ChangeInput};
 use crate::decisions::workflow::{self, PrepareInput};
 use crate::error::AppError;
 use crate::http::{Authenticated, State};
@@ -253,6 +254,9 @@ pub struct DecisionDetailDto {
     pub status: String,
     pub registration_number: String,
     pub decided_on: Option<chrono::NaiveDate>,
+    /// For a change or revocation: the decision it changes.
+    pub amends_decision_id: Option<String>,
+    /// Per year: the amount granted, or for a change or revocation the difference it makes.
     pub amounts: Vec<YearAmount>,
     /// SHA-256 of the signed letter, hex.
     pub letter_sha256: Option<String>,
@@ -276,6 +280,7 @@ fn decision_dto(
         status: decision.status.as_str().to_string(),
         registration_number: decision.registration_number,
         decided_on: decision.decided_on,
+        amends_decision_id: decision.amends_decision_id,
         amounts: years
             .iter()
             .map(|y| YearAmount {
@@ -308,6 +313,35 @@ pub async fn prepare(
         .db
         .run(move |c| {
             let decision = workflow::prepare(c, &actor.0, &id, &input, now)?;
+            decision_dto(c, &decision.id)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(dto))
+}
+
+/// Prepares a change decision or revocation of a signed grant or top-up (the presenting
+/// officer). `amounts` holds the amount per year after the change, in kronor; the draft
+/// stores the difference. A decision maker signs it like any decision.
+#[utoipa::path(post, path = "/api/v1/decisions/{id}/changes", tag = "decisions",
+    params(("id" = String, Path, description = "The id of the signed decision to change"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    request_body = ChangeInput,
+    responses((status = 201, body = DecisionDetailDto), (status = 403, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn prepare_change(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    body: web::Json<ChangeInput>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let input = body.into_inner();
+    let dto = state
+        .db
+        .run(move |c| {
+            let decision = change::prepare_change(c, &actor.0, &id, &input, now)?;
             decision_dto(c, &decision.id)
         })
         .await?;

@@ -75,6 +75,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/payments/mark-paid", web::post().to(payments::mark_paid))
             .route("/decisions/{id}", web::get().to(decisions::show))
             .route("/decisions/{id}/sign", web::post().to(decisions::sign))
+            .route(
+                "/decisions/{id}/changes",
+                web::post().to(decisions::prepare_change),
+            )
             .route("/decisions/{id}/letter", web::get().to(decisions::letter))
             .route("/applications", web::get().to(applications::list))
             .route("/applications/{id}", web::get().to(applications::show))

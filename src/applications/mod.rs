@@ -159,6 +159,12 @@ pub struct DecisionView {
     pub decision_maker_name: Option<String>,
     pub years: Vec<DecisionYear>,
     pub document_sha256: Option<String>,
+    /// For a grant or top-up: the signed decisions that changed or revoked it since.
+    pub changed_by: Vec<Decision>,
+    /// For a grant or top-up: what it grants now, after those changes.
+    pub current: Vec<(i32, crate::money::Ore)>,
+    /// For a change or revocation: the day of the decision it changes.
+    pub amends_decided_on: Option<chrono::NaiveDate>,
 }
 
 /// A whole case, as its page shows it.
@@ -250,11 +256,29 @@ pub fn view(
             Some(id) => db::accounts::find(conn, id)?.map(|u| u.name),
             None => None,
         };
+        let changed_by: Vec<Decision> = db::decisions::changes_of(conn, &decision.id)?
+            .into_iter()
+            .filter(|d| d.status == crate::codes::DecisionStatus::Signed)
+            .collect();
+        let current = if changed_by.is_empty() {
+            Vec::new()
+        } else {
+            crate::decisions::current_amounts(conn, &decision.id)?
+                .into_iter()
+                .collect()
+        };
+        let amends_decided_on = match &decision.amends_decision_id {
+            Some(id) => db::decisions::find(conn, id)?.and_then(|d| d.decided_on),
+            None => None,
+        };
         decisions.push(DecisionView {
             presenting_officer_name,
             decision_maker_name,
             years: db::decisions::years(conn, &decision.id)?,
             document_sha256: db::decisions::document_checksum(conn, &decision.id)?,
+            changed_by,
+            current,
+            amends_decided_on,
             decision,
         });
     }

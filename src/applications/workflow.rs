@@ -229,6 +229,7 @@ pub fn start(
                 submitted_at: None,
                 submitted_by: None,
                 supplement_answer: None,
+                reasons: None,
             },
         )?;
         audit::record(
@@ -697,6 +698,14 @@ pub fn request_supplement(
         db::applications::lock(conn, application_id)?;
         let application =
             db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+        if application.kind == ApplicationKind::TopUp {
+            // The answer form is built on the call's sections, which a request for more money
+            // in a round does not use; the round is short, so the officer asks by phone or
+            // e-mail instead.
+            return Err(AppError::Conflict(
+                "En ansökan om ytterligare medel i en omfördelning kompletteras inte i e-tjänsten. Kontakta organisationen direkt.".into(),
+            ));
+        }
         if !matches!(
             application.status,
             ApplicationStatus::Submitted | ApplicationStatus::Complete
@@ -817,6 +826,7 @@ pub fn begin_supplement_answer(
             submitted_at: None,
             submitted_by: None,
             supplement_answer: None,
+            reasons: latest.reasons.clone(),
         };
         db::applications::insert_version(conn, &version)?;
         copy_version_rows(conn, &latest.id, &version.id)?;

@@ -44,6 +44,9 @@ pub struct Version {
     /// The answer to the supplement request this version answers, while it is a draft;
     /// it moves to the request when the version is submitted.
     pub supplement_answer: Option<String>,
+    /// Why the organisation asks for more money, for an application in a redistribution
+    /// round (the call's sections are for first applications).
+    pub reasons: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]

@@ -106,6 +106,15 @@ pub fn for_application(
         .load(conn)
 }
 
+/// The decisions that change or revoke a decision, in the order they were made.
+pub fn changes_of(conn: &mut DbConnection, decision_id: &str) -> QueryResult<Vec<Decision>> {
+    decisions::table
+        .filter(decisions::amends_decision_id.eq(decision_id))
+        .order(decisions::created_at.asc())
+        .select(Decision::as_select())
+        .load(conn)
+}
+
 pub fn years(conn: &mut DbConnection, decision_id: &str) -> QueryResult<Vec<DecisionYear>> {
     decision_years::table
         .filter(decision_years::decision_id.eq(decision_id))

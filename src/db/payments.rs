@@ -24,6 +24,9 @@ pub struct Payment {
     pub marked_by: Option<String>,
     pub marked_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
+    /// When a decision lowering or revoking the grant cancelled this planned payment.
+    pub cancelled_at: Option<NaiveDateTime>,
+    pub cancelled_by_decision_id: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, payment: &Payment) -> QueryResult<()> {
@@ -93,6 +96,49 @@ pub fn mark_paid(
         payments::payment_reference.eq(reference),
         payments::marked_by.eq(by),
         payments::marked_at.eq(at),
+    ))
+    .execute(conn)
+}
+
+/// The planned (not yet paid) payments of an organisation in a call for a year, the latest
+/// first: the order in which a lowering decision cancels them.
+pub fn planned_for(
+    conn: &mut DbConnection,
+    call_id: &str,
+    organisation_id: &str,
+    year: i32,
+) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .filter(payments::call_id.eq(call_id))
+        .filter(payments::organisation_id.eq(organisation_id))
+        .filter(payments::year.eq(year))
+        .filter(payments::status.eq(PaymentStatus::Planned))
+        .order((
+            payments::due_on.desc(),
+            payments::created_at.desc(),
+            payments::id.desc(),
+        ))
+        .select(Payment::as_select())
+        .load(conn)
+}
+
+/// Cancels a planned payment on behalf of a decision. Returns the rows changed: 0 when it
+/// was no longer planned.
+pub fn cancel(
+    conn: &mut DbConnection,
+    id: &str,
+    decision_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        payments::table
+            .find(id)
+            .filter(payments::status.eq(PaymentStatus::Planned)),
+    )
+    .set((
+        payments::status.eq(PaymentStatus::Cancelled),
+        payments::cancelled_at.eq(at),
+        payments::cancelled_by_decision_id.eq(decision_id),
     ))
     .execute(conn)
 }

@@ -230,6 +230,7 @@ diesel::table! {
         submitted_at -> Nullable<Timestamp>,
         submitted_by -> Nullable<Text>,
         supplement_answer -> Nullable<Text>,
+        reasons -> Nullable<Text>,
     }
 }
 
@@ -385,6 +386,8 @@ diesel::table! {
         marked_by -> Nullable<Text>,
         marked_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        cancelled_at -> Nullable<Timestamp>,
+        cancelled_by_decision_id -> Nullable<Text>,
     }
 }
 

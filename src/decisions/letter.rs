@@ -2,6 +2,8 @@
 //! to appeal, assembled from the decision, the case, the call and the programme. The layout
 //! is `letters::render`'s.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::codes::DecisionKind;
@@ -10,6 +12,7 @@ use crate::db::decisions::{Decision, DecisionYear};
 use crate::db::organisations::Organisation;
 use crate::letters::{Annex, AnnexResult, AnnexYear, Letter, LetterSection};
 use crate::money::Ore;
+use crate::payments::Reclaim;
 
 const MONTHS: [&str; 12] = [
     "januari",
@@ -78,16 +81,132 @@ pub struct People<'a> {
     pub presenting_officer: &'a str,
 }
 
+/// For a change or revocation: the decision it changes and what that decision granted per
+/// year just before.
+pub struct Amended<'a> {
+    pub original: &'a Decision,
+    pub before: &'a BTreeMap<i32, Ore>,
+}
+
+/// Everything a letter is made from.
+pub struct LetterInput<'a> {
+    pub def: &'a CallDefinition,
+    pub decision: &'a Decision,
+    pub years: &'a [DecisionYear],
+    pub organisation: &'a Organisation,
+    pub people: People<'a>,
+    pub decided_on: NaiveDate,
+    pub now: DateTime<Utc>,
+    pub amended: Option<Amended<'a>>,
+    /// Money to be paid back because this decision lowered a grant already paid.
+    pub reclaims: &'a [Reclaim],
+}
+
+/// "sänks med 100 000 kr, från 3 000 000 kr till 2 900 000 kr".
+fn change_line(year: i32, before: Ore, change: Ore) -> String {
+    let after = before + change;
+    if change.is_negative() {
+        format!(
+            "- För {year} sänks beloppet med {}, från {before} till {after}.",
+            Ore::ZERO - change
+        )
+    } else {
+        format!("- För {year} höjs beloppet med {change}, från {before} till {after}.")
+    }
+}
+
+fn change_sections(input: &LetterInput<'_>, amended: &Amended<'_>) -> (String, Vec<LetterSection>) {
+    let def = input.def;
+    let agency = &def.programme.agency_name;
+    let organisation = &input.organisation.name;
+    let original_day = amended
+        .original
+        .decided_on
+        .map(swedish_date)
+        .unwrap_or_default();
+    let original = format!(
+        "sitt beslut den {original_day} ({}) om statsbidrag till {organisation}",
+        amended.original.registration_number
+    );
+    let mut sections = Vec::new();
+    let heading = if input.decision.kind == DecisionKind::Revocation {
+        let years: Vec<i32> = amended
+            .before
+            .iter()
+            .filter(|(_, a)| a.is_positive())
+            .map(|(y, _)| *y)
+            .collect();
+        sections.push(LetterSection {
+            heading: "Beslut".into(),
+            body: format!(
+                "{agency} återkallar {original}. Statsbidraget för {} upphör i sin helhet. Utbetalningar som ännu inte har gjorts görs inte.",
+                years_text(&years)
+            ),
+        });
+        format!("Beslut om återkallelse av statsbidrag – {}", def.call.title)
+    } else {
+        let lines: Vec<String> = input
+            .years
+            .iter()
+            .filter(|y| y.amount_ore != Ore::ZERO)
+            .map(|y| {
+                change_line(
+                    y.year,
+                    amended.before.get(&y.year).copied().unwrap_or(Ore::ZERO),
+                    y.amount_ore,
+                )
+            })
+            .collect();
+        sections.push(LetterSection {
+            heading: "Beslut".into(),
+            body: format!(
+                "{agency} ändrar {original} enligt följande:\n\n{}\n\nBeviljat belopp efter ändringen framgår av tabellen. I övrigt gäller det tidigare beslutet, med dess villkor och bilaga.",
+                lines.join("\n")
+            ),
+        });
+        format!("Beslut om ändring av statsbidrag – {}", def.call.title)
+    };
+    sections.push(LetterSection {
+        heading: "Skäl för beslutet".into(),
+        body: input.decision.reasons.clone(),
+    });
+    if !input.reclaims.is_empty() {
+        let lines: Vec<String> = input
+            .reclaims
+            .iter()
+            .map(|r| {
+                format!(
+                    "- {} för {}, senast {}. Ange referensen {} vid betalningen.",
+                    r.amount,
+                    r.year,
+                    swedish_date(r.due_on),
+                    r.payment_reference
+                )
+            })
+            .collect();
+        sections.push(LetterSection {
+            heading: "Återbetalning".into(),
+            body: format!(
+                "Statsbidrag som redan har betalats ut överstiger det belopp som gäller efter detta beslut. {organisation} ska betala tillbaka till {agency}:\n\n{}",
+                lines.join("\n")
+            ),
+        });
+    }
+    (heading, sections)
+}
+
 /// The letter for a decision about to be signed (or signed).
-pub fn build(
-    def: &CallDefinition,
-    decision: &Decision,
-    years: &[DecisionYear],
-    organisation: &Organisation,
-    people: People<'_>,
-    decided_on: NaiveDate,
-    now: DateTime<Utc>,
-) -> Letter {
+pub fn build(input: &LetterInput<'_>) -> Letter {
+    let LetterInput {
+        def,
+        decision,
+        years,
+        organisation,
+        decided_on,
+        now,
+        ..
+    } = *input;
+    let people = &input.people;
     let agency = def.programme.agency_name.clone();
     let amounts: Vec<(i32, Ore)> = years
         .iter()
@@ -97,8 +216,32 @@ pub fn build(
     let granted_years: Vec<i32> = amounts.iter().map(|(y, _)| *y).collect();
     let total: Ore = amounts.iter().map(|(_, a)| *a).sum();
     let mut sections = Vec::new();
-    let (heading, annex) = match decision.kind {
-        DecisionKind::Rejection => {
+    let mut table = amounts.clone();
+    let (heading, annex) = match (decision.kind, &input.amended) {
+        (DecisionKind::Change | DecisionKind::Revocation, Some(amended)) => {
+            let (heading, body) = change_sections(input, amended);
+            sections = body;
+            // The table shows what the changed decision grants afterwards; a revocation has
+            // none.
+            table = if decision.kind == DecisionKind::Revocation {
+                Vec::new()
+            } else {
+                amended
+                    .before
+                    .iter()
+                    .map(|(year, before)| {
+                        let change = amounts
+                            .iter()
+                            .find(|(y, _)| y == year)
+                            .map(|(_, a)| *a)
+                            .unwrap_or(Ore::ZERO);
+                        (*year, *before + change)
+                    })
+                    .collect()
+            };
+            (heading, None)
+        }
+        (DecisionKind::Rejection, _) => {
             sections.push(LetterSection {
                 heading: "Beslut".into(),
                 body: format!(
@@ -119,14 +262,23 @@ pub fn build(
             )
         }
         _ => {
+            let top_up = decision.kind == DecisionKind::TopUp;
             sections.push(LetterSection {
                 heading: "Beslut".into(),
-                body: format!(
-                    "{agency} beviljar {} statsbidrag med sammanlagt {total} för {} enligt tabellen nedan. Statsbidraget betalas ut i {} respektive år.",
-                    organisation.name,
-                    years_text(&granted_years),
-                    month_name(def.call.payment_month)
-                ),
+                body: if top_up {
+                    format!(
+                        "{agency} beviljar {} ytterligare statsbidrag med sammanlagt {total} för {} enligt tabellen nedan, av medel som inte har fördelats eller som har betalats tillbaka. Beloppet kommer utöver tidigare beviljat statsbidrag och betalas ut så snart som möjligt.",
+                        organisation.name,
+                        years_text(&granted_years),
+                    )
+                } else {
+                    format!(
+                        "{agency} beviljar {} statsbidrag med sammanlagt {total} för {} enligt tabellen nedan. Statsbidraget betalas ut i {} respektive år.",
+                        organisation.name,
+                        years_text(&granted_years),
+                        month_name(def.call.payment_month)
+                    )
+                },
             });
             sections.push(LetterSection {
                 heading: "Ändamål".into(),
@@ -180,7 +332,8 @@ pub fn build(
             let annex = (!annex.years.is_empty()).then_some(annex);
             (
                 format!(
-                    "Beslut om statsbidrag för {} – {}",
+                    "Beslut om {}statsbidrag för {} – {}",
+                    if top_up { "ytterligare " } else { "" },
                     years_text(&granted_years),
                     def.call.title
                 ),
@@ -209,7 +362,7 @@ pub fn build(
         amounts: if decision.kind == DecisionKind::Rejection {
             Vec::new()
         } else {
-            amounts
+            table
         },
         decision_maker: people.decision_maker.to_string(),
         presenting_officer: people.presenting_officer.to_string(),
@@ -220,7 +373,15 @@ pub fn build(
 
 /// The letter's file name: `beslut-SB-2020-0001-2020-06-30.pdf`.
 pub fn filename(decision: &Decision, decided_on: NaiveDate) -> String {
-    format!("beslut-{}-{}.pdf", decision.registration_number, decided_on)
+    let prefix = match decision.kind {
+        DecisionKind::Change => "andringsbeslut",
+        DecisionKind::Revocation => "aterkallelse",
+        _ => "beslut",
+    };
+    format!(
+        "{prefix}-{}-{}.pdf",
+        decision.registration_number, decided_on
+    )
 }
 
 #[cfg(test)]

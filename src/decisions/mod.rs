@@ -6,6 +6,7 @@
 //! the ceiling, no year is granted above what was applied for, and the number of recipients
 //! stays within the call's maximum.
 
+pub mod change;
 pub mod letter;
 pub mod workflow;
 
@@ -27,6 +28,15 @@ pub struct YearState {
     pub ceiling: Ore,
     /// Granted by every signed decision of the call so far.
     pub granted: Ore,
+    /// Unused money paid back and received: it can be granted again.
+    pub returned: Ore,
+}
+
+impl YearState {
+    /// What can still be granted for the year.
+    pub fn available(&self) -> Ore {
+        self.ceiling - self.granted + self.returned
+    }
 }
 
 /// What a decision asks for, with what it is checked against.
@@ -37,8 +47,12 @@ pub struct GrantCheck<'a> {
     pub amounts: &'a BTreeMap<i32, Ore>,
     /// The amount applied for per year, where the decision answers an application.
     pub applied: Option<&'a BTreeMap<i32, Ore>>,
-    /// What the organisation already holds in the call per year (for lowering decisions).
+    /// What the organisation already holds in the call per year.
     pub already_granted_to_organisation: &'a BTreeMap<i32, Ore>,
+    /// For a change or revocation: what the decision it changes grants now, per year (the
+    /// original with every signed change to it). The applied-for limit and the floor at zero
+    /// are checked on that amount after the change, not on the difference.
+    pub current_of_amended: Option<&'a BTreeMap<i32, Ore>>,
     pub years: &'a [YearState],
     pub recipients: usize,
     pub organisation_is_recipient: bool,
@@ -66,31 +80,43 @@ pub fn check_grant(check: &GrantCheck<'_>) -> Vec<String> {
                 "Beloppet för {year} ska anges i hela kronor, utan öre."
             ));
         }
-        if let Some(applied) = check.applied {
-            let asked = applied.get(year).copied().unwrap_or(Ore::ZERO);
-            if *amount > asked {
-                problems.push(format!(
-                    "Beviljat belopp för {year} ({amount}) är högre än det sökta ({asked})."
-                ));
-            }
-        }
         let held = check
-            .already_granted_to_organisation
+            .current_of_amended
+            .unwrap_or(check.already_granted_to_organisation)
             .get(year)
             .copied()
             .unwrap_or(Ore::ZERO);
+        let after = if check.current_of_amended.is_some() {
+            held + *amount
+        } else {
+            *amount
+        };
+        if let Some(applied) = check.applied {
+            let asked = applied.get(year).copied().unwrap_or(Ore::ZERO);
+            if after > asked && amount.is_positive() {
+                problems.push(format!(
+                    "Beviljat belopp för {year} ({after}) är högre än det sökta ({asked})."
+                ));
+            }
+        }
         if (held + *amount).is_negative() {
             problems.push(format!(
-                "Beslutet skulle sänka beviljat belopp för {year} under noll: organisationen har {held}."
+                "Beslutet skulle sänka beviljat belopp för {year} under noll: beslutet gäller nu {held}."
             ));
         }
-        let remaining = state.ceiling - state.granted;
+        let remaining = state.available();
         if *amount > remaining {
             problems.push(format!(
                 "Beslutet skulle ta {year} över taket på {}: {remaining} återstår att fördela, beslutet gäller {amount}.",
                 state.ceiling
             ));
         }
+    }
+    if check.kind == DecisionKind::TopUp && !check.organisation_is_recipient {
+        problems.push(
+            "Utökat bidrag kan bara beslutas för en organisation som redan har bidrag i utlysningen."
+                .into(),
+        );
     }
     let adds_recipient = matches!(check.kind, DecisionKind::Grant | DecisionKind::TopUp)
         && !check.organisation_is_recipient;
@@ -101,6 +127,28 @@ pub fn check_grant(check: &GrantCheck<'_>) -> Vec<String> {
         ));
     }
     problems
+}
+
+/// What a grant or top-up decision grants now, per year: its own amounts with every signed
+/// change to it.
+pub fn current_amounts(
+    conn: &mut DbConnection,
+    decision_id: &str,
+) -> Result<BTreeMap<i32, Ore>, AppError> {
+    let mut amounts: BTreeMap<i32, Ore> = store::years(conn, decision_id)?
+        .into_iter()
+        .map(|y| (y.year, y.amount_ore))
+        .collect();
+    for change in store::changes_of(conn, decision_id)? {
+        if change.status != DecisionStatus::Signed {
+            continue;
+        }
+        for y in store::years(conn, &change.id)? {
+            let entry = amounts.entry(y.year).or_insert(Ore::ZERO);
+            *entry = *entry + y.amount_ore;
+        }
+    }
+    Ok(amounts)
 }
 
 /// Signs a draft decision inside the caller's write transaction, after checking the rules
@@ -132,6 +180,7 @@ pub fn sign_in_tx(
     crate::db::calls::lock_years(conn, &decision.call_id)?;
     let ceilings = crate::db::calls::call_years(conn, &decision.call_id)?;
     let signed = store::signed_amounts_for_call(conn, &decision.call_id)?;
+    let returned = crate::db::money_figures::received_claims(conn, &decision.call_id)?;
     let year_states: Vec<YearState> = ceilings
         .iter()
         .map(|y| YearState {
@@ -142,8 +191,17 @@ pub fn sign_in_tx(
                 .filter(|s| s.year == y.year)
                 .map(|s| s.amount)
                 .sum(),
+            returned: returned
+                .iter()
+                .filter(|(year, kind, _)| *year == y.year && kind == "repayment")
+                .map(|(_, _, amount)| *amount)
+                .sum(),
         })
         .collect();
+    let current_of_amended = match &decision.amends_decision_id {
+        Some(original) => Some(current_amounts(conn, original)?),
+        None => None,
+    };
     let mut held: BTreeMap<i32, Ore> = BTreeMap::new();
     for s in signed
         .iter()
@@ -162,6 +220,7 @@ pub fn sign_in_tx(
         amounts: &amounts,
         applied,
         already_granted_to_organisation: &held,
+        current_of_amended: current_of_amended.as_ref(),
         years: &year_states,
         recipients: recipients.len(),
         organisation_is_recipient: recipients.contains(&decision.organisation_id),
@@ -198,6 +257,7 @@ mod tests {
             year: 2021,
             ceiling: kr(15_000_000),
             granted: kr(granted),
+            returned: Ore::ZERO,
         }]
     }
 
@@ -210,6 +270,7 @@ mod tests {
             amounts: &amounts,
             applied: None,
             already_granted_to_organisation: &BTreeMap::new(),
+            current_of_amended: None,
             years: &ys,
             recipients: 3,
             organisation_is_recipient: false,
@@ -228,6 +289,7 @@ mod tests {
             amounts: &amounts,
             applied: None,
             already_granted_to_organisation: &BTreeMap::new(),
+            current_of_amended: None,
             years: &ys,
             recipients: 3,
             organisation_is_recipient: false,
@@ -246,6 +308,7 @@ mod tests {
             amounts: &amounts,
             applied: Some(&applied),
             already_granted_to_organisation: &BTreeMap::new(),
+            current_of_amended: None,
             years: &ys,
             recipients: 4,
             organisation_is_recipient: false,
@@ -264,6 +327,7 @@ mod tests {
             amounts: &amounts,
             applied: None,
             already_granted_to_organisation: &held,
+            current_of_amended: Some(&held),
             years: &ys,
             recipients: 1,
             organisation_is_recipient: true,

@@ -16,7 +16,9 @@ use crate::accounts::Actor;
 use crate::assessment;
 use crate::audit::{self, action};
 use crate::clock;
-use crate::codes::{ApplicationStatus, DecisionKind, DecisionStatus, Recommendation, Role};
+use crate::codes::{
+    ApplicationKind, ApplicationStatus, DecisionKind, DecisionStatus, Recommendation, Role,
+};
 use crate::db::decisions::{Decision, DecisionDocument, DecisionYear};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -67,15 +69,17 @@ pub fn prepare(
                 .map_err(|m| AppError::invalid("reasons", m))?
         };
         for old in db::decisions::for_application(conn, &application.id)? {
-            if old.status == DecisionStatus::Draft {
+            // A draft change to a signed decision in the case is a matter of its own.
+            if old.status == DecisionStatus::Draft && old.amends_decision_id.is_none() {
                 db::decisions::delete_draft(conn, &old.id)?;
             }
         }
         let call = db::calls::find_call(conn, &application.call_id)?.ok_or(AppError::NotFound)?;
         let def = db::calls::load_definition(conn, call)?;
-        let kind = match proposal.recommendation {
-            Recommendation::Reject => DecisionKind::Rejection,
-            Recommendation::Grant | Recommendation::Partial => DecisionKind::Grant,
+        let kind = match (proposal.recommendation, application.kind) {
+            (Recommendation::Reject, _) => DecisionKind::Rejection,
+            (_, ApplicationKind::TopUp) => DecisionKind::TopUp,
+            (Recommendation::Grant | Recommendation::Partial, _) => DecisionKind::Grant,
         };
         let first_year = years.iter().map(|y| y.year).min();
         let decision = Decision {
@@ -93,7 +97,7 @@ pub fn prepare(
             presenting_officer_id: actor.user_id.clone(),
             decision_maker_id: None,
             amends_decision_id: None,
-            redistribution_round_id: None,
+            redistribution_round_id: application.redistribution_round_id.clone(),
             source_note: None,
             created_at: now.naive_utc(),
             created_by: actor.user_id.clone(),
@@ -144,6 +148,7 @@ pub fn issue_letter(
     conn: &mut DbConnection,
     decision_id: &str,
     now: DateTime<Utc>,
+    reclaims: &[crate::payments::Reclaim],
 ) -> Result<DecisionDocument, AppError> {
     let decision = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
     let decided_on = decision
@@ -164,18 +169,35 @@ pub fn issue_letter(
     };
     let decision_maker = name(conn, decision.decision_maker_id.as_deref())?;
     let presenting_officer = name(conn, Some(&decision.presenting_officer_id))?;
-    let content = letter::build(
-        &def,
-        &decision,
-        &years,
-        &organisation,
-        People {
+    // A change letter states what the changed decision granted just before this one.
+    let original = match &decision.amends_decision_id {
+        Some(id) => {
+            let original = db::decisions::find(conn, id)?.ok_or(AppError::NotFound)?;
+            let mut before = super::current_amounts(conn, id)?;
+            for y in &years {
+                let entry = before.entry(y.year).or_insert(crate::money::Ore::ZERO);
+                *entry = *entry - y.amount_ore;
+            }
+            Some((original, before))
+        }
+        None => None,
+    };
+    let content = letter::build(&letter::LetterInput {
+        def: &def,
+        decision: &decision,
+        years: &years,
+        organisation: &organisation,
+        people: People {
             decision_maker: &decision_maker,
             presenting_officer: &presenting_officer,
         },
         decided_on,
         now,
-    );
+        amended: original
+            .as_ref()
+            .map(|(original, before)| letter::Amended { original, before }),
+        reclaims,
+    });
     let bytes = crate::letters::render(&content).map_err(|e| AppError::Internal(e.to_string()))?;
     let document = DecisionDocument {
         decision_id: decision.id.clone(),
@@ -226,8 +248,15 @@ pub fn sign(
             decided_on,
             now,
         )?;
-        let document = issue_letter(conn, &decision.id, now)?;
-        crate::payments::plan_for_decision(conn, &decision, &call, now)?;
+        let reclaims = crate::payments::plan_for_decision(
+            conn,
+            &decision,
+            &call,
+            &actor.user_id,
+            decided_on,
+            now,
+        )?;
+        let document = issue_letter(conn, &decision.id, now, &reclaims)?;
         db::applications::set_status(conn, &application.id, ApplicationStatus::Decided)?;
         let organisation =
             db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;

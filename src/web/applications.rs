@@ -130,6 +130,14 @@ impl ApplicationPage {
         self.is_decision_maker() && !self.conflicted()
     }
 
+    /// A signed grant or top-up can be changed or revoked by a later decision.
+    fn may_change(&self, d: &crate::applications::DecisionView) -> bool {
+        self.is_officer()
+            && !self.conflicted()
+            && d.decision.status.as_str() == "signed"
+            && matches!(d.decision.kind.as_str(), "grant" | "top_up")
+    }
+
     /// What was applied for per year in the latest submitted version.
     fn applied(&self) -> Vec<(i32, Ore)> {
         self.view

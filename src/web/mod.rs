@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 mod call_forms;
 mod calls;
+mod changes;
 mod drafting;
 pub mod format;
 mod home;
@@ -141,6 +142,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(assessment::prepare),
         )
         .route("/beslut/{id}/fatta", web::post().to(assessment::sign))
+        .route("/beslut/{id}/andra", web::get().to(changes::form))
+        .route("/beslut/{id}/andra", web::post().to(changes::prepare))
         .route("/beslut/{id}/brev.pdf", web::get().to(assessment::letter))
         .route(
             "/organisationer/{id}/personer",

@@ -52,7 +52,14 @@ impl PaymentsPage {
     fn total(&self, status: &str) -> Ore {
         self.lines
             .iter()
-            .filter(|l| status.is_empty() || l.payment.status.as_str() == status)
+            // "All" is what is to be paid or has been: a cancelled payment never will be.
+            .filter(|l| {
+                if status.is_empty() {
+                    l.payment.status != PaymentStatus::Cancelled
+                } else {
+                    l.payment.status.as_str() == status
+                }
+            })
             .map(|l| l.payment.amount_ore)
             .sum()
     }

@@ -8,6 +8,7 @@
 mod access;
 mod accounts;
 mod api_story;
+mod changes;
 mod cli;
 mod deadline;
 mod decisions;

@@ -1,0 +1,11 @@
+DROP INDEX redistribution_rounds_one_open;
+ALTER TABLE application_versions DROP COLUMN reasons;
+DROP TRIGGER payments_paid_immutable ON payments;
+CREATE TRIGGER payments_paid_immutable BEFORE UPDATE ON payments FOR EACH ROW
+    WHEN (OLD.status = 'paid')
+    EXECUTE FUNCTION refuse_change('a paid payment never changes');
+ALTER TABLE payments DROP CONSTRAINT payments_cancelled_check;
+ALTER TABLE payments DROP COLUMN cancelled_by_decision_id;
+ALTER TABLE payments DROP COLUMN cancelled_at;
+ALTER TABLE payments DROP CONSTRAINT payments_status_check;
+ALTER TABLE payments ADD CONSTRAINT payments_status_check CHECK (status IN ('planned', 'paid'));
