@@ -101,6 +101,12 @@ pub fn for_call(
         )?;
         return Err(AppError::Forbidden);
     }
+    figures(conn, call_id)
+}
+
+/// A call's money per year, read from the rows it summarises (no access check: for the
+/// callers that have made theirs).
+pub fn figures(conn: &mut DbConnection, call_id: &str) -> Result<Vec<YearMoney>, AppError> {
     db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
     let ceilings: Vec<(i32, Ore)> = db::calls::call_years(conn, call_id)?
         .into_iter()

@@ -29,6 +29,7 @@ pub mod money;
 pub mod orgnr;
 pub mod outbox;
 pub mod payments;
+pub mod redistribution;
 pub mod registration;
 pub mod startup;
 pub mod web;

@@ -10,6 +10,7 @@ mod decisions;
 pub mod dto;
 mod openapi;
 mod payments;
+mod redistribution;
 mod session;
 
 use std::fmt;
@@ -73,6 +74,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(payments::for_organisation),
             )
             .route("/payments/mark-paid", web::post().to(payments::mark_paid))
+            .route("/calls/{id}/rounds", web::post().to(redistribution::open))
+            .route("/rounds/{id}", web::get().to(redistribution::show))
+            .route("/rounds/{id}/close", web::post().to(redistribution::close))
+            .route(
+                "/rounds/{id}/applications",
+                web::post().to(redistribution::apply),
+            )
             .route("/decisions/{id}", web::get().to(decisions::show))
             .route("/decisions/{id}/sign", web::post().to(decisions::sign))
             .route(

@@ -432,7 +432,7 @@ fn deadline_refusal(def: &CallDefinition, version: &Version, now: DateTime<Utc>)
     }
 }
 
-fn signatory_refusal(actor: &Actor) -> Option<String> {
+pub(crate) fn signatory_refusal(actor: &Actor) -> Option<String> {
     (!actor.is_signatory).then(|| {
         "Bara den som får företräda organisationen (firmatecknare eller ombud) kan skicka in. Ert utkast är sparat; be er företrädare skicka in det."
             .to_string()

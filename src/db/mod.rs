@@ -18,6 +18,7 @@ pub mod money_figures;
 pub mod organisations;
 pub mod outbox;
 pub mod payments;
+pub mod redistribution;
 pub mod registration;
 pub mod schema;
 pub mod secrets;

@@ -34,6 +34,8 @@ struct ApplicantHome {
     ctx: PageContext,
     organisation: String,
     open_calls: Vec<CallOverview>,
+    /// Redistribution rounds the organisation may apply in now.
+    rounds: Vec<(crate::db::redistribution::Round, crate::db::calls::Call)>,
     cases: Vec<ApplicationSummary>,
 }
 
@@ -84,11 +86,16 @@ pub async fn show(
             render(StatusCode::OK, &StaffHome { ctx, calls, drafts })
         }
         Role::Applicant => {
-            let (open_calls, cases) = state
+            let (open_calls, rounds, cases) = state
                 .db
                 .run(move |c| {
+                    let rounds = match &actor.organisation_id {
+                        Some(org) => crate::redistribution::open_for_organisation(c, org, now)?,
+                        None => Vec::new(),
+                    };
                     Ok::<_, AppError>((
                         calls::open_for_applicant(c, &actor, now)?,
+                        rounds,
                         applications::list_for(c, &actor, None, now)?,
                     ))
                 })
@@ -104,6 +111,7 @@ pub async fn show(
                     ctx,
                     organisation,
                     open_calls,
+                    rounds,
                     cases,
                 },
             )

@@ -15,6 +15,7 @@ pub mod format;
 mod home;
 mod members;
 mod payments;
+mod redistribution;
 mod stash;
 
 use std::fmt;
@@ -142,6 +143,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(assessment::prepare),
         )
         .route("/beslut/{id}/fatta", web::post().to(assessment::sign))
+        .route(
+            "/utlysningar/{id}/omfordelning",
+            web::get().to(redistribution::rounds),
+        )
+        .route(
+            "/utlysningar/{id}/omfordelning",
+            web::post().to(redistribution::open),
+        )
+        .route("/omfordelningar/{id}", web::get().to(redistribution::show))
+        .route(
+            "/omfordelningar/{id}/stang",
+            web::post().to(redistribution::close),
+        )
+        .route(
+            "/omfordelningar/{id}/ansok",
+            web::get().to(redistribution::top_up_form),
+        )
+        .route(
+            "/omfordelningar/{id}/ansok",
+            web::post().to(redistribution::apply),
+        )
         .route("/beslut/{id}/andra", web::get().to(changes::form))
         .route("/beslut/{id}/andra", web::post().to(changes::prepare))
         .route("/beslut/{id}/brev.pdf", web::get().to(assessment::letter))

@@ -23,7 +23,7 @@ fn actor(app: &TestApp, email: &str) -> Actor {
     accounts::load_actor(&mut conn, &user.id).unwrap().unwrap()
 }
 
-fn account(app: &TestApp, email: &str, role: &str, org: Option<&str>) -> Actor {
+pub(crate) fn account(app: &TestApp, email: &str, role: &str, org: Option<&str>) -> Actor {
     let mut conn = app.conn();
     accounts::create_account(
         &mut conn,
@@ -121,7 +121,7 @@ fn submitted(app: &TestApp, applicant: &Actor, call_id: &str, amount: &str) -> S
     application.id
 }
 
-async fn api_login(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
+pub(crate) async fn api_login(app: &TestApp, client: &reqwest::Client, email: &str) -> String {
     let response = client
         .post(app.url("/api/v1/session"))
         .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
@@ -133,7 +133,7 @@ async fn api_login(app: &TestApp, client: &reqwest::Client, email: &str) -> Stri
     body["csrf_token"].as_str().unwrap().to_string()
 }
 
-async fn send(
+pub(crate) async fn send(
     client: &reqwest::Client,
     method: reqwest::Method,
     url: String,

@@ -23,5 +23,6 @@ mod members;
 mod migrations;
 mod pages;
 mod payments;
+mod redistribution;
 mod smtp;
 mod web_story;
