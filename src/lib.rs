@@ -30,5 +30,6 @@ pub mod orgnr;
 pub mod outbox;
 pub mod payments;
 pub mod registration;
+pub mod reports;
 pub mod startup;
 pub mod web;

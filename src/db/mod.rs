@@ -18,6 +18,7 @@ pub mod organisations;
 pub mod outbox;
 pub mod payments;
 pub mod registration;
+pub mod reports;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;
