@@ -10,6 +10,7 @@ mod decisions;
 pub mod dto;
 mod openapi;
 mod payments;
+mod reports;
 mod session;
 
 use std::fmt;
@@ -27,7 +28,7 @@ use crate::http::SESSION_USER;
 pub use openapi::ApiDoc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+    cfg.service(reports::routes(
         web::scope("/api/v1")
             .app_data(json_config())
             .app_data(path_config())
@@ -119,9 +120,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/audit-events", web::get().to(audit::list))
             .route("/me", web::get().to(session::me))
             .route("/session", web::post().to(session::login))
-            .route("/session", web::delete().to(session::logout))
-            .default_service(web::to(not_found)),
-    );
+            .route("/session", web::delete().to(session::logout)),
+    )
+    .default_service(web::to(not_found)));
 }
 
 /// The largest JSON body read: above the longest text a form allows, so that a text too
