@@ -20,15 +20,44 @@ use crate::reports::{ReportInput, format_fte};
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        list, start, show, save_draft, submit_check, submit, request_supplement,
-        begin_supplement_answer, approve, repayment_letter, repayment_received, overview,
-        public_export, set_rules
+        list,
+        start,
+        show,
+        save_draft,
+        submit_check,
+        submit,
+        request_supplement,
+        begin_supplement_answer,
+        approve,
+        repayment_letter,
+        repayment_received,
+        overview,
+        public_export,
+        set_rules
     ),
     components(schemas(
-        SlotDto, StartRequest, ReportDto, ReportVersionDto, AnswerDto, CostDto, ClaimDto,
-        SupplementRequestDto, SubmitCheckDto, ReportReceiptDto, OverviewDto, ResultDto,
-        RegionDto, TotalsDto, RulesDto, PublicRow, ReportInput, crate::reports::AnswerInput,
-        SubmitInput, ReportSupplementInput, ReceivedInput, RulesInput
+        SlotDto,
+        StartRequest,
+        ReportDto,
+        ReportVersionDto,
+        AnswerDto,
+        CostDto,
+        ClaimDto,
+        SupplementRequestDto,
+        SubmitCheckDto,
+        ReportReceiptDto,
+        OverviewDto,
+        ResultDto,
+        RegionDto,
+        TotalsDto,
+        RulesDto,
+        PublicRow,
+        ReportInput,
+        crate::reports::AnswerInput,
+        SubmitInput,
+        ReportSupplementInput,
+        ReceivedInput,
+        RulesInput
     ))
 )]
 pub struct ReportsApiDoc;
@@ -158,6 +187,10 @@ pub struct ReportDto {
     /// Received for the year from the payments, as of now.
     #[schema(value_type = String)]
     pub received_now: Decimal,
+    /// The expected results of the year, each to be answered.
+    pub results: Vec<ResultDto>,
+    /// The call's cost categories by code, for `costs`.
+    pub cost_categories: Vec<String>,
     pub versions: Vec<ReportVersionDto>,
     pub supplement_requests: Vec<SupplementRequestDto>,
     pub repayment: Option<ClaimDto>,
@@ -223,6 +256,21 @@ impl ReportDto {
             due_on: view.report.due_on,
             overdue: view.overdue,
             received_now: view.received_now.to_kronor(),
+            results: results
+                .iter()
+                .map(|r| ResultDto {
+                    id: r.id.clone(),
+                    position: r.position,
+                    area: r.area.clone(),
+                    title: r.title.clone(),
+                })
+                .collect(),
+            cost_categories: view
+                .definition
+                .cost_categories
+                .iter()
+                .map(|c| c.code.clone())
+                .collect(),
             versions,
             supplement_requests: view
                 .supplements
@@ -240,7 +288,11 @@ impl ReportDto {
     }
 }
 
-async fn report_dto(state: &State, actor: crate::accounts::Actor, id: String) -> Result<ReportDto, ApiError> {
+async fn report_dto(
+    state: &State,
+    actor: crate::accounts::Actor,
+    id: String,
+) -> Result<ReportDto, ApiError> {
     let now = state.clock.now();
     let view = state
         .db
@@ -262,12 +314,21 @@ pub async fn list(state: State, actor: Authenticated) -> Result<web::Json<Vec<Sl
             Some(org) => workflow::slots_of_organisation(c, &actor.0, &org, now),
             None if crate::access::can_list_all_cases(&actor.0) => workflow::slots(c, None, None),
             None => {
-                crate::audit::record_denied(c, &actor.0, now, "reports", None, "se återrapporteringar")?;
+                crate::audit::record_denied(
+                    c,
+                    &actor.0,
+                    now,
+                    "reports",
+                    None,
+                    "se återrapporteringar",
+                )?;
                 Err(AppError::Forbidden)
             }
         })
         .await?;
-    Ok(web::Json(slots.iter().map(|s| SlotDto::new(s, today)).collect()))
+    Ok(web::Json(
+        slots.iter().map(|s| SlotDto::new(s, today)).collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -309,7 +370,9 @@ pub async fn show(
     actor: Authenticated,
     path: web::Path<String>,
 ) -> Result<web::Json<ReportDto>, ApiError> {
-    Ok(web::Json(report_dto(&state, actor.0, path.into_inner()).await?))
+    Ok(web::Json(
+        report_dto(&state, actor.0, path.into_inner()).await?,
+    ))
 }
 
 /// Saves the draft. Nothing is stored unless every value is well-formed; each problem is
@@ -776,11 +839,23 @@ pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
         .route("/reports/{id}/draft", web::put().to(save_draft))
         .route("/reports/{id}/submit-check", web::get().to(submit_check))
         .route("/reports/{id}/submit", web::post().to(submit))
-        .route("/reports/{id}/supplement-requests", web::post().to(request_supplement))
-        .route("/reports/{id}/supplement-answer", web::post().to(begin_supplement_answer))
+        .route(
+            "/reports/{id}/supplement-requests",
+            web::post().to(request_supplement),
+        )
+        .route(
+            "/reports/{id}/supplement-answer",
+            web::post().to(begin_supplement_answer),
+        )
         .route("/reports/{id}/approve", web::post().to(approve))
-        .route("/reports/{id}/repayment/letter", web::get().to(repayment_letter))
-        .route("/reports/{id}/repayment/received", web::post().to(repayment_received))
+        .route(
+            "/reports/{id}/repayment/letter",
+            web::get().to(repayment_letter),
+        )
+        .route(
+            "/reports/{id}/repayment/received",
+            web::post().to(repayment_received),
+        )
         .route("/calls/{id}/reports", web::get().to(overview))
         .route("/calls/{id}/reports/public", web::get().to(public_export))
         .route("/calls/{id}/report-rules", web::put().to(set_rules))

@@ -213,12 +213,17 @@ pub fn insert(conn: &mut DbConnection, report: &Report) -> QueryResult<()> {
 }
 
 /// Takes the report's row for the rest of the transaction (PostgreSQL); on SQLite the write
-/// transaction already holds the database.
+/// transaction already holds the database. An approved report is left alone: it never
+/// changes (the database refuses even this no-op update), so there is nothing to guard.
 pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
-    diesel::update(reports::table.find(id))
-        .set(reports::status.eq(reports::status))
-        .execute(conn)
-        .map(|_| ())
+    diesel::update(
+        reports::table
+            .find(id)
+            .filter(reports::status.ne(ReportStatus::Approved)),
+    )
+    .set(reports::status.eq(reports::status))
+    .execute(conn)
+    .map(|_| ())
 }
 
 pub fn set_status(conn: &mut DbConnection, id: &str, status: ReportStatus) -> QueryResult<usize> {

@@ -22,5 +22,6 @@ mod members;
 mod migrations;
 mod pages;
 mod payments;
+mod reports;
 mod smtp;
 mod web_story;
