@@ -604,3 +604,96 @@ async fn a_report_cannot_be_started_before_the_year_has_ended() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[actix_web::test]
+async fn the_pages_keep_what_was_typed_and_show_the_matrix() {
+    let mut app = spawn_app().await;
+    let call_id = app.call_id().await;
+    pay_2021(&app, &call_id).await;
+    app.client = crate::helpers::new_client();
+    app.login(SKANE).await;
+    let (status, page) = app.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("href=\"/aterrapporter\""));
+    let (status, page) = app.get_text("/aterrapporter").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Börja återrapportera 2021"), "{page}");
+    let csrf = crate::helpers::csrf_from(&page);
+    let decision_id = {
+        let marker = "name=\"decision_id\" value=\"";
+        let start = page.find(marker).unwrap() + marker.len();
+        page[start..start + page[start..].find('"').unwrap()].to_string()
+    };
+    let response = app
+        .client
+        .post(app.url("/aterrapporter/starta"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("decision_id", decision_id.as_str()),
+            ("year", "2021"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let edit = response.headers()["location"].to_str().unwrap().to_string();
+    let (status, page) = app.get_text(&edit).await;
+    assert_eq!(status, 200);
+    let csrf = crate::helpers::csrf_from(&page);
+    // More used than received, and a count that is not a number: refused, as typed.
+    let response = app
+        .client
+        .post(app.url(&edit))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("costs.personal", "3 000 000"),
+            ("girls", "tre"),
+            ("children_total", "17"),
+            ("action", "save"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("value=\"3 000 000\""), "typed amount kept");
+    assert!(page.contains("value=\"tre\""));
+    assert!(page.contains("value=\"17\""));
+    assert!(
+        page.contains("Ange antalet flickor som ett heltal"),
+        "{page}"
+    );
+    assert!(page.contains("mer än ni har fått utbetalt"));
+
+    // The officer's overview page lists the three regions, with the CSV files.
+    app.client = crate::helpers::new_client();
+    app.login(OFFICER).await;
+    let (status, page) = app
+        .get_text(&format!("/utlysningar/{call_id}/aterrapporter?ar=2021"))
+        .await;
+    assert_eq!(status, 200, "{page}");
+    for region in [
+        "Region Skåne",
+        "Västra Götalandsregionen",
+        "Region Östergötland",
+    ] {
+        assert!(page.contains(region), "{region}");
+    }
+    let response = app
+        .get(&format!("/utlysningar/{call_id}/aterrapporter.csv?ar=2021"))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("Organisationsnummer;Bidragsmottagare;Diarienummer"));
+    assert!(text.contains("232100-0255;Region Skåne;"), "{text}");
+    assert!(text.contains("\r\n"));
+    // An applicant may not see the overview.
+    app.client = crate::helpers::new_client();
+    app.login(VGR).await;
+    let response = app
+        .get(&format!("/utlysningar/{call_id}/aterrapporter?ar=2021"))
+        .await;
+    assert_eq!(response.status().as_u16(), 404);
+}
