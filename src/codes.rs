@@ -74,6 +74,9 @@ macro_rules! text_enum {
     };
 }
 
+// Other modules' closed sets (report-back's) use the same macro.
+pub(crate) use text_enum;
+
 text_enum! {
     /// What a person may do. One role per account.
     Role {

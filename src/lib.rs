@@ -31,5 +31,6 @@ pub mod outbox;
 pub mod payments;
 pub mod redistribution;
 pub mod registration;
+pub mod reports;
 pub mod startup;
 pub mod web;

@@ -102,6 +102,7 @@ impl Application {
                     .unwrap_or_else(|| format!("http://{address}")),
             ),
         });
+        let (reminder_links, agency_name) = (state.links.clone(), state.agency_name.clone());
         let session_store = DbSessionStore::new(db.clone(), clock.clone());
         let cookie_secure = settings.cookie_secure;
         let mut server = HttpServer::new(move || {
@@ -142,6 +143,17 @@ impl Application {
             .mail
             .send_interval
             .map(|interval| crate::mail::spawn_sender(db.clone(), clock.clone(), mailer, interval));
+        // Report-back reminders go out with the mail: hourly, where mail is sent in the
+        // background at all (tests run `reports::reminders::run` with their own clock).
+        if settings.mail.send_interval.is_some() {
+            crate::reports::reminders::spawn(
+                db.clone(),
+                clock.clone(),
+                reminder_links,
+                agency_name,
+                std::time::Duration::from_secs(3600),
+            );
+        }
         Ok((
             Application {
                 address,

@@ -11,6 +11,7 @@ pub mod dto;
 mod openapi;
 mod payments;
 mod redistribution;
+mod reports;
 mod session;
 
 use std::fmt;
@@ -29,110 +30,112 @@ pub use openapi::ApiDoc;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::scope("/api/v1")
-            .app_data(json_config())
-            .app_data(path_config())
-            .app_data(query_config())
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/calls", web::get().to(calls::list))
-            .route("/calls", web::post().to(calls::create))
-            .route("/calls/{id}", web::get().to(calls::show))
-            .route("/calls/{id}", web::put().to(calls::update))
-            .route("/calls/{id}/publish", web::post().to(calls::publish))
-            .route("/calls/{id}/close", web::post().to(calls::close))
-            .route("/calls/{id}/copy", web::post().to(calls::copy))
-            .route("/calls/{id}/amendments", web::get().to(calls::amendments))
-            .route("/calls/{id}/allocation", web::get().to(calls::allocation))
-            .route(
-                "/calls/{id}/applications",
-                web::post().to(applications::start),
-            )
-            .route(
-                "/applications/{id}/assessment",
-                web::get().to(decisions::show_assessment),
-            )
-            .route(
-                "/applications/{id}/assessment",
-                web::put().to(decisions::assess),
-            )
-            .route(
-                "/applications/{id}/conflicts",
-                web::post().to(decisions::declare_conflict),
-            )
-            .route(
-                "/applications/{id}/proposals",
-                web::post().to(decisions::propose),
-            )
-            .route(
-                "/applications/{id}/decisions",
-                web::post().to(decisions::prepare),
-            )
-            .route("/calls/{id}/payments", web::get().to(payments::for_call))
-            .route("/calls/{id}/dashboard", web::get().to(payments::dashboard))
-            .route(
-                "/organisations/{id}/payments",
-                web::get().to(payments::for_organisation),
-            )
-            .route("/payments/mark-paid", web::post().to(payments::mark_paid))
-            .route("/calls/{id}/rounds", web::post().to(redistribution::open))
-            .route("/rounds/{id}", web::get().to(redistribution::show))
-            .route("/rounds/{id}/close", web::post().to(redistribution::close))
-            .route(
-                "/rounds/{id}/applications",
-                web::post().to(redistribution::apply),
-            )
-            .route("/decisions/{id}", web::get().to(decisions::show))
-            .route("/decisions/{id}/sign", web::post().to(decisions::sign))
-            .route(
-                "/decisions/{id}/changes",
-                web::post().to(decisions::prepare_change),
-            )
-            .route("/decisions/{id}/letter", web::get().to(decisions::letter))
-            .route("/applications", web::get().to(applications::list))
-            .route("/applications/{id}", web::get().to(applications::show))
-            .route(
-                "/applications/{id}/draft",
-                web::put().to(applications::save_draft),
-            )
-            .route(
-                "/applications/{id}/submit-check",
-                web::get().to(applications::submit_check),
-            )
-            .route(
-                "/applications/{id}/submit",
-                web::post().to(applications::submit),
-            )
-            .route(
-                "/applications/{id}/supplement-requests",
-                web::post().to(applications::request_supplement),
-            )
-            .route(
-                "/applications/{id}/supplement-answer",
-                web::post().to(applications::begin_supplement_answer),
-            )
-            .route(
-                "/applications/{id}/complete",
-                web::post().to(applications::mark_complete),
-            )
-            .service(
-                web::resource("/applications/{id}/attachments")
-                    .guard(guard::Post())
-                    .app_data(web::PayloadConfig::new(ATTACHMENT_BODY_LIMIT))
-                    .route(web::post().to(applications::add_attachment)),
-            )
-            .route(
-                "/applications/{id}/attachments/{attachment_id}",
-                web::get().to(applications::download_attachment),
-            )
-            .route(
-                "/applications/{id}/attachments/{attachment_id}",
-                web::delete().to(applications::remove_attachment),
-            )
-            .route("/audit-events", web::get().to(audit::list))
-            .route("/me", web::get().to(session::me))
-            .route("/session", web::post().to(session::login))
-            .route("/session", web::delete().to(session::logout))
-            .default_service(web::to(not_found)),
+        reports::routes(
+            web::scope("/api/v1")
+                .app_data(json_config())
+                .app_data(path_config())
+                .app_data(query_config())
+                .route("/openapi.json", web::get().to(openapi::document))
+                .route("/calls", web::get().to(calls::list))
+                .route("/calls", web::post().to(calls::create))
+                .route("/calls/{id}", web::get().to(calls::show))
+                .route("/calls/{id}", web::put().to(calls::update))
+                .route("/calls/{id}/publish", web::post().to(calls::publish))
+                .route("/calls/{id}/close", web::post().to(calls::close))
+                .route("/calls/{id}/copy", web::post().to(calls::copy))
+                .route("/calls/{id}/amendments", web::get().to(calls::amendments))
+                .route("/calls/{id}/allocation", web::get().to(calls::allocation))
+                .route(
+                    "/calls/{id}/applications",
+                    web::post().to(applications::start),
+                )
+                .route(
+                    "/applications/{id}/assessment",
+                    web::get().to(decisions::show_assessment),
+                )
+                .route(
+                    "/applications/{id}/assessment",
+                    web::put().to(decisions::assess),
+                )
+                .route(
+                    "/applications/{id}/conflicts",
+                    web::post().to(decisions::declare_conflict),
+                )
+                .route(
+                    "/applications/{id}/proposals",
+                    web::post().to(decisions::propose),
+                )
+                .route(
+                    "/applications/{id}/decisions",
+                    web::post().to(decisions::prepare),
+                )
+                .route("/calls/{id}/payments", web::get().to(payments::for_call))
+                .route("/calls/{id}/dashboard", web::get().to(payments::dashboard))
+                .route(
+                    "/organisations/{id}/payments",
+                    web::get().to(payments::for_organisation),
+                )
+                .route("/payments/mark-paid", web::post().to(payments::mark_paid))
+                .route("/calls/{id}/rounds", web::post().to(redistribution::open))
+                .route("/rounds/{id}", web::get().to(redistribution::show))
+                .route("/rounds/{id}/close", web::post().to(redistribution::close))
+                .route(
+                    "/rounds/{id}/applications",
+                    web::post().to(redistribution::apply),
+                )
+                .route("/decisions/{id}", web::get().to(decisions::show))
+                .route("/decisions/{id}/sign", web::post().to(decisions::sign))
+                .route(
+                    "/decisions/{id}/changes",
+                    web::post().to(decisions::prepare_change),
+                )
+                .route("/decisions/{id}/letter", web::get().to(decisions::letter))
+                .route("/applications", web::get().to(applications::list))
+                .route("/applications/{id}", web::get().to(applications::show))
+                .route(
+                    "/applications/{id}/draft",
+                    web::put().to(applications::save_draft),
+                )
+                .route(
+                    "/applications/{id}/submit-check",
+                    web::get().to(applications::submit_check),
+                )
+                .route(
+                    "/applications/{id}/submit",
+                    web::post().to(applications::submit),
+                )
+                .route(
+                    "/applications/{id}/supplement-requests",
+                    web::post().to(applications::request_supplement),
+                )
+                .route(
+                    "/applications/{id}/supplement-answer",
+                    web::post().to(applications::begin_supplement_answer),
+                )
+                .route(
+                    "/applications/{id}/complete",
+                    web::post().to(applications::mark_complete),
+                )
+                .service(
+                    web::resource("/applications/{id}/attachments")
+                        .guard(guard::Post())
+                        .app_data(web::PayloadConfig::new(ATTACHMENT_BODY_LIMIT))
+                        .route(web::post().to(applications::add_attachment)),
+                )
+                .route(
+                    "/applications/{id}/attachments/{attachment_id}",
+                    web::get().to(applications::download_attachment),
+                )
+                .route(
+                    "/applications/{id}/attachments/{attachment_id}",
+                    web::delete().to(applications::remove_attachment),
+                )
+                .route("/audit-events", web::get().to(audit::list))
+                .route("/me", web::get().to(session::me))
+                .route("/session", web::post().to(session::login))
+                .route("/session", web::delete().to(session::logout)),
+        )
+        .default_service(web::to(not_found)),
     );
 }
 

@@ -124,5 +124,7 @@ use crate::calls::edit;
 pub struct ApiDoc;
 
 pub async fn document() -> web::Json<utoipa::openapi::OpenApi> {
-    web::Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(super::reports::ReportsApiDoc::openapi());
+    web::Json(doc)
 }

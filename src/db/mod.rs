@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod payments;
 pub mod redistribution;
 pub mod registration;
+pub mod reports;
 pub mod schema;
 pub mod secrets;
 pub mod sessions;

@@ -425,6 +425,7 @@ diesel::table! {
         received_ore -> Nullable<BigInt>,
         used_ore -> Nullable<BigInt>,
         unused_ore -> Nullable<BigInt>,
+        supplement_request_id -> Nullable<Text>,
     }
 }
 
@@ -463,6 +464,49 @@ diesel::table! {
         received_on -> Nullable<Date>,
         created_at -> Timestamp,
         created_by -> Text,
+        received_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    call_report_rules (call_id) {
+        call_id -> Text,
+        opens_offset_days -> Integer,
+        reminder_days_before -> Integer,
+        repayment_due_days -> Integer,
+    }
+}
+
+diesel::table! {
+    report_supplement_requests (id) {
+        id -> Text,
+        report_id -> Text,
+        requested_by -> Text,
+        requested_at -> Timestamp,
+        message -> Text,
+        due_on -> Date,
+        status -> Text,
+        answered_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    report_reminders (decision_id, year, kind) {
+        decision_id -> Text,
+        year -> Integer,
+        kind -> Text,
+        sent_at -> Timestamp,
+        recipients -> Integer,
+    }
+}
+
+diesel::table! {
+    repayment_claim_documents (claim_id) {
+        claim_id -> Text,
+        filename -> Text,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
     }
 }
 
@@ -613,6 +657,16 @@ diesel::joinable!(repayment_claims -> calls (call_id));
 
 diesel::joinable!(repayment_claims -> users (created_by));
 
+diesel::joinable!(call_report_rules -> calls (call_id));
+
+diesel::joinable!(report_supplement_requests -> reports (report_id));
+
+diesel::joinable!(report_supplement_requests -> users (requested_by));
+
+diesel::joinable!(report_reminders -> decisions (decision_id));
+
+diesel::joinable!(repayment_claim_documents -> repayment_claims (claim_id));
+
 diesel::joinable!(audit_events -> users (actor_user_id));
 
 diesel::joinable!(audit_events -> organisations (actor_organisation_id));
@@ -654,6 +708,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_answers,
     report_cost_lines,
     repayment_claims,
+    call_report_rules,
+    report_supplement_requests,
+    report_reminders,
+    repayment_claim_documents,
     outbox_messages,
     audit_events,
 );

@@ -449,18 +449,29 @@ impl<'f> Composer<'f> {
 
     /// "I detta ärende har … beslutat. … har varit föredragande.", then the two names with
     /// their roles; all kept together on one page.
+    /// A decision taken by one person alone (a repayment claim, decided by the officer who
+    /// approved the report) has no presenting officer: only the one name is written.
     fn signature(&mut self, letter: &Letter) {
-        let sentence = format!(
-            "I detta ärende har {} beslutat. {} har varit föredragande.",
-            clean(&letter.decision_maker),
-            clean(&letter.presenting_officer)
-        );
+        let alone = letter.presenting_officer.trim().is_empty();
+        let sentence = if alone {
+            format!(
+                "I detta ärende har {} beslutat.",
+                clean(&letter.decision_maker)
+            )
+        } else {
+            format!(
+                "I detta ärende har {} beslutat. {} har varit föredragande.",
+                clean(&letter.decision_maker),
+                clean(&letter.presenting_officer)
+            )
+        };
         let sentence = self.wrap(&sentence, BODY, TEXT_W);
         let people: Vec<(Vec<String>, Vec<String>)> = [
             (&letter.decision_maker, "beslutsfattare"),
             (&letter.presenting_officer, "föredragande"),
         ]
         .into_iter()
+        .filter(|(name, _)| !name.trim().is_empty())
         .map(|(name, role)| (self.wrap(name, BODY, TEXT_W), vec![role.to_string()]))
         .collect();
         let before_names = 26.0;

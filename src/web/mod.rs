@@ -16,6 +16,7 @@ mod home;
 mod members;
 mod payments;
 mod redistribution;
+mod reports;
 mod stash;
 
 use std::fmt;
@@ -178,7 +179,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/granskningslogg", web::get().to(audit::show))
         .route("/admin", web::get().to(admin::show))
         .route("/tillganglighet", web::get().to(home::accessibility))
-        .route("/static/app.css", web::get().to(assets::css));
+        .route("/static/app.css", web::get().to(assets::css))
+        .configure(reports::routes);
 }
 
 /// What every page's frame needs: who is logged in, the CSRF token for the logout form,

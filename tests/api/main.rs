@@ -24,5 +24,6 @@ mod migrations;
 mod pages;
 mod payments;
 mod redistribution;
+mod reports;
 mod smtp;
 mod web_story;

@@ -88,6 +88,10 @@ fn select_every_column(conn: &mut db::DbConnection) {
         report_answers,
         report_cost_lines,
         repayment_claims,
+        call_report_rules,
+        report_supplement_requests,
+        report_reminders,
+        repayment_claim_documents,
         outbox_messages,
         audit_events,
     );

@@ -1,0 +1,10 @@
+DROP TRIGGER repayment_claims_received_immutable ON repayment_claims;
+DROP TRIGGER repayment_claim_documents_immutable ON repayment_claim_documents;
+DROP TRIGGER report_versions_approved_no_insert ON report_versions;
+DROP TRIGGER reports_approved_frozen ON reports;
+DROP TABLE repayment_claim_documents;
+DROP TABLE report_reminders;
+ALTER TABLE repayment_claims DROP COLUMN received_by;
+ALTER TABLE report_versions DROP COLUMN supplement_request_id;
+DROP TABLE report_supplement_requests;
+DROP TABLE call_report_rules;

@@ -1,0 +1,12 @@
+DROP TRIGGER repayment_claims_received_no_update;
+DROP TRIGGER repayment_claim_documents_no_delete;
+DROP TRIGGER repayment_claim_documents_no_update;
+DROP TRIGGER report_versions_approved_no_insert;
+DROP TRIGGER reports_approved_no_delete;
+DROP TRIGGER reports_approved_no_update;
+DROP TABLE repayment_claim_documents;
+DROP TABLE report_reminders;
+ALTER TABLE repayment_claims DROP COLUMN received_by;
+ALTER TABLE report_versions DROP COLUMN supplement_request_id;
+DROP TABLE report_supplement_requests;
+DROP TABLE call_report_rules;

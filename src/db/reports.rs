@@ -1,0 +1,532 @@
+//! Report-back (återrapportering): reports per grant decision and year, their versions with
+//! answers and cost lines, supplement requests, reminders sent, and repayment claims with
+//! their letters.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::DbConnection;
+use super::decisions::Decision;
+use super::schema::{
+    call_report_rules, decision_years, decisions, payments, repayment_claim_documents,
+    repayment_claims, report_answers, report_cost_lines, report_reminders,
+    report_supplement_requests, report_versions, reports,
+};
+use crate::codes::{DecisionKind, DecisionStatus, PaymentStatus, SupplementStatus, VersionStatus};
+use crate::money::Ore;
+use crate::reports::{Achievement, ClaimKind, ClaimStatus, ReportStatus};
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = reports)]
+pub struct Report {
+    pub id: String,
+    pub decision_id: String,
+    pub organisation_id: String,
+    pub year: i32,
+    pub status: ReportStatus,
+    pub opens_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub created_at: NaiveDateTime,
+    pub approved_at: Option<NaiveDateTime>,
+    pub approved_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = report_versions)]
+pub struct ReportVersion {
+    pub id: String,
+    pub report_id: String,
+    pub number: i32,
+    pub status: VersionStatus,
+    pub created_at: NaiveDateTime,
+    pub created_by: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub submitted_by: Option<String>,
+    pub signer_name: Option<String>,
+    pub signer_role: Option<String>,
+    pub children_total: Option<i32>,
+    pub girls: Option<i32>,
+    pub boys: Option<i32>,
+    pub staff_fte_hundredths: Option<i32>,
+    pub received_ore: Option<Ore>,
+    pub used_ore: Option<Ore>,
+    pub unused_ore: Option<Ore>,
+    pub supplement_request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = report_answers)]
+pub struct ReportAnswer {
+    pub version_id: String,
+    pub expected_result_id: String,
+    pub achievement: Achievement,
+    pub activities: String,
+    pub obstacles: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = report_cost_lines)]
+pub struct CostLine {
+    pub version_id: String,
+    pub cost_category_id: String,
+    pub used_ore: Ore,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = report_supplement_requests)]
+pub struct ReportSupplementRequest {
+    pub id: String,
+    pub report_id: String,
+    pub requested_by: String,
+    pub requested_at: NaiveDateTime,
+    pub message: String,
+    pub due_on: NaiveDate,
+    pub status: SupplementStatus,
+    pub answered_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = repayment_claims)]
+pub struct RepaymentClaim {
+    pub id: String,
+    pub organisation_id: String,
+    pub decision_id: String,
+    pub report_id: Option<String>,
+    pub call_id: String,
+    pub year: i32,
+    pub kind: ClaimKind,
+    pub amount_ore: Ore,
+    pub reason: String,
+    pub payment_reference: String,
+    pub due_on: NaiveDate,
+    pub status: ClaimStatus,
+    pub received_on: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub received_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = repayment_claim_documents)]
+pub struct ClaimDocument {
+    pub claim_id: String,
+    pub filename: String,
+    pub sha256: String,
+    pub content: Vec<u8>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_report_rules)]
+pub struct ReportRules {
+    pub call_id: String,
+    pub opens_offset_days: i32,
+    pub reminder_days_before: i32,
+    pub repayment_due_days: i32,
+}
+
+pub fn rules(conn: &mut DbConnection, call_id: &str) -> QueryResult<Option<ReportRules>> {
+    call_report_rules::table
+        .find(call_id)
+        .select(ReportRules::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a call's rules, replacing any earlier ones.
+pub fn save_rules(conn: &mut DbConnection, rules: &ReportRules) -> QueryResult<()> {
+    diesel::delete(call_report_rules::table.find(&rules.call_id)).execute(conn)?;
+    diesel::insert_into(call_report_rules::table)
+        .values(rules)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every signed first grant with a positive amount for a year, of a call, of an
+/// organisation, or both: each is owed one report for that year. Top-ups are reported in the
+/// grant's report (see `reports`).
+pub fn grant_years(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<(Decision, i32, Ore)>> {
+    let mut query = decision_years::table
+        .inner_join(decisions::table)
+        .filter(decisions::status.eq(DecisionStatus::Signed))
+        .filter(decisions::kind.eq(DecisionKind::Grant))
+        .filter(decision_years::amount_ore.gt(Ore::ZERO))
+        .into_boxed();
+    if let Some(call_id) = call_id {
+        query = query.filter(decisions::call_id.eq(call_id.to_string()));
+    }
+    if let Some(org) = organisation_id {
+        query = query.filter(decisions::organisation_id.eq(org.to_string()));
+    }
+    query
+        .order((
+            decisions::registration_number.asc(),
+            decision_years::year.asc(),
+        ))
+        .select((
+            Decision::as_select(),
+            decision_years::year,
+            decision_years::amount_ore,
+        ))
+        .load(conn)
+}
+
+pub fn of_call(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<Report>> {
+    reports::table
+        .inner_join(decisions::table)
+        .filter(decisions::call_id.eq(call_id))
+        .select(Report::as_select())
+        .load(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Report>> {
+    reports::table
+        .find(id)
+        .select(Report::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_for(
+    conn: &mut DbConnection,
+    decision_id: &str,
+    year: i32,
+) -> QueryResult<Option<Report>> {
+    reports::table
+        .filter(reports::decision_id.eq(decision_id))
+        .filter(reports::year.eq(year))
+        .select(Report::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn insert(conn: &mut DbConnection, report: &Report) -> QueryResult<()> {
+    diesel::insert_into(reports::table)
+        .values(report)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Takes the report's row for the rest of the transaction (PostgreSQL); on SQLite the write
+/// transaction already holds the database. An approved report is left alone: it never
+/// changes (the database refuses even this no-op update), so there is nothing to guard.
+pub fn lock(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::update(
+        reports::table
+            .find(id)
+            .filter(reports::status.ne(ReportStatus::Approved)),
+    )
+    .set(reports::status.eq(reports::status))
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn set_status(conn: &mut DbConnection, id: &str, status: ReportStatus) -> QueryResult<usize> {
+    diesel::update(reports::table.find(id))
+        .set(reports::status.eq(status))
+        .execute(conn)
+}
+
+pub fn mark_approved(
+    conn: &mut DbConnection,
+    id: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        reports::table
+            .find(id)
+            .filter(reports::status.eq(ReportStatus::Submitted)),
+    )
+    .set((
+        reports::status.eq(ReportStatus::Approved),
+        reports::approved_at.eq(at),
+        reports::approved_by.eq(by),
+    ))
+    .execute(conn)
+}
+
+pub fn versions(conn: &mut DbConnection, report_id: &str) -> QueryResult<Vec<ReportVersion>> {
+    report_versions::table
+        .filter(report_versions::report_id.eq(report_id))
+        .order(report_versions::number.asc())
+        .select(ReportVersion::as_select())
+        .load(conn)
+}
+
+pub fn insert_version(conn: &mut DbConnection, version: &ReportVersion) -> QueryResult<()> {
+    diesel::insert_into(report_versions::table)
+        .values(version)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The draft's counts, as typed (none left out: a blank field is stored as blank).
+pub fn set_draft_counts(
+    conn: &mut DbConnection,
+    version_id: &str,
+    counts: &crate::reports::Counts,
+) -> QueryResult<()> {
+    diesel::update(
+        report_versions::table
+            .find(version_id)
+            .filter(report_versions::status.eq(VersionStatus::Draft)),
+    )
+    .set((
+        report_versions::children_total.eq(counts.children_total),
+        report_versions::girls.eq(counts.girls),
+        report_versions::boys.eq(counts.boys),
+        report_versions::staff_fte_hundredths.eq(counts.staff_fte_hundredths),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Freezes a draft: who signed it, and the money as it stood at that moment.
+pub struct Submission<'a> {
+    pub at: NaiveDateTime,
+    pub by: &'a str,
+    pub signer_name: &'a str,
+    pub signer_role: &'a str,
+    pub received: Ore,
+    pub used: Ore,
+    pub unused: Ore,
+}
+
+pub fn mark_version_submitted(
+    conn: &mut DbConnection,
+    version_id: &str,
+    s: &Submission<'_>,
+) -> QueryResult<usize> {
+    diesel::update(
+        report_versions::table
+            .find(version_id)
+            .filter(report_versions::status.eq(VersionStatus::Draft)),
+    )
+    .set((
+        report_versions::status.eq(VersionStatus::Submitted),
+        report_versions::submitted_at.eq(s.at),
+        report_versions::submitted_by.eq(s.by),
+        report_versions::signer_name.eq(s.signer_name),
+        report_versions::signer_role.eq(s.signer_role),
+        report_versions::received_ore.eq(s.received),
+        report_versions::used_ore.eq(s.used),
+        report_versions::unused_ore.eq(s.unused),
+    ))
+    .execute(conn)
+}
+
+pub fn answers(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<ReportAnswer>> {
+    report_answers::table
+        .filter(report_answers::version_id.eq(version_id))
+        .select(ReportAnswer::as_select())
+        .load(conn)
+}
+
+/// The answers of many versions at once (the overview's matrix).
+pub fn answers_of(
+    conn: &mut DbConnection,
+    version_ids: &[String],
+) -> QueryResult<Vec<ReportAnswer>> {
+    if version_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    report_answers::table
+        .filter(report_answers::version_id.eq_any(version_ids))
+        .select(ReportAnswer::as_select())
+        .load(conn)
+}
+
+pub fn cost_lines(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<CostLine>> {
+    report_cost_lines::table
+        .filter(report_cost_lines::version_id.eq(version_id))
+        .select(CostLine::as_select())
+        .load(conn)
+}
+
+/// Replaces a draft's answers and cost lines (the database refuses it for a submitted one).
+pub fn replace_draft_rows(
+    conn: &mut DbConnection,
+    version_id: &str,
+    answers: &[ReportAnswer],
+    costs: &[CostLine],
+) -> QueryResult<()> {
+    diesel::delete(report_answers::table.filter(report_answers::version_id.eq(version_id)))
+        .execute(conn)?;
+    diesel::delete(report_cost_lines::table.filter(report_cost_lines::version_id.eq(version_id)))
+        .execute(conn)?;
+    for answer in answers {
+        diesel::insert_into(report_answers::table)
+            .values(answer)
+            .execute(conn)?;
+    }
+    for line in costs {
+        diesel::insert_into(report_cost_lines::table)
+            .values(line)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Received for the year: what the organisation has been paid in the call for that year
+/// (the grant and any top-ups), from the payments marked paid.
+pub fn received(
+    conn: &mut DbConnection,
+    call_id: &str,
+    organisation_id: &str,
+    year: i32,
+) -> QueryResult<Ore> {
+    let amounts: Vec<Ore> = payments::table
+        .filter(payments::call_id.eq(call_id))
+        .filter(payments::organisation_id.eq(organisation_id))
+        .filter(payments::year.eq(year))
+        .filter(payments::status.eq(PaymentStatus::Paid))
+        .select(payments::amount_ore)
+        .load(conn)?;
+    Ok(amounts.into_iter().sum())
+}
+
+pub fn insert_supplement_request(
+    conn: &mut DbConnection,
+    request: &ReportSupplementRequest,
+) -> QueryResult<()> {
+    diesel::insert_into(report_supplement_requests::table)
+        .values(request)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn supplement_requests(
+    conn: &mut DbConnection,
+    report_id: &str,
+) -> QueryResult<Vec<ReportSupplementRequest>> {
+    report_supplement_requests::table
+        .filter(report_supplement_requests::report_id.eq(report_id))
+        .order(report_supplement_requests::requested_at.asc())
+        .select(ReportSupplementRequest::as_select())
+        .load(conn)
+}
+
+pub fn mark_supplement_answered(
+    conn: &mut DbConnection,
+    id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(report_supplement_requests::table.find(id))
+        .set((
+            report_supplement_requests::status.eq(SupplementStatus::Answered),
+            report_supplement_requests::answered_at.eq(at),
+        ))
+        .execute(conn)
+}
+
+/// Records a reminder as sent. Returns false when it had already been sent: the key is
+/// (decision, year, kind), so two ticks at once cannot both send it.
+pub fn record_reminder(
+    conn: &mut DbConnection,
+    decision_id: &str,
+    year: i32,
+    kind: &str,
+    at: NaiveDateTime,
+    recipients: i32,
+) -> QueryResult<bool> {
+    let sent: i64 = report_reminders::table
+        .filter(report_reminders::decision_id.eq(decision_id))
+        .filter(report_reminders::year.eq(year))
+        .filter(report_reminders::kind.eq(kind))
+        .count()
+        .get_result(conn)?;
+    if sent > 0 {
+        return Ok(false);
+    }
+    diesel::insert_into(report_reminders::table)
+        .values((
+            report_reminders::decision_id.eq(decision_id),
+            report_reminders::year.eq(year),
+            report_reminders::kind.eq(kind),
+            report_reminders::sent_at.eq(at),
+            report_reminders::recipients.eq(recipients),
+        ))
+        .execute(conn)?;
+    Ok(true)
+}
+
+pub fn reminders_sent(
+    conn: &mut DbConnection,
+    decision_id: &str,
+    year: i32,
+) -> QueryResult<Vec<String>> {
+    report_reminders::table
+        .filter(report_reminders::decision_id.eq(decision_id))
+        .filter(report_reminders::year.eq(year))
+        .select(report_reminders::kind)
+        .load(conn)
+}
+
+pub fn insert_claim(conn: &mut DbConnection, claim: &RepaymentClaim) -> QueryResult<()> {
+    diesel::insert_into(repayment_claims::table)
+        .values(claim)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn claims_of_report(
+    conn: &mut DbConnection,
+    report_id: &str,
+) -> QueryResult<Vec<RepaymentClaim>> {
+    repayment_claims::table
+        .filter(repayment_claims::report_id.eq(report_id))
+        .order(repayment_claims::created_at.asc())
+        .select(RepaymentClaim::as_select())
+        .load(conn)
+}
+
+pub fn claims_of_call(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<RepaymentClaim>> {
+    repayment_claims::table
+        .filter(repayment_claims::call_id.eq(call_id))
+        .select(RepaymentClaim::as_select())
+        .load(conn)
+}
+
+/// Marks an open claim received. Returns the rows changed: 0 when it was not open.
+pub fn mark_claim_received(
+    conn: &mut DbConnection,
+    id: &str,
+    on: NaiveDate,
+    by: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        repayment_claims::table
+            .find(id)
+            .filter(repayment_claims::status.eq(ClaimStatus::Open)),
+    )
+    .set((
+        repayment_claims::status.eq(ClaimStatus::Received),
+        repayment_claims::received_on.eq(on),
+        repayment_claims::received_by.eq(by),
+    ))
+    .execute(conn)
+}
+
+pub fn insert_claim_document(conn: &mut DbConnection, document: &ClaimDocument) -> QueryResult<()> {
+    diesel::insert_into(repayment_claim_documents::table)
+        .values(document)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn claim_document(
+    conn: &mut DbConnection,
+    claim_id: &str,
+) -> QueryResult<Option<ClaimDocument>> {
+    repayment_claim_documents::table
+        .find(claim_id)
+        .select(ClaimDocument::as_select())
+        .first(conn)
+        .optional()
+}

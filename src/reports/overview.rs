@@ -1,0 +1,445 @@
+//! The officers' and auditors' view of a call's report-back for one year: every region's
+//! status, a matrix of expected results × regions with each answer, the counts and the
+//! money with sums; as a page, JSON and CSV. And the export for the public, where no count
+//! from 1 to 4 is shown.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::workflow::{self, Slot, SlotState};
+use super::{Achievement, Counts, Money, public_count};
+use crate::access;
+use crate::accounts::Actor;
+use crate::applications::lists::csv_amount;
+use crate::audit;
+use crate::db::calls::{Call, ExpectedResult};
+use crate::db::reports::{RepaymentClaim, ReportAnswer, ReportVersion};
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
+use crate::money::Ore;
+
+/// One region's report in the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub slot: Slot,
+    pub state: SlotState,
+    pub overdue: bool,
+    /// The latest submitted version, if any: its answers are the region's answers.
+    pub version: Option<ReportVersion>,
+    /// In the order of `Overview::results`; `None` where there is no submitted answer.
+    pub answers: Vec<Option<ReportAnswer>>,
+    pub money: Option<Money>,
+    pub counts: Option<Counts>,
+    pub claim: Option<RepaymentClaim>,
+}
+
+impl Row {
+    pub fn achievement(&self, index: usize) -> Option<Achievement> {
+        self.answers
+            .get(index)
+            .and_then(|a| a.as_ref())
+            .map(|a| a.achievement)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    pub received: Ore,
+    pub used: Ore,
+    pub unused: Ore,
+    /// Repayments recorded as received.
+    pub repaid: Ore,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub call: Call,
+    pub year: i32,
+    /// The call's years that have reports owed, for choosing another year.
+    pub years: Vec<i32>,
+    pub results: Vec<ExpectedResult>,
+    pub rows: Vec<Row>,
+    pub totals: Totals,
+    pub today: NaiveDate,
+}
+
+fn build(
+    conn: &mut DbConnection,
+    call: Call,
+    results: Vec<ExpectedResult>,
+    year: i32,
+    now: DateTime<Utc>,
+    approved_only: bool,
+) -> Result<Overview, AppError> {
+    let today = crate::clock::stockholm_date(now);
+    let all = workflow::slots(conn, Some(&call.id), None)?;
+    let mut years: Vec<i32> = all.iter().map(|s| s.year).collect();
+    years.sort_unstable();
+    years.dedup();
+    let claims = db::reports::claims_of_call(conn, &call.id)?;
+    let mut rows = Vec::new();
+    let mut totals = Totals::default();
+    for slot in all.into_iter().filter(|s| s.year == year) {
+        let state = slot.state(today);
+        if approved_only && state != SlotState::Approved {
+            continue;
+        }
+        let version = match &slot.report {
+            Some(r) => db::reports::versions(conn, &r.id)?
+                .into_iter()
+                .rev()
+                .find(|v| v.status == crate::codes::VersionStatus::Submitted),
+            None => None,
+        };
+        let answers_of_version = match &version {
+            Some(v) => db::reports::answers(conn, &v.id)?,
+            None => Vec::new(),
+        };
+        let answers = results
+            .iter()
+            .map(|r| {
+                answers_of_version
+                    .iter()
+                    .find(|a| a.expected_result_id == r.id)
+                    .cloned()
+            })
+            .collect();
+        let money = version.as_ref().map(|v| Money {
+            received: v.received_ore.unwrap_or(Ore::ZERO),
+            used: v.used_ore.unwrap_or(Ore::ZERO),
+        });
+        if let Some(m) = money {
+            totals.received = totals.received + m.received;
+            totals.used = totals.used + m.used;
+            totals.unused = totals.unused + m.unused();
+        }
+        let claim = slot.report.as_ref().and_then(|r| {
+            claims
+                .iter()
+                .find(|c| c.report_id.as_deref() == Some(r.id.as_str()))
+                .cloned()
+        });
+        if let Some(c) = &claim
+            && c.status == super::ClaimStatus::Received
+        {
+            totals.repaid = totals.repaid + c.amount_ore;
+        }
+        rows.push(Row {
+            overdue: slot.overdue(today),
+            state,
+            counts: version.as_ref().map(workflow::counts_of),
+            version,
+            answers,
+            money,
+            claim,
+            slot,
+        });
+    }
+    Ok(Overview {
+        call,
+        year,
+        years,
+        results,
+        rows,
+        totals,
+        today,
+    })
+}
+
+/// The overview of a call's reports for a year, for the agency and auditors. Without a year,
+/// the latest year whose reports have opened (or the first year).
+pub fn for_call(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Overview, AppError> {
+    if !access::can_list_all_cases(actor) {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "call",
+            Some(call_id),
+            "se utlysningens återrapporteringar",
+        )?;
+        return Err(if actor.role == crate::codes::Role::Applicant {
+            AppError::NotFound
+        } else {
+            AppError::Forbidden
+        });
+    }
+    let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
+    let def = db::calls::load_definition(conn, call)?;
+    let year = match year {
+        Some(y) => y,
+        None => default_year(conn, &def, now)?,
+    };
+    if !def.years.iter().any(|y| y.year == year) {
+        return Err(AppError::invalid(
+            "year",
+            format!("Utlysningen omfattar inte år {year}."),
+        ));
+    }
+    let results = def
+        .expected_results
+        .iter()
+        .filter(|r| r.year == year)
+        .cloned()
+        .collect();
+    build(conn, def.call, results, year, now, false)
+}
+
+fn default_year(
+    conn: &mut DbConnection,
+    def: &crate::db::calls::CallDefinition,
+    now: DateTime<Utc>,
+) -> Result<i32, AppError> {
+    let rules = workflow::rules_for(conn, &def.call.id)?;
+    let today = crate::clock::stockholm_date(now);
+    let opened: Vec<i32> = def
+        .years
+        .iter()
+        .map(|y| y.year)
+        .filter(|y| super::opens_on(&rules, *y).is_some_and(|d| d <= today))
+        .collect();
+    opened
+        .last()
+        .copied()
+        .or_else(|| def.years.first().map(|y| y.year))
+        .ok_or(AppError::NotFound)
+}
+
+/// The export for the public: approved reports of a published call only, and no count
+/// from 1 to 4 (written "<5").
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicRow {
+    pub organisation: String,
+    pub org_number: String,
+    pub registration_number: String,
+    pub year: i32,
+    /// Counts as text: a number, or "<5" for 1 to 4.
+    pub children_total: String,
+    pub girls: String,
+    pub boys: String,
+    /// Full-time equivalents, `3,5`.
+    pub staff_fte: String,
+    #[schema(value_type = String)]
+    pub received: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub used: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub unused: rust_decimal::Decimal,
+    /// Per expected result (in position order): how far the region came, in Swedish.
+    pub achievements: Vec<String>,
+}
+
+pub fn public(
+    conn: &mut DbConnection,
+    call_id: &str,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<(Vec<ExpectedResult>, Vec<PublicRow>), AppError> {
+    let def = crate::calls::definition(conn, None, call_id)?;
+    let results: Vec<ExpectedResult> = def
+        .expected_results
+        .iter()
+        .filter(|r| r.year == year)
+        .cloned()
+        .collect();
+    let overview = build(conn, def.call, results.clone(), year, now, true)?;
+    let rows = overview
+        .rows
+        .iter()
+        .map(|row| {
+            let counts = row.counts.unwrap_or_default();
+            let money = row.money.unwrap_or_default();
+            PublicRow {
+                organisation: row.slot.organisation.name.clone(),
+                org_number: row.slot.organisation.org_number.clone(),
+                registration_number: row.slot.decision.registration_number.clone(),
+                year,
+                children_total: public_count(counts.children_total),
+                girls: public_count(counts.girls),
+                boys: public_count(counts.boys),
+                staff_fte: counts
+                    .staff_fte_hundredths
+                    .map(super::format_fte)
+                    .unwrap_or_default(),
+                received: money.received.to_kronor(),
+                used: money.used.to_kronor(),
+                unused: money.unused().to_kronor(),
+                achievements: (0..results.len())
+                    .map(|i| workflow::achievement_label(row.achievement(i)).to_string())
+                    .collect(),
+            }
+        })
+        .collect();
+    Ok((results, rows))
+}
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
+    let body = writer
+        .into_inner()
+        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+fn count_text(n: Option<i32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// The officers' file: one row per region with status, counts, money and how far it came
+/// toward each expected result ("R1" … in position order), and a row of sums.
+pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
+    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let mut w = writer();
+    let mut header: Vec<String> = [
+        "Organisationsnummer",
+        "Bidragsmottagare",
+        "Diarienummer",
+        "År",
+        "Status",
+        "Sista dag",
+        "Försenad",
+        "Version",
+        "Underskriven av",
+        "Barn och unga",
+        "Flickor",
+        "Pojkar",
+        "Årsarbetskrafter",
+        "Mottaget (kr)",
+        "Använt (kr)",
+        "Oanvänt (kr)",
+        "Återbetalning",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(
+        overview
+            .results
+            .iter()
+            .map(|r| format!("R{} {}", r.position, r.title)),
+    );
+    w.write_record(&header).map_err(fail)?;
+    for row in &overview.rows {
+        let counts = row.counts.unwrap_or_default();
+        let mut record = vec![
+            row.slot.organisation.org_number.clone(),
+            row.slot.organisation.name.clone(),
+            row.slot.decision.registration_number.clone(),
+            row.slot.year.to_string(),
+            row.state.label().to_string(),
+            row.slot.due_on.to_string(),
+            if row.overdue { "Ja" } else { "Nej" }.to_string(),
+            row.version
+                .as_ref()
+                .map(|v| v.number.to_string())
+                .unwrap_or_default(),
+            row.version
+                .as_ref()
+                .map(|v| {
+                    format!(
+                        "{}, {}",
+                        v.signer_name.clone().unwrap_or_default(),
+                        v.signer_role.clone().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default(),
+            count_text(counts.children_total),
+            count_text(counts.girls),
+            count_text(counts.boys),
+            counts
+                .staff_fte_hundredths
+                .map(super::format_fte)
+                .unwrap_or_default(),
+            row.money
+                .map(|m| csv_amount(m.received))
+                .unwrap_or_default(),
+            row.money.map(|m| csv_amount(m.used)).unwrap_or_default(),
+            row.money
+                .map(|m| csv_amount(m.unused()))
+                .unwrap_or_default(),
+            row.claim
+                .as_ref()
+                .map(|c| format!("{} ({})", c.status.label(), csv_amount(c.amount_ore)))
+                .unwrap_or_default(),
+        ];
+        record.extend(
+            (0..overview.results.len())
+                .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
+        );
+        w.write_record(&record).map_err(fail)?;
+    }
+    let mut sums = vec![String::new(); 13];
+    sums[1] = "Summa".into();
+    sums.push(csv_amount(overview.totals.received));
+    sums.push(csv_amount(overview.totals.used));
+    sums.push(csv_amount(overview.totals.unused));
+    sums.push(String::new());
+    sums.extend(overview.results.iter().map(|_| String::new()));
+    w.write_record(&sums).map_err(fail)?;
+    finish(w)
+}
+
+/// The public file: approved reports only, small counts written "<5".
+pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<u8>, AppError> {
+    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
+    let mut w = writer();
+    let mut header: Vec<String> = [
+        "Organisationsnummer",
+        "Bidragsmottagare",
+        "Diarienummer",
+        "År",
+        "Barn och unga",
+        "Flickor",
+        "Pojkar",
+        "Årsarbetskrafter",
+        "Mottaget (kr)",
+        "Använt (kr)",
+        "Oanvänt (kr)",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    header.extend(
+        results
+            .iter()
+            .map(|r| format!("R{} {}", r.position, r.title)),
+    );
+    w.write_record(&header).map_err(fail)?;
+    for row in rows {
+        let kr = |d: rust_decimal::Decimal| {
+            Ore::from_decimal_kronor(d)
+                .map(csv_amount)
+                .unwrap_or_default()
+        };
+        let mut record = vec![
+            row.org_number.clone(),
+            row.organisation.clone(),
+            row.registration_number.clone(),
+            row.year.to_string(),
+            row.children_total.clone(),
+            row.girls.clone(),
+            row.boys.clone(),
+            row.staff_fte.clone(),
+            kr(row.received),
+            kr(row.used),
+            kr(row.unused),
+        ];
+        record.extend(row.achievements.iter().cloned());
+        w.write_record(&record).map_err(fail)?;
+    }
+    finish(w)
+}

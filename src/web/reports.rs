@@ -1,0 +1,795 @@
+//! Report-back pages: the organisation's list of reports owed, the form (nothing typed is
+//! lost: a refused form comes back as typed with a message beside each field, and a form
+//! posted after the session ended is kept), the confirmation with the signature, the
+//! report as read by everyone who may, the officer's actions, and the overview per call and
+//! year with its CSV files.
+
+use actix_session::Session;
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::drafting::{CsrfForm, check_csrf};
+use super::{PageContext, WebError, redirect, render, stash};
+use crate::accounts::Actor;
+use crate::codes::Role;
+use crate::db::calls::ExpectedResult;
+use crate::error::{AppError, FieldErrors};
+use crate::forms::FormData;
+use crate::http::{self, Authenticated, MaybeActor, State};
+use crate::money::Ore;
+use crate::reports::overview::{self, Overview};
+use crate::reports::workflow::{
+    self, ReceivedInput, ReportSupplementInput, ReportView, Slot, SubmitInput, VersionView,
+};
+use crate::reports::{AnswerInput, Money, ReportInput, format_fte};
+
+fn edit_path(id: &str) -> String {
+    format!("/aterrapporter/{id}/redigera")
+}
+
+fn ctx(state: &State, session: &Session, actor: Actor) -> Result<PageContext, WebError> {
+    Ok(PageContext::new(
+        Some(actor),
+        http::csrf_token(session)?,
+        &state.agency_name,
+        "home",
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "report_list.html")]
+struct ListPage {
+    ctx: PageContext,
+    organisation: String,
+    slots: Vec<Slot>,
+    today: chrono::NaiveDate,
+}
+
+/// The applicant's organisation's reports owed.
+pub async fn list(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+) -> Result<HttpResponse, WebError> {
+    let Some(org) = actor.0.organisation_id.clone() else {
+        return Err(AppError::NotFound.into());
+    };
+    let now = state.clock.now();
+    let viewer = actor.0.clone();
+    let slots = state
+        .db
+        .run(move |c| workflow::slots_of_organisation(c, &viewer, &org, now))
+        .await?;
+    let page = ListPage {
+        organisation: actor.0.organisation_name.clone().unwrap_or_default(),
+        ctx: ctx(&state, &session, actor.0)?,
+        slots,
+        today: crate::clock::stockholm_date(now),
+    };
+    render(StatusCode::OK, &page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StartForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    decision_id: String,
+    #[serde(default)]
+    year: i32,
+}
+
+pub async fn start(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    form: web::Form<StartForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let now = state.clock.now();
+    let form = form.into_inner();
+    let report = state
+        .db
+        .run(move |c| workflow::start(c, &actor.0, &form.decision_id, form.year, now))
+        .await?;
+    Ok(redirect(&edit_path(&report.id)))
+}
+
+/// What the form shows: the stored draft, or what was just typed.
+fn values_from(view: &ReportView, version: &VersionView) -> ReportInput {
+    ReportInput {
+        answers: version
+            .answers
+            .iter()
+            .map(|a| {
+                (
+                    a.expected_result_id.clone(),
+                    AnswerInput {
+                        achievement: a.achievement.as_str().into(),
+                        activities: a.activities.clone(),
+                        obstacles: a.obstacles.clone(),
+                    },
+                )
+            })
+            .collect(),
+        costs: view
+            .definition
+            .cost_categories
+            .iter()
+            .filter_map(|c| {
+                version
+                    .used_in(&c.id)
+                    .map(|u| (c.code.clone(), u.format_number()))
+            })
+            .collect(),
+        children_total: count_text(version.version.children_total),
+        girls: count_text(version.version.girls),
+        boys: count_text(version.version.boys),
+        staff_fte: version
+            .version
+            .staff_fte_hundredths
+            .map(format_fte)
+            .unwrap_or_default(),
+    }
+}
+
+fn count_text(n: Option<i32>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "report_edit.html")]
+struct EditPage {
+    ctx: PageContext,
+    view: ReportView,
+    version: VersionView,
+    values: ReportInput,
+    errors: FieldErrors,
+    notice: Option<String>,
+    form_key: String,
+}
+
+impl EditPage {
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+
+    fn answer(&self, result: &ExpectedResult) -> AnswerInput {
+        self.values
+            .answers
+            .get(&result.id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn checked(&self, result: &ExpectedResult, code: &str) -> bool {
+        self.values
+            .answers
+            .get(&result.id)
+            .is_some_and(|a| a.achievement == code)
+    }
+
+    fn cost<S: AsRef<str>>(&self, code: S) -> &str {
+        self.values
+            .costs
+            .get(code.as_ref())
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    fn results(&self) -> Vec<&ExpectedResult> {
+        self.view.results()
+    }
+
+    /// The typed text of a count field.
+    fn count_value(&self, field: &str) -> &str {
+        match field {
+            "children_total" => &self.values.children_total,
+            "girls" => &self.values.girls,
+            "boys" => &self.values.boys,
+            _ => &self.values.staff_fte,
+        }
+    }
+
+    fn achievements(&self) -> Vec<(&'static str, &'static str)> {
+        crate::reports::Achievement::ALL
+            .iter()
+            .map(|a| (a.as_str(), a.label()))
+            .collect()
+    }
+}
+
+async fn load_draft(
+    state: &State,
+    actor: &Actor,
+    id: String,
+) -> Result<(ReportView, VersionView), WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let view = state
+        .db
+        .run(move |c| {
+            workflow::load_for_applicant(c, &viewer, &id, now, "ändra en återrapportering")?;
+            workflow::view(c, &viewer, &id, now)
+        })
+        .await?;
+    let version = view.draft().cloned().ok_or_else(|| {
+        AppError::Conflict(if view.report.status == crate::reports::ReportStatus::Approved {
+            "Återrapporteringen är godkänd och kan inte längre ändras.".to_string()
+        } else {
+            "Återrapporteringen är inlämnad och låst. Den kan bara ändras om handläggaren begär en komplettering.".to_string()
+        })
+    })?;
+    Ok((view, version))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditQuery {
+    #[serde(default)]
+    sparat: Option<String>,
+    #[serde(default)]
+    aterstall: Option<String>,
+}
+
+pub async fn edit_form(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<EditQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let (form_key, new_cookie) = stash::form_key(&req);
+    let (view, version) = load_draft(&state, &actor.0, id.clone()).await?;
+    let mut values = values_from(&view, &version);
+    let mut notice = query
+        .sparat
+        .as_ref()
+        .map(|_| "Utkastet är sparat.".to_string());
+    if let Some(token) = &query.aterstall {
+        let (path, token, now) = (edit_path(&id), token.clone(), state.clock.now());
+        if let Some(pairs) = state
+            .db
+            .run(move |c| stash::take(c, &token, &path, now))
+            .await?
+        {
+            values = ReportInput::from_form(&FormData::new(pairs));
+            notice = Some(
+                "Du blev utloggad innan texten sparades. Här är det du skrev – kontrollera och spara."
+                    .into(),
+            );
+        }
+    }
+    let page = EditPage {
+        ctx: ctx(&state, &session, actor.0)?,
+        view,
+        version,
+        values,
+        errors: FieldErrors::new(),
+        notice,
+        form_key,
+    };
+    let mut response = render(StatusCode::OK, &page)?;
+    if let Some(cookie) = new_cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    }
+    Ok(response)
+}
+
+pub async fn save(
+    state: State,
+    session: Session,
+    actor: MaybeActor,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let pairs = form.into_inner();
+    let posted_key = FormData::new(pairs.clone()).get("form_key");
+    let Some(actor) = actor.0 else {
+        // The session ended while the person was typing: keep what they typed, for the
+        // browser that was shown the form only.
+        if !stash::key_matches(&req, &posted_key) {
+            return Err(AppError::Unauthenticated.into());
+        }
+        let (now, target) = (state.clock.now(), edit_path(&id));
+        let token = state
+            .db
+            .run(move |c| stash::put(c, &target, &pairs, now))
+            .await?;
+        let next = format!("{}?aterstall={token}", edit_path(&id));
+        return Ok(redirect(&format!(
+            "/logga-in?next={}",
+            super::format::url_encode(&next)
+        )));
+    };
+    let form = FormData::new(pairs);
+    let input = ReportInput::from_form(&form);
+    let (view, version) = load_draft(&state, &actor, id.clone()).await?;
+    let again = |errors: FieldErrors, status: StatusCode| {
+        let page = EditPage {
+            ctx: ctx(&state, &session, actor.clone())?,
+            view: view.clone(),
+            version: version.clone(),
+            values: input.clone(),
+            errors,
+            notice: None,
+            form_key: posted_key.clone(),
+        };
+        render(status, &page)
+    };
+    if !http::csrf_matches(&session, &form.get("csrf_token")) {
+        return again(
+            FieldErrors::single("csrf_token", super::CSRF_REFUSED),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let now = state.clock.now();
+    let (saver, report_id, save_input) = (actor.clone(), id.clone(), input.clone());
+    let result = state
+        .db
+        .run(move |c| workflow::save_draft(c, &saver, &report_id, &save_input, now))
+        .await;
+    match result {
+        Ok(_) if form.get("action") == "submit" => {
+            Ok(redirect(&format!("/aterrapporter/{id}/skicka-in")))
+        }
+        Ok(_) => Ok(redirect(&format!("{}?sparat=1", edit_path(&id)))),
+        Err(AppError::Invalid(errors)) => again(errors, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report_confirm.html")]
+struct ConfirmPage {
+    ctx: PageContext,
+    view: ReportView,
+    problems: FieldErrors,
+    blocked: Option<String>,
+    money: Money,
+    signer_name: String,
+    signer_role: String,
+}
+
+impl ConfirmPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.problems.get(field)
+    }
+}
+
+async fn confirm_page(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    id: String,
+    submitted: Option<(SubmitInput, FieldErrors)>,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let (viewer, report_id) = (actor.clone(), id.clone());
+    let (view, check) = state
+        .db
+        .run(move |c| {
+            let check = workflow::check_submit(c, &viewer, &report_id, now)?;
+            Ok::<_, AppError>((workflow::view(c, &viewer, &report_id, now)?, check))
+        })
+        .await?;
+    let (input, extra, status) = match submitted {
+        Some((input, errors)) => (input, errors, StatusCode::UNPROCESSABLE_ENTITY),
+        None => (
+            SubmitInput {
+                signer_name: actor.name.clone(),
+                signer_role: String::new(),
+            },
+            FieldErrors::new(),
+            StatusCode::OK,
+        ),
+    };
+    let mut problems = check.problems;
+    for e in extra.iter() {
+        if problems.get(&e.field).is_none() {
+            problems.add(e.field.clone(), e.message.clone());
+        }
+    }
+    let page = ConfirmPage {
+        ctx: ctx(state, session, actor)?,
+        view,
+        problems,
+        blocked: check.blocked,
+        money: check.money,
+        signer_name: input.signer_name,
+        signer_role: input.signer_role,
+    };
+    render(status, &page)
+}
+
+pub async fn confirm(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    confirm_page(&state, &session, actor.0, path.into_inner(), None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    signer_name: String,
+    #[serde(default)]
+    signer_role: String,
+}
+
+pub async fn submit(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<SubmitForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let input = SubmitInput {
+        signer_name: form.signer_name,
+        signer_role: form.signer_role,
+    };
+    let now = state.clock.now();
+    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    let (submitter, report_id, sent) = (actor.0.clone(), id.clone(), input.clone());
+    let result = state
+        .db
+        .run(move |c| workflow::submit(c, &submitter, &report_id, &sent, now, &links, &agency))
+        .await;
+    match result {
+        Ok(_) => Ok(redirect(&format!("/aterrapporter/{id}?inlamnad=1"))),
+        Err(AppError::Invalid(errors)) => {
+            confirm_page(&state, &session, actor.0, id, Some((input, errors))).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "report_show.html")]
+struct ShowPage {
+    ctx: PageContext,
+    view: ReportView,
+    notice: Option<String>,
+    today: chrono::NaiveDate,
+}
+
+impl ShowPage {
+    fn is_officer(&self) -> bool {
+        self.ctx.role() == Some(Role::Officer)
+    }
+
+    fn is_own(&self) -> bool {
+        self.ctx.own_organisation() == Some(self.view.report.organisation_id.as_str())
+    }
+
+    fn shown(&self) -> Option<&VersionView> {
+        if self.is_own() {
+            self.view.draft().or_else(|| self.view.latest_submitted())
+        } else {
+            self.view.latest_submitted()
+        }
+    }
+
+    fn results(&self) -> Vec<&ExpectedResult> {
+        self.view.results()
+    }
+
+    fn answer_of<'a>(
+        &self,
+        version: &'a VersionView,
+        result: &ExpectedResult,
+    ) -> Option<&'a crate::db::reports::ReportAnswer> {
+        version.answer(&result.id)
+    }
+
+    fn money(&self, version: &VersionView) -> Money {
+        self.view.money_of(version)
+    }
+
+    fn used_in(&self, version: &VersionView, category_id: &str) -> Ore {
+        version.used_in(category_id).unwrap_or(Ore::ZERO)
+    }
+
+    fn count(&self, n: &Option<i32>) -> String {
+        n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
+    }
+
+    fn fte(&self, n: &Option<i32>) -> String {
+        n.map(format_fte).unwrap_or_else(|| "–".into())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    inlamnad: Option<String>,
+}
+
+pub async fn show(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<ShowQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let viewer = actor.0.clone();
+    let view = state
+        .db
+        .run(move |c| workflow::view(c, &viewer, &id, now))
+        .await?;
+    let page = ShowPage {
+        ctx: ctx(&state, &session, actor.0)?,
+        view,
+        notice: query.inlamnad.as_ref().map(|_| {
+            "Återrapporteringen är inlämnad. En kvittens har skickats med e-post.".to_string()
+        }),
+        today: crate::clock::stockholm_date(now),
+    };
+    render(StatusCode::OK, &page)
+}
+
+pub async fn begin_supplement(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let (now, report_id) = (state.clock.now(), id.clone());
+    state
+        .db
+        .run(move |c| workflow::begin_supplement_answer(c, &actor.0, &report_id, now))
+        .await?;
+    Ok(redirect(&edit_path(&id)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SupplementForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    due_on: String,
+}
+
+pub async fn request_supplement(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<SupplementForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let input = ReportSupplementInput {
+        message: form.message,
+        due_on: form.due_on,
+    };
+    let (now, report_id) = (state.clock.now(), id.clone());
+    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    state
+        .db
+        .run(move |c| {
+            workflow::request_supplement(c, &actor.0, &report_id, &input, now, &links, &agency)
+        })
+        .await?;
+    Ok(redirect(&format!("/aterrapporter/{id}")))
+}
+
+pub async fn approve(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let (now, report_id) = (state.clock.now(), id.clone());
+    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    state
+        .db
+        .run(move |c| workflow::approve(c, &actor.0, &report_id, now, &links, &agency))
+        .await?;
+    Ok(redirect(&format!("/aterrapporter/{id}")))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReceivedForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    received_on: String,
+}
+
+pub async fn record_received(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<ReceivedForm>,
+) -> Result<HttpResponse, WebError> {
+    check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let input = ReceivedInput {
+        received_on: form.into_inner().received_on,
+    };
+    let (now, report_id) = (state.clock.now(), id.clone());
+    state
+        .db
+        .run(move |c| workflow::record_received(c, &actor.0, &report_id, &input, now))
+        .await?;
+    Ok(redirect(&format!("/aterrapporter/{id}")))
+}
+
+pub async fn letter(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let document = state
+        .db
+        .run(move |c| workflow::claim_letter(c, &actor.0, &id, now))
+        .await?;
+    Ok(crate::http::pdf_response(
+        &document.filename,
+        Some(&document.sha256),
+        document.content,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct YearQuery {
+    #[serde(default)]
+    ar: Option<i32>,
+}
+
+#[derive(Template)]
+#[template(path = "report_overview.html")]
+struct OverviewPage {
+    ctx: PageContext,
+    overview: Overview,
+}
+
+impl OverviewPage {
+    fn label(&self, row: &overview::Row, index: &usize) -> &'static str {
+        workflow::achievement_label(row.achievement(*index))
+    }
+
+    fn count(&self, n: &Option<i32>) -> String {
+        n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
+    }
+}
+
+pub async fn overview_page(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let (now, year, viewer) = (state.clock.now(), query.ar, actor.0.clone());
+    let overview = state
+        .db
+        .run(move |c| overview::for_call(c, &viewer, &id, year, now))
+        .await?;
+    let page = OverviewPage {
+        ctx: ctx(&state, &session, actor.0)?,
+        overview,
+    };
+    render(StatusCode::OK, &page)
+}
+
+fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+pub async fn overview_csv(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let (now, year) = (state.clock.now(), query.ar);
+    let overview = state
+        .db
+        .run(move |c| overview::for_call(c, &actor.0, &id, year, now))
+        .await?;
+    let body = overview::to_csv(&overview)?;
+    Ok(csv_response(
+        &format!("aterrapportering-{}.csv", overview.year),
+        body,
+    ))
+}
+
+/// The public file: no login, approved reports only, small counts written "<5".
+pub async fn public_csv(
+    state: State,
+    path: web::Path<String>,
+    query: web::Query<YearQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let year = query
+        .ar
+        .ok_or_else(|| AppError::invalid("ar", "Ange året, till exempel ?ar=2021."))?;
+    let (results, rows) = state
+        .db
+        .run(move |c| overview::public(c, &id, year, now))
+        .await?;
+    let body = overview::public_csv(&results, &rows)?;
+    Ok(csv_response(
+        &format!("aterrapportering-{year}-offentlig.csv"),
+        body,
+    ))
+}
+
+/// Registered by `web::routes`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/aterrapporter", web::get().to(list))
+        .route("/aterrapporter/starta", web::post().to(start))
+        .route("/aterrapporter/{id}", web::get().to(show))
+        .route("/aterrapporter/{id}/redigera", web::get().to(edit_form))
+        .route("/aterrapporter/{id}/redigera", web::post().to(save))
+        .route("/aterrapporter/{id}/skicka-in", web::get().to(confirm))
+        .route("/aterrapporter/{id}/skicka-in", web::post().to(submit))
+        .route(
+            "/aterrapporter/{id}/komplettera",
+            web::post().to(begin_supplement),
+        )
+        .route(
+            "/aterrapporter/{id}/begar-komplettering",
+            web::post().to(request_supplement),
+        )
+        .route("/aterrapporter/{id}/godkann", web::post().to(approve))
+        .route(
+            "/aterrapporter/{id}/aterbetalning/mottagen",
+            web::post().to(record_received),
+        )
+        .route(
+            "/aterrapporter/{id}/aterbetalning.pdf",
+            web::get().to(letter),
+        )
+        .route(
+            "/utlysningar/{id}/aterrapporter",
+            web::get().to(overview_page),
+        )
+        .route(
+            "/utlysningar/{id}/aterrapporter.csv",
+            web::get().to(overview_csv),
+        )
+        .route(
+            "/utlysningar/{id}/aterrapporter-offentlig.csv",
+            web::get().to(public_csv),
+        );
+}
