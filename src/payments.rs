@@ -18,6 +18,7 @@ use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors};
 use crate::forms;
 use crate::money::Ore;
+use crate::reports::{ClaimKind, ClaimStatus};
 
 pub mod action {
     pub const PLANNED: &str = "payment.planned";
@@ -146,16 +147,16 @@ pub fn plan_for_decision(
                     due_on: decided_on + chrono::Duration::days(RECLAIM_DAYS),
                     payment_reference: format!("{}-{}", decision.registration_number, year.year),
                 };
-                db::claims::insert(
+                db::reports::insert_claim(
                     conn,
-                    &db::claims::Claim {
+                    &db::reports::RepaymentClaim {
                         id: db::new_id(),
                         organisation_id: decision.organisation_id.clone(),
                         decision_id: decision.id.clone(),
                         report_id: None,
                         call_id: call.id.clone(),
                         year: year.year,
-                        kind: "reclaim".into(),
+                        kind: ClaimKind::Reclaim,
                         amount_ore: amount,
                         reason: format!(
                             "Utbetalt belopp för {} överstiger det belopp som beviljas efter beslutet {}.",
@@ -163,10 +164,11 @@ pub fn plan_for_decision(
                         ),
                         payment_reference: reclaim.payment_reference.clone(),
                         due_on: reclaim.due_on,
-                        status: "open".into(),
+                        status: ClaimStatus::Open,
                         received_on: None,
                         created_at: now.naive_utc(),
                         created_by: decided_by.to_string(),
+                        received_by: None,
                     },
                 )?;
                 reclaims.push(reclaim);

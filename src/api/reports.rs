@@ -31,6 +31,7 @@ use crate::reports::{ReportInput, format_fte};
         approve,
         repayment_letter,
         repayment_received,
+        reclaim_received,
         overview,
         public_export,
         set_rules
@@ -615,6 +616,30 @@ pub async fn repayment_received(
     Ok(web::Json(ClaimDto::new(&claim)))
 }
 
+/// The officer records money claimed back by a change decision (återkrav) as received.
+#[utoipa::path(post, path = "/api/v1/claims/{id}/received", tag = "reports",
+    params(("id" = String, Path, description = "The claim's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    request_body = ReceivedInput,
+    responses((status = 200, body = ClaimDto), (status = 403, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn reclaim_received(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    body: web::Json<ReceivedInput>,
+) -> Result<web::Json<ClaimDto>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let input = body.into_inner();
+    let claim = state
+        .db
+        .run(move |c| workflow::record_reclaim_received(c, &actor.0, &id, &input, now))
+        .await?;
+    Ok(web::Json(ClaimDto::new(&claim)))
+}
+
 #[derive(Debug, Deserialize)]
 pub struct YearQuery {
     #[serde(default)]
@@ -834,6 +859,7 @@ pub async fn set_rules(
 pub fn routes(scope: actix_web::Scope) -> actix_web::Scope {
     scope
         .route("/reports", web::get().to(list))
+        .route("/claims/{id}/received", web::post().to(reclaim_received))
         .route("/reports", web::post().to(start))
         .route("/reports/{id}", web::get().to(show))
         .route("/reports/{id}/draft", web::put().to(save_draft))

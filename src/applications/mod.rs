@@ -165,6 +165,8 @@ pub struct DecisionView {
     pub current: Vec<(i32, crate::money::Ore)>,
     /// For a change or revocation: the day of the decision it changes.
     pub amends_decided_on: Option<chrono::NaiveDate>,
+    /// Money this decision claims back (återkrav), with whether it has come in.
+    pub claims: Vec<crate::db::reports::RepaymentClaim>,
 }
 
 /// A whole case, as its page shows it.
@@ -279,6 +281,7 @@ pub fn view(
             changed_by,
             current,
             amends_decided_on,
+            claims: db::reports::claims_of_decision(conn, &decision.id)?,
             decision,
         });
     }

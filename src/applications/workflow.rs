@@ -160,7 +160,12 @@ pub fn eligibility_refusal(
         &def.call.id,
         &organisation.id,
     )? {
-        if !db::eligibility::report_approved(conn, &decision_id, year)? {
+        let granted_now = crate::decisions::current_amounts(conn, &decision_id)?
+            .get(&year)
+            .copied()
+            .unwrap_or(crate::money::Ore::ZERO);
+        if granted_now.is_positive() && !db::eligibility::report_approved(conn, &decision_id, year)?
+        {
             missing.push(format!("{year} ({registration_number})"));
         }
     }

@@ -6,8 +6,10 @@ use super::DbConnection;
 use super::schema::{calls, decision_years, decisions, reports};
 use crate::codes::{DecisionKind, DecisionStatus};
 
-/// The organisation's signed grant years in the programme's other calls:
-/// `(decision id, registration number, year)`.
+/// The organisation's signed first-grant years in the programme's other calls:
+/// `(decision id, registration number, year)`. Reports are owed per first grant and year
+/// (a top-up is reported in the grant's report); the caller leaves out years a change
+/// decision has taken to zero.
 pub fn earlier_grant_years(
     conn: &mut DbConnection,
     programme_id: &str,
@@ -20,7 +22,7 @@ pub fn earlier_grant_years(
         .filter(calls::id.ne(except_call_id))
         .filter(decisions::organisation_id.eq(organisation_id))
         .filter(decisions::status.eq(DecisionStatus::Signed))
-        .filter(decisions::kind.eq_any(vec![DecisionKind::Grant, DecisionKind::TopUp]))
+        .filter(decisions::kind.eq(DecisionKind::Grant))
         .order((
             decisions::registration_number.asc(),
             decision_years::year.asc(),

@@ -11,7 +11,6 @@ pub mod applications;
 pub mod assessments;
 pub mod audit;
 pub mod calls;
-pub mod claims;
 pub mod decisions;
 pub mod eligibility;
 pub mod money_figures;

@@ -486,6 +486,27 @@ pub fn claims_of_report(
         .load(conn)
 }
 
+/// The claims a decision made (a change decision claiming back money already paid).
+pub fn claims_of_decision(
+    conn: &mut DbConnection,
+    decision_id: &str,
+) -> QueryResult<Vec<RepaymentClaim>> {
+    repayment_claims::table
+        .filter(repayment_claims::decision_id.eq(decision_id))
+        .filter(repayment_claims::report_id.is_null())
+        .order(repayment_claims::year.asc())
+        .select(RepaymentClaim::as_select())
+        .load(conn)
+}
+
+pub fn claims_of_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<RepaymentClaim>> {
+    repayment_claims::table
+        .find(id)
+        .select(RepaymentClaim::as_select())
+        .first(conn)
+        .optional()
+}
+
 pub fn claims_of_call(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<RepaymentClaim>> {
     repayment_claims::table
         .filter(repayment_claims::call_id.eq(call_id))

@@ -140,13 +140,34 @@ impl Slot {
     }
 }
 
+/// The grant years that owe a report: a signed first grant's years whose amount, after
+/// every signed change decision, is still above zero (a revoked year owes none). The amount
+/// given is the one granted now.
+pub fn owed_grant_years(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> Result<Vec<(Decision, i32, Ore)>, AppError> {
+    let mut owed = Vec::new();
+    for (decision, year, _) in db::reports::grant_years(conn, call_id, organisation_id)? {
+        let now = crate::decisions::current_amounts(conn, &decision.id)?
+            .get(&year)
+            .copied()
+            .unwrap_or(Ore::ZERO);
+        if now.is_positive() {
+            owed.push((decision, year, now));
+        }
+    }
+    Ok(owed)
+}
+
 /// The reports owed in a call, of an organisation, or both, each with its report if started.
 pub fn slots(
     conn: &mut DbConnection,
     call_id: Option<&str>,
     organisation_id: Option<&str>,
 ) -> Result<Vec<Slot>, AppError> {
-    let grants = db::reports::grant_years(conn, call_id, organisation_id)?;
+    let grants = owed_grant_years(conn, call_id, organisation_id)?;
     let mut out = Vec::with_capacity(grants.len());
     let mut defs: Vec<(CallDefinition, ReportRules, Vec<Report>)> = Vec::new();
     for (decision, year, granted) in grants {
@@ -333,10 +354,11 @@ pub fn start(
         if decision.status != DecisionStatus::Signed || decision.kind != DecisionKind::Grant {
             return Err(AppError::NotFound);
         }
-        let granted = db::decisions::years(conn, &decision.id)?
-            .into_iter()
-            .find(|y| y.year == year && y.amount_ore > Ore::ZERO);
-        if granted.is_none() {
+        let granted = crate::decisions::current_amounts(conn, &decision.id)?
+            .get(&year)
+            .copied()
+            .unwrap_or(Ore::ZERO);
+        if !granted.is_positive() {
             return Err(AppError::NotFound);
         }
         let def = definition_of(conn, &decision.call_id)?;
@@ -1135,6 +1157,73 @@ pub struct ReceivedInput {
     pub received_on: String,
 }
 
+fn parse_received_on(input: &ReceivedInput, now: DateTime<Utc>) -> Result<NaiveDate, AppError> {
+    match forms::date(&input.received_on, "dagen pengarna kom in") {
+        Ok(day) if day > clock::stockholm_date(now) => Err(AppError::invalid(
+            "received_on",
+            "Dagen pengarna kom in kan inte ligga i framtiden.",
+        )),
+        Ok(day) => Ok(day),
+        Err(m) => Err(AppError::invalid("received_on", m)),
+    }
+}
+
+/// Marks a claim received inside the caller's transaction, with its audit entry.
+fn mark_received(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    claim: RepaymentClaim,
+    received_on: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<RepaymentClaim, AppError> {
+    if received_on < claim.created_at.date() {
+        return Err(AppError::invalid(
+            "received_on",
+            format!(
+                "Beloppet begärdes {}; det kan inte ha kommit in före dess.",
+                claim.created_at.date()
+            ),
+        ));
+    }
+    if db::reports::mark_claim_received(conn, &claim.id, received_on, &actor.user_id)? != 1 {
+        return Err(AppError::Conflict(format!(
+            "{} har redan status \"{}\" och kan inte registreras igen.",
+            claim.kind.label(),
+            claim.status.label()
+        )));
+    }
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::CLAIM_RECEIVED,
+            entity_type: "repayment_claim",
+            entity_id: Some(&claim.id),
+            summary: format!(
+                "{} {} (referens {}) inbetald {received_on}, registrerad av {}",
+                claim.kind.label(),
+                claim.amount_ore,
+                claim.payment_reference,
+                actor.name
+            ),
+            details: json!({
+                "report_id": claim.report_id,
+                "decision_id": claim.decision_id,
+                "kind": claim.kind.as_str(),
+                "amount_ore": claim.amount_ore.ore(),
+                "received_on": received_on,
+            }),
+        },
+    )?;
+    Ok(RepaymentClaim {
+        status: ClaimStatus::Received,
+        received_on: Some(received_on),
+        received_by: Some(actor.user_id.clone()),
+        ..claim
+    })
+}
+
 /// The officer records that the repayment has come in: from then on it counts as repaid,
 /// and what can be redistributed for the year grows by the amount.
 pub fn record_received(
@@ -1145,16 +1234,7 @@ pub fn record_received(
     now: DateTime<Utc>,
 ) -> Result<RepaymentClaim, AppError> {
     load_for_officer(conn, actor, report_id, now, "registrera en återbetalning")?;
-    let received_on = match forms::date(&input.received_on, "dagen pengarna kom in") {
-        Ok(day) if day > clock::stockholm_date(now) => {
-            return Err(AppError::invalid(
-                "received_on",
-                "Dagen pengarna kom in kan inte ligga i framtiden.",
-            ));
-        }
-        Ok(day) => day,
-        Err(m) => return Err(AppError::invalid("received_on", m)),
-    };
+    let received_on = parse_received_on(input, now)?;
     db::write_tx(conn, |conn| {
         let claim = db::reports::claims_of_report(conn, report_id)?
             .into_iter()
@@ -1165,46 +1245,38 @@ pub fn record_received(
                         .into(),
                 )
             })?;
-        if received_on < claim.created_at.date() {
-            return Err(AppError::invalid(
-                "received_on",
-                format!(
-                    "Återbetalningen begärdes {}; den kan inte ha kommit in före dess.",
-                    claim.created_at.date()
-                ),
-            ));
-        }
-        if db::reports::mark_claim_received(conn, &claim.id, received_on, &actor.user_id)? != 1 {
-            return Err(AppError::Conflict(format!(
-                "Återbetalningen har redan status \"{}\" och kan inte registreras igen.",
-                claim.status.label()
-            )));
-        }
-        audit::record(
+        mark_received(conn, actor, claim, received_on, now)
+    })
+}
+
+/// The officer records that money claimed back by a change decision (återkrav) has come
+/// in. It is shown on the dashboard as reclaimed; it does not add to what is available,
+/// since the change decision already lowered what is granted.
+pub fn record_reclaim_received(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    claim_id: &str,
+    input: &ReceivedInput,
+    now: DateTime<Utc>,
+) -> Result<RepaymentClaim, AppError> {
+    if actor.role != Role::Officer {
+        audit::record_denied(
             conn,
-            Some(actor),
+            actor,
             now,
-            audit::Entry {
-                action: action::CLAIM_RECEIVED,
-                entity_type: "repayment_claim",
-                entity_id: Some(&claim.id),
-                summary: format!(
-                    "Återbetalning {} (referens {}) inbetald {received_on}, registrerad av {}",
-                    claim.amount_ore, claim.payment_reference, actor.name
-                ),
-                details: json!({
-                    "report_id": report_id,
-                    "amount_ore": claim.amount_ore.ore(),
-                    "received_on": received_on,
-                }),
-            },
+            "repayment_claim",
+            Some(claim_id),
+            "registrera ett återkrav som inbetalt",
         )?;
-        Ok(RepaymentClaim {
-            status: ClaimStatus::Received,
-            received_on: Some(received_on),
-            received_by: Some(actor.user_id.clone()),
-            ..claim
-        })
+        return Err(refusal(actor));
+    }
+    let received_on = parse_received_on(input, now)?;
+    db::write_tx(conn, |conn| {
+        let claim = db::reports::claims_of_id(conn, claim_id)?.ok_or(AppError::NotFound)?;
+        if claim.kind != ClaimKind::Reclaim {
+            return Err(AppError::NotFound);
+        }
+        mark_received(conn, actor, claim, received_on, now)
     })
 }
 

@@ -222,6 +222,10 @@ async fn lowering_a_grant_gives_back_exactly_that_and_both_letters_read() {
     assert!(!app.audit_events("decision.signed").is_empty());
 }
 
+fn kronor_of(v: &Value) -> i64 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
 /// "1 234 567 kr", with plain spaces (the letter text is compared with them).
 fn kronor(k: i64) -> String {
     statsbidrag::money::Ore::from_kronor(k)
@@ -347,11 +351,27 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
     );
     assert!(flat.contains(&format!("{}-2021", grant.registration_number)));
     let mut conn = app.conn();
-    let claims = statsbidrag::db::claims::for_decision(&mut conn, id).unwrap();
+    let claims = statsbidrag::db::reports::claims_of_decision(&mut conn, id).unwrap();
     assert_eq!(claims.len(), 1);
-    assert_eq!(claims[0].kind, "reclaim");
+    assert_eq!(claims[0].kind.as_str(), "reclaim");
     assert_eq!(claims[0].amount_ore.ore(), granted_2021 * 100);
     drop(conn);
+
+    // The money comes back: the officer records it. The dashboard shows it as reclaimed but
+    // does not add it to what is available a second time.
+    app.clock.set(at("2021-09-20T09:00:00Z"));
+    let csrf = app.api_login(OFFICER).await;
+    let received = format!("/api/v1/claims/{}/received", claims[0].id);
+    let (status, body) = post(&app, &csrf, &received, json!({"received_on": "2021-09-31"})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "received_on");
+    let (status, body) = post(&app, &csrf, &received, json!({"received_on": "2021-09-18"})).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = post(&app, &csrf, &received, json!({"received_on": "2021-09-18"})).await;
+    assert_eq!(status, 409, "recorded once");
+    let reclaimed = dashboard_year(&app, &call_id, 2021).await;
+    assert_eq!(kronor_of(&reclaimed["reclaimed"]), granted_2021);
+    assert_eq!(available(&reclaimed), available(&after_2021));
 
     // A revoked grant cannot be revoked again: nothing is left.
     let csrf = app.api_login(OFFICER).await;
