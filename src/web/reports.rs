@@ -1,19 +1,21 @@
 //! Report-back pages: the organisation's list of reports owed, the form (nothing typed is
 //! lost: a refused form comes back as typed with a message beside each field, and a form
 //! posted after the session ended is kept), the confirmation with the signature, the
-//! report as read by everyone who may, the officer's actions, and the overview per call and
-//! year with its CSV files.
+//! report as read by everyone who may, the officer's actions (a refused one also comes back
+//! as typed, on the report's page), and the overview per call and year with its CSV files.
 
 use actix_session::Session;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::drafting::{CsrfForm, check_csrf};
 use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
 use crate::codes::Role;
+use crate::db::DbConnection;
 use crate::db::calls::ExpectedResult;
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
@@ -458,6 +460,20 @@ pub async fn submit(
     }
 }
 
+fn show_path(id: &str) -> String {
+    format!("/aterrapporter/{id}")
+}
+
+/// What the officer typed into the report page's forms, and why it was refused. A
+/// refused form comes back as typed, with the message beside the field.
+#[derive(Default)]
+struct OfficerForms {
+    supplement: ReportSupplementInput,
+    /// `None` offers today's date.
+    received_on: Option<String>,
+    errors: FieldErrors,
+}
+
 #[derive(Template)]
 #[template(path = "report_show.html")]
 struct ShowPage {
@@ -465,6 +481,9 @@ struct ShowPage {
     view: ReportView,
     notice: Option<String>,
     today: chrono::NaiveDate,
+    supplement: ReportSupplementInput,
+    received_on: Option<String>,
+    errors: FieldErrors,
 }
 
 impl ShowPage {
@@ -482,6 +501,16 @@ impl ShowPage {
         } else {
             self.view.latest_submitted()
         }
+    }
+
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field)
+    }
+
+    fn received_on(&self) -> String {
+        self.received_on
+            .clone()
+            .unwrap_or_else(|| self.today.to_string())
     }
 
     fn results(&self) -> Vec<&ExpectedResult> {
@@ -513,6 +542,33 @@ impl ShowPage {
     }
 }
 
+async fn show_page(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    id: String,
+    notice: Option<String>,
+    forms: OfficerForms,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let view = state
+        .db
+        .run(move |c| workflow::view(c, &viewer, &id, now))
+        .await?;
+    let page = ShowPage {
+        ctx: ctx(state, session, actor)?,
+        view,
+        notice,
+        today: crate::clock::stockholm_date(now),
+        supplement: forms.supplement,
+        received_on: forms.received_on,
+        errors: forms.errors,
+    };
+    render(status, &page)
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ShowQuery {
     #[serde(default)]
@@ -526,22 +582,52 @@ pub async fn show(
     path: web::Path<String>,
     query: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let id = path.into_inner();
-    let now = state.clock.now();
-    let viewer = actor.0.clone();
-    let view = state
-        .db
-        .run(move |c| workflow::view(c, &viewer, &id, now))
-        .await?;
-    let page = ShowPage {
-        ctx: ctx(&state, &session, actor.0)?,
-        view,
-        notice: query.inlamnad.as_ref().map(|_| {
-            "Återrapporteringen är inlämnad. En kvittens har skickats med e-post.".to_string()
-        }),
-        today: crate::clock::stockholm_date(now),
+    let notice = query.inlamnad.as_ref().map(|_| {
+        "Återrapporteringen är inlämnad. En kvittens har skickats med e-post.".to_string()
+    });
+    show_page(
+        &state,
+        &session,
+        actor.0,
+        path.into_inner(),
+        notice,
+        OfficerForms::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// An officer's action from the report page. Done, it leads back to the report; refused
+/// (a stale form, or input the domain rejects), it shows the page again with the message
+/// beside the field and what was typed, and nothing is stored. Other errors pass through.
+async fn officer_action<T, F>(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    id: String,
+    csrf_token: &str,
+    typed: OfficerForms,
+    action: F,
+) -> Result<HttpResponse, WebError>
+where
+    F: FnOnce(&mut DbConnection, &Actor, DateTime<Utc>) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (errors, status) = if !http::csrf_matches(session, csrf_token) {
+        (
+            FieldErrors::single("csrf_token", super::CSRF_REFUSED),
+            StatusCode::FORBIDDEN,
+        )
+    } else {
+        let (now, doer) = (state.clock.now(), actor.clone());
+        match state.db.run(move |c| action(c, &doer, now)).await {
+            Ok(_) => return Ok(redirect(&show_path(&id))),
+            Err(AppError::Invalid(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
+            Err(other) => return Err(other.into()),
+        }
     };
-    render(StatusCode::OK, &page)
+    let forms = OfficerForms { errors, ..typed };
+    show_page(state, session, actor, id, None, forms, status).await
 }
 
 pub async fn begin_supplement(
@@ -578,22 +664,29 @@ pub async fn request_supplement(
     path: web::Path<String>,
     form: web::Form<SupplementForm>,
 ) -> Result<HttpResponse, WebError> {
-    check_csrf(&session, &form.csrf_token)?;
-    let id = path.into_inner();
-    let form = form.into_inner();
+    let (id, form) = (path.into_inner(), form.into_inner());
     let input = ReportSupplementInput {
         message: form.message,
         due_on: form.due_on,
     };
-    let (now, report_id) = (state.clock.now(), id.clone());
+    let (report_id, sent) = (id.clone(), input.clone());
     let (links, agency) = (state.links.clone(), state.agency_name.clone());
-    state
-        .db
-        .run(move |c| {
-            workflow::request_supplement(c, &actor.0, &report_id, &input, now, &links, &agency)
-        })
-        .await?;
-    Ok(redirect(&format!("/aterrapporter/{id}")))
+    let typed = OfficerForms {
+        supplement: input,
+        ..OfficerForms::default()
+    };
+    officer_action(
+        &state,
+        &session,
+        actor.0,
+        id,
+        &form.csrf_token,
+        typed,
+        move |c, officer, now| {
+            workflow::request_supplement(c, officer, &report_id, &sent, now, &links, &agency)
+        },
+    )
+    .await
 }
 
 pub async fn approve(
@@ -603,15 +696,19 @@ pub async fn approve(
     path: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, WebError> {
-    check_csrf(&session, &form.csrf_token)?;
     let id = path.into_inner();
-    let (now, report_id) = (state.clock.now(), id.clone());
+    let report_id = id.clone();
     let (links, agency) = (state.links.clone(), state.agency_name.clone());
-    state
-        .db
-        .run(move |c| workflow::approve(c, &actor.0, &report_id, now, &links, &agency))
-        .await?;
-    Ok(redirect(&format!("/aterrapporter/{id}")))
+    officer_action(
+        &state,
+        &session,
+        actor.0,
+        id,
+        &form.csrf_token,
+        OfficerForms::default(),
+        move |c, officer, now| workflow::approve(c, officer, &report_id, now, &links, &agency),
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -629,17 +726,25 @@ pub async fn record_received(
     path: web::Path<String>,
     form: web::Form<ReceivedForm>,
 ) -> Result<HttpResponse, WebError> {
-    check_csrf(&session, &form.csrf_token)?;
-    let id = path.into_inner();
+    let (id, form) = (path.into_inner(), form.into_inner());
     let input = ReceivedInput {
-        received_on: form.into_inner().received_on,
+        received_on: form.received_on,
     };
-    let (now, report_id) = (state.clock.now(), id.clone());
-    state
-        .db
-        .run(move |c| workflow::record_received(c, &actor.0, &report_id, &input, now))
-        .await?;
-    Ok(redirect(&format!("/aterrapporter/{id}")))
+    let report_id = id.clone();
+    let typed = OfficerForms {
+        received_on: Some(input.received_on.clone()),
+        ..OfficerForms::default()
+    };
+    officer_action(
+        &state,
+        &session,
+        actor.0,
+        id,
+        &form.csrf_token,
+        typed,
+        move |c, officer, now| workflow::record_received(c, officer, &report_id, &input, now),
+    )
+    .await
 }
 
 /// Money claimed back by a change decision has come in; back to the case.

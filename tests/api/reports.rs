@@ -697,3 +697,225 @@ async fn the_pages_keep_what_was_typed_and_show_the_matrix() {
         .await;
     assert_eq!(response.status().as_u16(), 404);
 }
+
+/// Posts a form through the pages; returns the status and the page (or the redirect's
+/// target for a 303).
+async fn post_page(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    let response = app
+        .client
+        .post(app.url(path))
+        .form(fields)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    if status == 303 {
+        let to = response.headers()["location"].to_str().unwrap().to_string();
+        return (status, to);
+    }
+    (status, response.text().await.unwrap())
+}
+
+/// What the officer's forms may change, read straight from the database.
+fn officer_state(
+    app: &TestApp,
+    report_id: &str,
+) -> (String, usize, Vec<(String, Option<String>)>, usize) {
+    let mut conn = app.conn();
+    let report = statsbidrag::db::reports::find(&mut conn, report_id)
+        .unwrap()
+        .unwrap();
+    let requests = statsbidrag::db::reports::supplement_requests(&mut conn, report_id)
+        .unwrap()
+        .len();
+    let claims = statsbidrag::db::reports::claims_of_report(&mut conn, report_id)
+        .unwrap()
+        .into_iter()
+        .map(|c| {
+            (
+                c.status.as_str().to_string(),
+                c.received_on.map(|d| d.to_string()),
+            )
+        })
+        .collect();
+    let mails = statsbidrag::db::outbox::list(&mut conn).unwrap().len();
+    (report.status.as_str().to_string(), requests, claims, mails)
+}
+
+#[actix_web::test]
+async fn the_officers_forms_on_the_report_page_come_back_as_typed_with_the_field_named() {
+    let mut app = spawn_app().await;
+    let call_id = app.call_id().await;
+    pay_2021(&app, &call_id).await;
+    // 400 000 kr unused: approval makes a repayment claim.
+    let skane = file(
+        &app,
+        SKANE,
+        json!({"personal": "2 000 000", "resor": "413 808", "utbildning": "100 000"}),
+        12,
+    )
+    .await;
+    app.client = crate::helpers::new_client();
+    app.login(OFFICER).await;
+    let page_path = format!("/aterrapporter/{skane}");
+    let (status, page) = app.get_text(&page_path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Begär komplettering"), "{page}");
+    let csrf = crate::helpers::csrf_from(&page);
+    let submitted = officer_state(&app, &skane);
+    assert_eq!((submitted.0.as_str(), submitted.1), ("submitted", 0));
+
+    // A supplement request without a message and with a day that does not exist.
+    let supplement = format!("{page_path}/begar-komplettering");
+    let (status, page) = post_page(
+        &app,
+        &supplement,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("message", "  "),
+            ("due_on", "2022-02-31"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Ingenting är sparat"), "{page}");
+    assert!(page.contains("href=\"#message\""));
+    assert!(page.contains("href=\"#due_on\""));
+    assert!(page.contains(
+        "<p class=\"field-error\" id=\"message-fel\">Fyll i vad som ska kompletteras.</p>"
+    ));
+    assert!(page.contains(
+        "<p class=\"field-error\" id=\"due_on-fel\">Ange sista svarsdag som år-månad-dag, till exempel 2020-04-20.</p>"
+    ));
+    assert!(page.contains("name=\"due_on\" type=\"date\" value=\"2022-02-31\""));
+
+    // A message, but an answer day already passed (the clock stands at 2022-02-01).
+    let message = "Beskriv samverkan med SiS tydligare.";
+    let (status, page) = post_page(
+        &app,
+        &supplement,
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("message", message),
+            ("due_on", "2022-01-20"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains(
+        "<p class=\"field-error\" id=\"due_on-fel\">Sista svarsdag kan inte ligga före i dag.</p>"
+    ));
+    assert!(!page.contains("id=\"message-fel\""), "the message was fine");
+    assert!(
+        page.contains(&format!(">{message}</textarea>")),
+        "typed message kept"
+    );
+    assert!(page.contains("value=\"2022-01-20\""));
+
+    // A form from a page left open too long: refused, the message still there.
+    let (status, page) = post_page(
+        &app,
+        &supplement,
+        &[
+            ("csrf_token", "inaktuell"),
+            ("message", message),
+            ("due_on", "2022-02-20"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Formuläret kom inte från en sida i tjänsten"));
+    assert!(page.contains(&format!(">{message}</textarea>")));
+    assert!(page.contains("value=\"2022-02-20\""));
+
+    // Approval has nothing to type; its one bad input is a stale form, and it is refused
+    // on the page itself.
+    let (status, page) = post_page(
+        &app,
+        &format!("{page_path}/godkann"),
+        &[("csrf_token", "inaktuell")],
+    )
+    .await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Formuläret kom inte från en sida i tjänsten"));
+    assert!(page.contains("Godkänn återrapporteringen"));
+
+    // Nothing was stored: no request, no status change, no e-mail, no audit entry.
+    assert_eq!(officer_state(&app, &skane), submitted);
+    assert!(app.audit_events("report.supplement_requested").is_empty());
+    assert!(app.audit_events("report.approved").is_empty());
+
+    // Approved on 2022-03-10: the form for the money coming back offers today's date.
+    // A new login: the session ended while the clock moved on.
+    app.clock.set(at("2022-03-10T09:00:00Z"));
+    app.client = crate::helpers::new_client();
+    app.login(OFFICER).await;
+    let (_, page) = app.get_text(&page_path).await;
+    let csrf = crate::helpers::csrf_from(&page);
+    let (status, to) = post_page(
+        &app,
+        &format!("{page_path}/godkann"),
+        &[("csrf_token", csrf.as_str())],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (303, page_path.as_str()));
+    let (_, page) = app.get_text(&page_path).await;
+    assert!(page.contains("name=\"received_on\" type=\"date\" value=\"2022-03-10\""));
+    let approved = officer_state(&app, &skane);
+    assert_eq!(approved.0, "approved");
+    assert_eq!(approved.2, [("open".to_string(), None)]);
+
+    // The day the money came in: one that does not exist, one in the future, and one
+    // before the claim was made.
+    let received = format!("{page_path}/aterbetalning/mottagen");
+    for (typed, said) in [
+        (
+            "2022-02-31",
+            "Ange dagen pengarna kom in som år-månad-dag, till exempel 2020-04-20.",
+        ),
+        (
+            "2022-03-11",
+            "Dagen pengarna kom in kan inte ligga i framtiden.",
+        ),
+        (
+            "2022-03-01",
+            "Beloppet begärdes 2022-03-10; det kan inte ha kommit in före dess.",
+        ),
+    ] {
+        let (status, page) = post_page(
+            &app,
+            &received,
+            &[("csrf_token", csrf.as_str()), ("received_on", typed)],
+        )
+        .await;
+        assert_eq!(status, 422, "{typed}: {page}");
+        assert!(page.contains("href=\"#received_on\""), "{typed}");
+        assert!(
+            page.contains(&format!(
+                "<p class=\"field-error\" id=\"received_on-fel\">{said}</p>"
+            )),
+            "{typed}: {page}"
+        );
+        assert!(
+            page.contains(&format!(
+                "name=\"received_on\" type=\"date\" value=\"{typed}\""
+            )),
+            "{typed} kept"
+        );
+    }
+    assert_eq!(officer_state(&app, &skane), approved, "nothing stored");
+    assert!(app.audit_events("repayment.received").is_empty());
+
+    // The same form with a good day is taken.
+    let (status, to) = post_page(
+        &app,
+        &received,
+        &[("csrf_token", csrf.as_str()), ("received_on", "2022-03-10")],
+    )
+    .await;
+    assert_eq!((status, to.as_str()), (303, page_path.as_str()));
+    assert_eq!(
+        officer_state(&app, &skane).2,
+        [("received".to_string(), Some("2022-03-10".to_string()))]
+    );
+}
