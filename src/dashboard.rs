@@ -3,6 +3,8 @@
 //! on the server as SVG (no external service, readable without colour: every bar has its
 //! figure written beside it).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -24,8 +26,14 @@ pub struct YearMoney {
     /// Change decisions and revocations (usually negative).
     pub granted_changes: Ore,
     pub paid: Ore,
+    /// Unused money paid back and received (after the report-back).
     pub repaid: Ore,
+    /// Money claimed back by change decisions and received.
     pub reclaimed: Ore,
+    /// The part of the repaid money that the year gets back to grant again: all of it,
+    /// except what a later lowering of the same grant has already given back (see
+    /// `OrgYear::returned`).
+    pub returned: Ore,
 }
 
 impl YearMoney {
@@ -38,8 +46,63 @@ impl YearMoney {
     /// a decision that lowered the grant, and that decision already gave the amount back to
     /// the year; adding the claim too would count it twice.
     pub fn available(&self) -> Ore {
-        self.ceiling - self.granted() + self.repaid
+        self.ceiling - self.granted() + self.returned
     }
+}
+
+/// One organisation's money in one year of a call: what decides how much of the ceiling it
+/// binds.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct OrgYear {
+    /// Granted now: every signed decision, changes included.
+    pub granted: Ore,
+    pub paid: Ore,
+    pub planned: Ore,
+    /// Repayments after the report-back: received, and not yet received.
+    pub repaid_received: Ore,
+    pub repaid_open: Ore,
+    /// Claimed back by change decisions (not waived).
+    pub reclaimed: Ore,
+}
+
+impl OrgYear {
+    /// What the organisation holds or is still to be paid, once every claim on it is met.
+    pub fn held(&self) -> Ore {
+        self.paid + self.planned - self.repaid_received - self.repaid_open - self.reclaimed
+    }
+
+    /// Money paid above what is granted now and not yet claimed: what a lowering decision
+    /// must claim back after cancelling planned payments.
+    pub fn excess(&self) -> Ore {
+        let excess = self.held() - self.granted;
+        if excess.is_positive() {
+            excess
+        } else {
+            Ore::ZERO
+        }
+    }
+
+    /// What the year gets back to grant again from this organisation's repayments. A
+    /// repayment gives back money under a grant that stands; when the grant is later lowered,
+    /// the lowering gives the amount back itself, so only what the organisation still
+    /// holds below its grant counts, and never more than was repaid.
+    pub fn returned(&self) -> Ore {
+        let held = self.paid + self.planned - self.repaid_received - self.reclaimed;
+        let bound = held.min(self.granted).max(Ore::ZERO);
+        (self.granted - bound)
+            .min(self.repaid_received)
+            .max(Ore::ZERO)
+    }
+}
+
+/// Per year, what the year gets back from repayments, over the organisations.
+pub fn returned_by_year(rows: &BTreeMap<(String, i32), OrgYear>) -> BTreeMap<i32, Ore> {
+    let mut out: BTreeMap<i32, Ore> = BTreeMap::new();
+    for ((_, year), row) in rows {
+        let entry = out.entry(*year).or_insert(Ore::ZERO);
+        *entry = *entry + row.returned();
+    }
+    out
 }
 
 /// Adds the rows up per year. Plain arithmetic over the inputs, so it is easy to test.
@@ -48,6 +111,7 @@ pub fn build(
     granted: &[(i32, DecisionKind, Ore)],
     payments: &[(i32, PaymentStatus, Ore)],
     claims: &[(i32, String, Ore)],
+    returned: &BTreeMap<i32, Ore>,
 ) -> Vec<YearMoney> {
     ceilings
         .iter()
@@ -67,6 +131,7 @@ pub fn build(
                     DecisionKind::Rejection => {}
                 }
             }
+            m.returned = returned.get(year).copied().unwrap_or(Ore::ZERO);
             m.paid = payments
                 .iter()
                 .filter(|(y, s, _)| y == year && *s == PaymentStatus::Paid)
@@ -112,11 +177,13 @@ pub fn figures(conn: &mut DbConnection, call_id: &str) -> Result<Vec<YearMoney>,
         .into_iter()
         .map(|y| (y.year, y.ceiling_ore))
         .collect();
+    let rows = db::money_figures::org_years(conn, call_id)?;
     Ok(build(
         &ceilings,
         &db::money_figures::granted_by_kind(conn, call_id)?,
         &db::money_figures::payments(conn, call_id)?,
         &db::money_figures::received_claims(conn, call_id)?,
+        &returned_by_year(&rows),
     ))
 }
 
@@ -200,6 +267,7 @@ mod tests {
                 (2021, "repayment".into(), kr(400_000)),
                 (2021, "reclaim".into(), kr(100_000)),
             ],
+            &BTreeMap::from([(2021, kr(400_000))]),
         );
         let y = &years[0];
         assert_eq!(y.reclaimed, kr(100_000));
@@ -209,6 +277,40 @@ mod tests {
         assert_eq!(y.available(), kr(15_000_000 - 11_489_785 + 400_000));
     }
 
+    fn row(granted: i64, paid: i64, planned: i64, repaid: i64, reclaimed: i64) -> OrgYear {
+        OrgYear {
+            granted: kr(granted),
+            paid: kr(paid),
+            planned: kr(planned),
+            repaid_received: kr(repaid),
+            repaid_open: Ore::ZERO,
+            reclaimed: kr(reclaimed),
+        }
+    }
+
+    #[test]
+    fn a_repayment_counts_once_also_when_the_grant_is_lowered_after_it() {
+        // Unused money paid back under a standing grant comes back to the year.
+        assert_eq!(
+            row(2_900_000, 2_900_000, 0, 400_000, 0).returned(),
+            kr(400_000)
+        );
+        // Revoked after 400 000 came back: the revocation gives the whole grant back, the
+        // repayment adds nothing more, and the claim is the rest of what was paid.
+        let revoked = row(0, 3_179_104, 0, 400_000, 0);
+        assert_eq!(revoked.returned(), Ore::ZERO);
+        assert_eq!(revoked.excess(), kr(2_779_104));
+        // Lowered from 1 000 to 800 after 400 of 1 000 paid came back: the region keeps
+        // 600; 200 comes back through the lowering, 200 through the repayment.
+        let lowered = row(800, 1_000, 0, 400, 0);
+        assert_eq!(lowered.returned(), kr(200));
+        assert_eq!(lowered.excess(), Ore::ZERO);
+        // Lowered by 100 first (claimed back), 50 unused repaid after: 50 comes back.
+        assert_eq!(row(900, 1_000, 0, 50, 100).returned(), kr(50));
+        // Nothing paid yet: nothing comes back.
+        assert_eq!(row(1_000, 0, 1_000, 0, 0).returned(), Ore::ZERO);
+    }
+
     #[test]
     fn the_chart_writes_its_figures() {
         let years = build(
@@ -216,6 +318,7 @@ mod tests {
             &[(2021, DecisionKind::Grant, kr(11_089_785))],
             &[],
             &[],
+            &BTreeMap::new(),
         );
         let svg = svg(&years);
         assert!(svg.starts_with("<svg"));

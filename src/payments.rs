@@ -43,7 +43,7 @@ pub struct CutPlan {
     pub reclaim: Option<Ore>,
 }
 
-/// Plans a cut of `cut` (positive) against the planned payments, given latest first.
+/// Plans a cut of `cut` against the planned payments, given latest first (no cut: nothing).
 pub fn plan_cut(cut: Ore, planned: &[(String, Ore)]) -> CutPlan {
     let mut left = cut;
     let mut plan = CutPlan {
@@ -52,7 +52,7 @@ pub fn plan_cut(cut: Ore, planned: &[(String, Ore)]) -> CutPlan {
         reclaim: None,
     };
     for (id, amount) in planned {
-        if left <= Ore::ZERO {
+        if !left.is_positive() {
             break;
         }
         plan.cancel.push(id.clone());
@@ -63,7 +63,7 @@ pub fn plan_cut(cut: Ore, planned: &[(String, Ore)]) -> CutPlan {
             left = left - *amount;
         }
     }
-    if left > Ore::ZERO {
+    if left.is_positive() {
         plan.reclaim = Some(left);
     }
     plan
@@ -118,8 +118,15 @@ pub fn plan_for_decision(
         } else if year.amount_ore < Ore::ZERO {
             let current =
                 db::payments::planned_for(conn, &call.id, &decision.organisation_id, year.year)?;
+            // What the organisation would hold above its grant now (this decision is
+            // already signed in the transaction), with repayments and earlier claims taken
+            // off: only that is cut, so nothing is claimed twice.
+            let excess = db::money_figures::org_years(conn, &call.id)?
+                .get(&(decision.organisation_id.clone(), year.year))
+                .map(|row| row.excess())
+                .unwrap_or(Ore::ZERO);
             let cut = plan_cut(
-                Ore::ZERO - year.amount_ore,
+                excess,
                 &current
                     .iter()
                     .map(|p| (p.id.clone(), p.amount_ore))
@@ -145,7 +152,14 @@ pub fn plan_for_decision(
                     year: year.year,
                     amount,
                     due_on: decided_on + chrono::Duration::days(RECLAIM_DAYS),
-                    payment_reference: format!("{}-{}", decision.registration_number, year.year),
+                    // Its own reference, apart from a repayment after the report-back
+                    // (`<dnr>-<year>`), so that finance can tell the two apart.
+                    payment_reference: format!(
+                        "{}-{}-AK{}",
+                        decision.registration_number,
+                        year.year,
+                        decided_on.format("%Y%m%d")
+                    ),
                 };
                 db::reports::insert_claim(
                     conn,
@@ -414,6 +428,11 @@ pub fn mark_paid(
 /// (kronor, decimal comma), the decision's registration number as reference, due day and
 /// status. UTF-8 with BOM, semicolons.
 pub fn to_csv(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
+    // A cancelled payment is never to be paid: it stays in the lists, not in the file.
+    let lines: Vec<&PaymentLine> = lines
+        .iter()
+        .filter(|l| l.payment.status != PaymentStatus::Cancelled)
+        .collect();
     use crate::applications::lists::csv_amount;
     let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
     let mut writer = csv::WriterBuilder::new()

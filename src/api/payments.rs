@@ -128,6 +128,11 @@ pub struct YearMoneyDto {
     pub repaid: Decimal,
     #[schema(value_type = String)]
     pub reclaimed: Decimal,
+    /// The part of `repaid` that the year gets back to grant again (less what a later
+    /// lowering of the same grant already gave back).
+    #[schema(value_type = String)]
+    pub returned: Decimal,
+    /// Ceiling − granted + returned.
     #[schema(value_type = String)]
     pub available: Decimal,
 }
@@ -161,6 +166,7 @@ pub async fn dashboard(
                 paid: y.paid.to_kronor(),
                 repaid: y.repaid.to_kronor(),
                 reclaimed: y.reclaimed.to_kronor(),
+                returned: y.returned.to_kronor(),
                 available: y.available().to_kronor(),
             })
             .collect(),

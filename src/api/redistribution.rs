@@ -42,7 +42,10 @@ pub struct RoundDto {
     pub granted_top_up: Decimal,
     #[schema(value_type = String)]
     pub repaid: Decimal,
-    /// Ceiling − granted + repaid: what can still be decided, and what stays unallocated
+    /// The part of `repaid` the year gets back (see the dashboard).
+    #[schema(value_type = String)]
+    pub returned: Decimal,
+    /// Ceiling − granted + returned: what can still be decided, and what stays unallocated
     /// if nothing more is.
     #[schema(value_type = String)]
     pub available: Decimal,
@@ -65,6 +68,7 @@ impl RoundDto {
             granted: view.money.granted().to_kronor(),
             granted_top_up: view.money.granted_top_up.to_kronor(),
             repaid: view.money.repaid.to_kronor(),
+            returned: view.money.returned.to_kronor(),
             available: view.money.available().to_kronor(),
             requested: view.requested_total().to_kronor(),
             applications: view

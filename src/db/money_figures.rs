@@ -1,10 +1,13 @@
 //! The sums behind a call's money dashboard, read straight from the rows they summarise.
 
+use std::collections::BTreeMap;
+
 use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::{decision_years, decisions, payments, repayment_claims};
 use crate::codes::{DecisionKind, DecisionStatus, PaymentStatus};
+use crate::dashboard::OrgYear;
 use crate::money::Ore;
 
 /// Signed amounts of a call per (year, decision kind).
@@ -49,4 +52,64 @@ pub fn received_claims(
             repayment_claims::amount_ore,
         ))
         .load(conn)
+}
+
+/// Every organisation's money per year in a call, for what it binds of the ceiling: granted
+/// now, paid, planned, repaid (received and open) and reclaimed (not waived).
+pub fn org_years(
+    conn: &mut DbConnection,
+    call_id: &str,
+) -> QueryResult<BTreeMap<(String, i32), OrgYear>> {
+    let mut rows: BTreeMap<(String, i32), OrgYear> = BTreeMap::new();
+    let granted: Vec<(String, i32, Ore)> = decision_years::table
+        .inner_join(decisions::table)
+        .filter(decisions::call_id.eq(call_id))
+        .filter(decisions::status.eq(DecisionStatus::Signed))
+        .select((
+            decisions::organisation_id,
+            decision_years::year,
+            decision_years::amount_ore,
+        ))
+        .load(conn)?;
+    for (org, year, amount) in granted {
+        let row = rows.entry((org, year)).or_default();
+        row.granted = row.granted + amount;
+    }
+    let paid: Vec<(String, i32, PaymentStatus, Ore)> = payments::table
+        .filter(payments::call_id.eq(call_id))
+        .select((
+            payments::organisation_id,
+            payments::year,
+            payments::status,
+            payments::amount_ore,
+        ))
+        .load(conn)?;
+    for (org, year, status, amount) in paid {
+        let row = rows.entry((org, year)).or_default();
+        match status {
+            PaymentStatus::Paid => row.paid = row.paid + amount,
+            PaymentStatus::Planned => row.planned = row.planned + amount,
+            PaymentStatus::Cancelled => {}
+        }
+    }
+    let claims: Vec<(String, i32, String, String, Ore)> = repayment_claims::table
+        .filter(repayment_claims::call_id.eq(call_id))
+        .filter(repayment_claims::status.ne("waived"))
+        .select((
+            repayment_claims::organisation_id,
+            repayment_claims::year,
+            repayment_claims::kind,
+            repayment_claims::status,
+            repayment_claims::amount_ore,
+        ))
+        .load(conn)?;
+    for (org, year, kind, status, amount) in claims {
+        let row = rows.entry((org, year)).or_default();
+        match (kind.as_str(), status.as_str()) {
+            ("repayment", "received") => row.repaid_received = row.repaid_received + amount,
+            ("repayment", _) => row.repaid_open = row.repaid_open + amount,
+            _ => row.reclaimed = row.reclaimed + amount,
+        }
+    }
+    Ok(rows)
 }

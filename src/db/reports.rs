@@ -374,21 +374,32 @@ pub fn replace_draft_rows(
 }
 
 /// Received for the year: what the organisation has been paid in the call for that year
-/// (the grant and any top-ups), from the payments marked paid.
+/// (the grant and any top-ups), from the payments marked paid, less what a change decision
+/// has claimed back (återkrav): that money is not the organisation's to use or to report as
+/// unused, and counting it would claim it back twice.
 pub fn received(
     conn: &mut DbConnection,
     call_id: &str,
     organisation_id: &str,
     year: i32,
 ) -> QueryResult<Ore> {
-    let amounts: Vec<Ore> = payments::table
+    let paid: Vec<Ore> = payments::table
         .filter(payments::call_id.eq(call_id))
         .filter(payments::organisation_id.eq(organisation_id))
         .filter(payments::year.eq(year))
         .filter(payments::status.eq(PaymentStatus::Paid))
         .select(payments::amount_ore)
         .load(conn)?;
-    Ok(amounts.into_iter().sum())
+    let reclaimed: Vec<Ore> = repayment_claims::table
+        .filter(repayment_claims::call_id.eq(call_id))
+        .filter(repayment_claims::organisation_id.eq(organisation_id))
+        .filter(repayment_claims::year.eq(year))
+        .filter(repayment_claims::kind.eq(ClaimKind::Reclaim))
+        .filter(repayment_claims::status.ne(ClaimStatus::Waived))
+        .select(repayment_claims::amount_ore)
+        .load(conn)?;
+    let net = paid.into_iter().sum::<Ore>() - reclaimed.into_iter().sum::<Ore>();
+    Ok(if net.is_negative() { Ore::ZERO } else { net })
 }
 
 pub fn insert_supplement_request(

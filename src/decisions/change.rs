@@ -110,6 +110,29 @@ pub fn parse_change(
     }
 }
 
+/// The decision's case, after checking that the actor may prepare decisions in it (refusals
+/// are recorded before anything else is said about the decision).
+fn case_of(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    decision_id: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let decision = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
+    let application_id = decision
+        .application_id
+        .ok_or_else(|| AppError::Conflict("Beslutet hör inte till någon ansökan.".into()))?;
+    assessment::ensure_may_handle(
+        conn,
+        actor,
+        &application_id,
+        now,
+        "bereda ett ändringsbeslut",
+        Role::Officer,
+    )?;
+    Ok(application_id)
+}
+
 /// The signed decision a change may be made to, with its case.
 fn changeable(conn: &mut DbConnection, decision_id: &str) -> Result<(Decision, String), AppError> {
     let original = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
@@ -134,15 +157,8 @@ pub fn current(
     decision_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(Decision, BTreeMap<i32, Ore>), AppError> {
-    let (original, application_id) = changeable(conn, decision_id)?;
-    assessment::ensure_may_handle(
-        conn,
-        actor,
-        &application_id,
-        now,
-        "bereda ett ändringsbeslut",
-        Role::Officer,
-    )?;
+    case_of(conn, actor, decision_id, now)?;
+    let (original, _) = changeable(conn, decision_id)?;
     let amounts = super::current_amounts(conn, &original.id)?;
     Ok((original, amounts))
 }
@@ -156,15 +172,8 @@ pub fn prepare_change(
     input: &ChangeInput,
     now: DateTime<Utc>,
 ) -> Result<Decision, AppError> {
-    let (_, application_id) = changeable(conn, decision_id)?;
-    assessment::ensure_may_handle(
-        conn,
-        actor,
-        &application_id,
-        now,
-        "bereda ett ändringsbeslut",
-        Role::Officer,
-    )?;
+    let application_id = case_of(conn, actor, decision_id, now)?;
+    changeable(conn, decision_id)?;
     db::write_tx(conn, |conn| {
         db::applications::lock(conn, &application_id)?;
         let (original, _) = changeable(conn, decision_id)?;

@@ -267,9 +267,10 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
                 heading: "Beslut".into(),
                 body: if top_up {
                     format!(
-                        "{agency} beviljar {} ytterligare statsbidrag med sammanlagt {total} för {} enligt tabellen nedan, av medel som inte har fördelats eller som har betalats tillbaka. Beloppet kommer utöver tidigare beviljat statsbidrag och betalas ut så snart som möjligt.",
+                        "{agency} beviljar {} ytterligare statsbidrag med sammanlagt {total} för {} enligt tabellen nedan, av medel som inte har fördelats eller som har betalats tillbaka. Beloppet kommer utöver tidigare beviljat statsbidrag och betalas ut i {} respektive år eller, om den tiden redan har passerat, så snart som möjligt efter beslutet.",
                         organisation.name,
                         years_text(&granted_years),
+                        month_name(def.call.payment_month)
                     )
                 } else {
                     format!(

@@ -180,7 +180,11 @@ pub fn sign_in_tx(
     crate::db::calls::lock_years(conn, &decision.call_id)?;
     let ceilings = crate::db::calls::call_years(conn, &decision.call_id)?;
     let signed = store::signed_amounts_for_call(conn, &decision.call_id)?;
-    let returned = crate::db::money_figures::received_claims(conn, &decision.call_id)?;
+    // Repayments count as the dashboard counts them (`dashboard::OrgYear::returned`).
+    let returned = crate::dashboard::returned_by_year(&crate::db::money_figures::org_years(
+        conn,
+        &decision.call_id,
+    )?);
     let year_states: Vec<YearState> = ceilings
         .iter()
         .map(|y| YearState {
@@ -191,11 +195,7 @@ pub fn sign_in_tx(
                 .filter(|s| s.year == y.year)
                 .map(|s| s.amount)
                 .sum(),
-            returned: returned
-                .iter()
-                .filter(|(year, kind, _)| *year == y.year && kind == "repayment")
-                .map(|(_, _, amount)| *amount)
-                .sum(),
+            returned: returned.get(&y.year).copied().unwrap_or(Ore::ZERO),
         })
         .collect();
     let current_of_amended = match &decision.amends_decision_id {

@@ -233,6 +233,9 @@ pub fn sign(
     )?;
     let decided_on = clock::stockholm_date(now);
     db::write_tx(conn, |conn| {
+        // The case first, as preparing takes it: an officer replacing a draft (and deleting
+        // its amount rows) waits until this signing has committed, and then sees it signed.
+        db::applications::lock(conn, &application_id)?;
         let decision = db::decisions::find(conn, decision_id)?.ok_or(AppError::NotFound)?;
         let application =
             db::applications::find(conn, &application_id)?.ok_or(AppError::NotFound)?;

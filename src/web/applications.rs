@@ -59,7 +59,10 @@ impl ApplicationPage {
     }
 
     fn may_request_supplement(&self) -> bool {
+        // An application for more money in a round is not supplemented in the service (see
+        // `applications::workflow::request_supplement`).
         self.is_officer()
+            && self.view.application.kind == crate::codes::ApplicationKind::Initial
             && matches!(
                 self.view.application.status,
                 ApplicationStatus::Submitted | ApplicationStatus::Complete

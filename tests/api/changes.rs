@@ -15,7 +15,7 @@ fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
 }
 
 /// The signed grant of an organisation's first application.
-fn grant_of(app: &TestApp, org_number: &str) -> statsbidrag::db::decisions::Decision {
+pub(crate) fn grant_of(app: &TestApp, org_number: &str) -> statsbidrag::db::decisions::Decision {
     let application_id = app.application_id_of(org_number);
     let mut conn = app.conn();
     statsbidrag::db::decisions::for_application(&mut conn, &application_id)

@@ -919,3 +919,109 @@ async fn the_officers_forms_on_the_report_page_come_back_as_typed_with_the_field
         [("received".to_string(), Some("2022-03-10".to_string()))]
     );
 }
+
+/// Unused money repaid after the report, then the grant revoked: the claim back is what the
+/// region still holds (paid less repaid), and the year gets the money back once, not twice.
+/// A report filed after a lowering counts as received only what the region may keep.
+#[actix_web::test]
+async fn a_grant_revoked_after_its_repayment_is_claimed_and_counted_once() {
+    let app = spawn_app().await;
+    let call_id = app.call_id().await;
+    pay_2021(&app, &call_id).await;
+    let skane = file(
+        &app,
+        SKANE,
+        json!({"personal": "2 000 000", "resor": "413 808", "utbildning": "100 000"}),
+        12,
+    )
+    .await;
+    app.clock.set(at("2022-03-10T09:00:00Z"));
+    let csrf = app.api_login(OFFICER).await;
+    let (status, _) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/reports/{skane}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/reports/{skane}/repayment/received"),
+            json!({"received_on": "2022-03-10"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(available_2021(&app, &call_id).await, "4310215");
+
+    // April 2022: the grant is revoked.
+    app.clock.set(at("2022-04-01T09:00:00Z"));
+    let csrf = app.api_login(OFFICER).await;
+    let grant = crate::changes::grant_of(&app, "232100-0255");
+    let (status, draft) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/decisions/{}/changes", grant.id),
+            json!({"kind": "revocation", "reasons": "Verksamheten har upphört."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let csrf = app
+        .api_login("beslutsfattare@socialstyrelsen.example")
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    let (status, body) = app
+        .post_json(&csrf, &format!("/api/v1/decisions/{id}/sign"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // Claimed back: 2 913 808 paid less 400 000 already repaid.
+    let mut conn = app.conn();
+    let claims = statsbidrag::db::reports::claims_of_decision(&mut conn, id).unwrap();
+    drop(conn);
+    assert_eq!(
+        claims.len(),
+        1,
+        "nothing to claim for 2022: it was not paid"
+    );
+    assert_eq!(claims[0].year, 2021);
+    assert_eq!(claims[0].amount_ore.ore(), 251_380_800);
+    // The year gets the whole grant back, the repayment not a second time:
+    // 3 910 215 + 2 913 808.
+    assert_eq!(available_2021(&app, &call_id).await, "6824023");
+
+    // Västra Götaland's 2021 grant is lowered by 100 000 kr after payment; its report then
+    // counts 100 000 kr less as received.
+    let vgr_grant = crate::changes::grant_of(&app, "232100-0131");
+    let granted = {
+        let mut conn = app.conn();
+        statsbidrag::decisions::current_amounts(&mut conn, &vgr_grant.id).unwrap()[&2021].ore()
+            / 100
+    };
+    let csrf = app.api_login(OFFICER).await;
+    let (status, draft) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/decisions/{}/changes", vgr_grant.id),
+            json!({"kind": "change", "amounts": {"2021": (granted - 100_000).to_string()},
+                   "reasons": "Lägre kostnader än beräknat."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let csrf = app
+        .api_login("beslutsfattare@socialstyrelsen.example")
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    let (status, _) = app
+        .post_json(&csrf, &format!("/api/v1/decisions/{id}/sign"), json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let csrf = app.api_login(VGR).await;
+    let report = start_2021(&app, &csrf).await;
+    assert_eq!(
+        report["received_now"],
+        (granted - 100_000).to_string(),
+        "{report}"
+    );
+}
