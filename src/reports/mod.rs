@@ -516,10 +516,40 @@ pub fn public_count(count: Option<i32>) -> String {
     }
 }
 
+/// The three counts of a report as the public may see them: `(children, girls, boys)`.
+/// Each count from 1 to 4 is written "<5"; and since girls and boys add up to at most the
+/// total, a hidden one could be worked out from the other two, so when one of girls or
+/// boys is hidden the other is written "x" (hidden so that the first cannot be
+/// calculated), as Swedish official statistics marks such cells.
+pub fn public_counts(
+    total: Option<i32>,
+    girls: Option<i32>,
+    boys: Option<i32>,
+) -> (String, String, String) {
+    let small = |n: Option<i32>| n.is_some_and(|n| (1..=4).contains(&n));
+    let (mut g, mut b) = (public_count(girls), public_count(boys));
+    if small(girls) && boys.is_some() && !small(boys) {
+        b = "x".into();
+    }
+    if small(boys) && girls.is_some() && !small(girls) {
+        g = "x".into();
+    }
+    (public_count(total), g, b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::db::calls::{Call, CallYear, CostCategory, Programme};
+
+    #[test]
+    fn a_hidden_count_cannot_be_worked_out_from_the_others() {
+        let shown = |t, g, b| public_counts(Some(t), Some(g), Some(b));
+        assert_eq!(shown(6, 5, 1), ("6".into(), "x".into(), "<5".into()));
+        assert_eq!(shown(6, 3, 3), ("6".into(), "<5".into(), "<5".into()));
+        assert_eq!(shown(23, 12, 11), ("23".into(), "12".into(), "11".into()));
+        assert_eq!(shown(3, 0, 3), ("<5".into(), "0".into(), "<5".into()));
+    }
 
     fn result(id: &str, year: i32, position: i32) -> ExpectedResult {
         ExpectedResult {

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::workflow::{self, Slot, SlotState};
-use super::{Achievement, Counts, Money, public_count};
+use super::{Achievement, Counts, Money, public_counts};
 use crate::access;
 use crate::accounts::Actor;
 use crate::applications::lists::csv_amount;
@@ -255,14 +255,16 @@ pub fn public(
         .map(|row| {
             let counts = row.counts.unwrap_or_default();
             let money = row.money.unwrap_or_default();
+            let (children_total, girls, boys) =
+                public_counts(counts.children_total, counts.girls, counts.boys);
             PublicRow {
                 organisation: row.slot.organisation.name.clone(),
                 org_number: row.slot.organisation.org_number.clone(),
                 registration_number: row.slot.decision.registration_number.clone(),
                 year,
-                children_total: public_count(counts.children_total),
-                girls: public_count(counts.girls),
-                boys: public_count(counts.boys),
+                children_total,
+                girls,
+                boys,
                 staff_fte: counts
                     .staff_fte_hundredths
                     .map(super::format_fte)
