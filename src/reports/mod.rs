@@ -519,8 +519,8 @@ pub fn public_count(count: Option<i32>) -> String {
 /// The three counts of a report as the public may see them: `(children, girls, boys)`.
 /// Each count from 1 to 4 is written "<5"; and since girls and boys add up to at most the
 /// total, a hidden one could be worked out from the other two, so when one of girls or
-/// boys is hidden the other is written "x" (hidden so that the first cannot be
-/// calculated), as Swedish official statistics marks such cells.
+/// boys is hidden and the total is shown, the other is written "x" (hidden so that the
+/// first cannot be calculated), as Swedish official statistics marks such cells.
 pub fn public_counts(
     total: Option<i32>,
     girls: Option<i32>,
@@ -528,10 +528,12 @@ pub fn public_counts(
 ) -> (String, String, String) {
     let small = |n: Option<i32>| n.is_some_and(|n| (1..=4).contains(&n));
     let (mut g, mut b) = (public_count(girls), public_count(boys));
-    if small(girls) && boys.is_some() && !small(boys) {
+    // Only a total that is shown lets the subtraction be made.
+    let total_shown = total.is_some() && !small(total);
+    if total_shown && small(girls) && boys.is_some() && !small(boys) {
         b = "x".into();
     }
-    if small(boys) && girls.is_some() && !small(girls) {
+    if total_shown && small(boys) && girls.is_some() && !small(girls) {
         g = "x".into();
     }
     (public_count(total), g, b)

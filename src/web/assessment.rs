@@ -199,3 +199,45 @@ pub async fn letter(
         document.content,
     ))
 }
+
+/// Money claimed back by a change decision has come in (officers). Shown on the case page of
+/// the decision; a bad date comes back there with the message beside the field.
+pub async fn record_reclaim_received(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let form = FormData::new(form.into_inner());
+    check_csrf(&session, &form.get("csrf_token"))?;
+    let claim_id = path.into_inner();
+    let input = crate::reports::workflow::ReceivedInput {
+        received_on: form.get("received_on"),
+    };
+    let id = claim_id.clone();
+    let application_id = state
+        .db
+        .run(move |c| {
+            let claim = crate::db::reports::claims_of_id(c, &id)?.ok_or(AppError::NotFound)?;
+            crate::db::decisions::find(c, &claim.decision_id)?
+                .and_then(|d| d.application_id)
+                .ok_or(AppError::NotFound)
+        })
+        .await?;
+    let now = state.clock.now();
+    let who = actor.0.clone();
+    submit_form(
+        &state,
+        &session,
+        &actor.0,
+        &application_id,
+        form,
+        "beslut",
+        move |c| {
+            crate::reports::workflow::record_reclaim_received(c, &who, &claim_id, &input, now)
+                .map(|_| ())
+        },
+    )
+    .await
+}

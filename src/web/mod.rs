@@ -165,6 +165,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/omfordelningar/{id}/ansok",
             web::post().to(redistribution::apply),
         )
+        .route(
+            "/aterkrav/{id}/mottaget",
+            web::post().to(assessment::record_reclaim_received),
+        )
         .route("/beslut/{id}/andra", web::get().to(changes::form))
         .route("/beslut/{id}/andra", web::post().to(changes::prepare))
         .route("/beslut/{id}/brev.pdf", web::get().to(assessment::letter))

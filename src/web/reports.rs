@@ -747,34 +747,6 @@ pub async fn record_received(
     .await
 }
 
-/// Money claimed back by a change decision has come in; back to the case.
-pub async fn record_reclaim_received(
-    state: State,
-    session: Session,
-    actor: Authenticated,
-    path: web::Path<String>,
-    form: web::Form<ReceivedForm>,
-) -> Result<HttpResponse, WebError> {
-    check_csrf(&session, &form.csrf_token)?;
-    let id = path.into_inner();
-    let input = ReceivedInput {
-        received_on: form.into_inner().received_on,
-    };
-    let now = state.clock.now();
-    let application_id = state
-        .db
-        .run(move |c| {
-            let claim = workflow::record_reclaim_received(c, &actor.0, &id, &input, now)?;
-            Ok::<_, AppError>(
-                crate::db::decisions::find(c, &claim.decision_id)?
-                    .and_then(|d| d.application_id)
-                    .unwrap_or_default(),
-            )
-        })
-        .await?;
-    Ok(redirect(&format!("/ansokningar/{application_id}#beslut")))
-}
-
 pub async fn letter(
     state: State,
     actor: Authenticated,
@@ -908,10 +880,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/aterrapporter/{id}/aterbetalning/mottagen",
             web::post().to(record_received),
-        )
-        .route(
-            "/aterkrav/{id}/mottaget",
-            web::post().to(record_reclaim_received),
         )
         .route(
             "/aterrapporter/{id}/aterbetalning.pdf",

@@ -361,6 +361,24 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
     // does not add it to what is available a second time.
     app.clock.set(at("2021-09-20T09:00:00Z"));
     let csrf = app.api_login(OFFICER).await;
+    // Through the case page, a bad day comes back beside the field, as typed.
+    let case = format!("/ansokningar/{}", grant.application_id.clone().unwrap());
+    let (_, page) = app.get_text(&case).await;
+    assert!(page.contains("Registrera som inbetalt"), "{page}");
+    let response = app
+        .client
+        .post(app.url(&format!("/aterkrav/{}/mottaget", claims[0].id)))
+        .form(&[
+            ("csrf_token", csrf_from(&page).as_str()),
+            ("received_on", "2021-13-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("value=\"2021-13-01\""));
+    assert!(page.contains("field-error"));
     let received = format!("/api/v1/claims/{}/received", claims[0].id);
     let (status, body) = post(&app, &csrf, &received, json!({"received_on": "2021-09-31"})).await;
     assert_eq!(status, 422, "{body}");
