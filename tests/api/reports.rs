@@ -367,6 +367,17 @@ async fn three_regions_file_2021_and_the_unused_money_comes_back_for_redistribut
     assert_eq!(status, 200, "{received}");
     assert_eq!(received["status"], "received");
     assert_eq!(available_2021(&app, &call_id).await, "4310215");
+    // The next redistribution round for 2021 offers exactly that.
+    let (status, round) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/calls/{call_id}/rounds"),
+            json!({"year": "2021", "last_day": "2022-03-31"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{round}");
+    assert_eq!(round["available"], "4310215");
+    assert_eq!(round["returned"], "400000");
     // Not twice.
     let (status, _) = app
         .post_json(
