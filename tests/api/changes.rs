@@ -44,19 +44,6 @@ async fn dashboard_year(app: &TestApp, call_id: &str, year: i64) -> Value {
         .unwrap()
 }
 
-async fn post(app: &TestApp, csrf: &str, path: &str, body: Value) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url(path))
-        .header("X-CSRF-Token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 async fn letter(app: &TestApp, decision_id: &str) -> (String, String) {
     let response = app
         .get(&format!("/api/v1/decisions/{decision_id}/letter"))
@@ -85,22 +72,20 @@ async fn lowering_a_grant_gives_back_exactly_that_and_both_letters_read() {
     // What the officer types is checked: nothing changed, a year outside the decision, no
     // reasons.
     let path = format!("/api/v1/decisions/{}/changes", grant.id);
-    let (status, body) = post(
-        &app,
-        &csrf,
+    let (status, body) = app.post_json(&csrf,
         &path,
         json!({"kind": "change", "amounts": {"2022": before_2022.to_string()}, "reasons": "Skäl"}),
     )
     .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["field"], "amounts");
-    let (status, body) = post(
-        &app,
-        &csrf,
-        &path,
-        json!({"kind": "change", "amounts": {"2023": "5"}, "reasons": ""}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            &csrf,
+            &path,
+            json!({"kind": "change", "amounts": {"2023": "5"}, "reasons": ""}),
+        )
+        .await;
     assert_eq!(status, 422);
     let fields: Vec<&str> = body["errors"]
         .as_array()
@@ -114,14 +99,14 @@ async fn lowering_a_grant_gives_back_exactly_that_and_both_letters_read() {
     );
 
     // The officer prepares the lowering; nothing is granted differently until it is signed.
-    let (status, draft) = post(
-        &app,
-        &csrf,
-        &path,
-        json!({"kind": "change", "amounts": {"2022": (before_2022 - 100_000).to_string()},
+    let (status, draft) = app
+        .post_json(
+            &csrf,
+            &path,
+            json!({"kind": "change", "amounts": {"2022": (before_2022 - 100_000).to_string()},
                "reasons": "Regionen har meddelat att verksamheten 2022 blir mindre än planerat."}),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(status, 201, "{draft}");
     assert_eq!(draft["kind"], "change");
     assert_eq!(draft["status"], "draft");
@@ -138,13 +123,13 @@ async fn lowering_a_grant_gives_back_exactly_that_and_both_letters_read() {
     // The decision maker signs it.
     let csrf = app.api_login(DECISION_MAKER).await;
     let change_id = draft["id"].as_str().unwrap();
-    let (status, signed) = post(
-        &app,
-        &csrf,
-        &format!("/api/v1/decisions/{change_id}/sign"),
-        json!({}),
-    )
-    .await;
+    let (status, signed) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/decisions/{change_id}/sign"),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 200, "{signed}");
     assert_eq!(signed["status"], "signed");
 
@@ -255,13 +240,13 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
         .filter(|p| p["year"] == 2021)
         .map(|p| p["id"].as_str().unwrap())
         .collect();
-    let (status, _) = post(
-        &app,
-        &csrf,
-        "/api/v1/payments/mark-paid",
-        json!({"payment_ids": ids, "paid_on": "2021-01-15", "reference": "VER-1"}),
-    )
-    .await;
+    let (status, _) = app
+        .post_json(
+            &csrf,
+            "/api/v1/payments/mark-paid",
+            json!({"payment_ids": ids, "paid_on": "2021-01-15", "reference": "VER-1"}),
+        )
+        .await;
     assert_eq!(status, 200);
 
     // Raising 2022 above what was applied for is prepared but refused at signing.
@@ -275,22 +260,20 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
         .ore()
         / 100;
     drop(conn);
-    let (status, draft) = post(
-        &app,
-        &csrf,
+    let (status, draft) = app.post_json(&csrf,
         &path,
         json!({"kind": "change", "amounts": {"2022": (applied + 1).to_string()}, "reasons": "Höjning."}),
     )
     .await;
     assert_eq!(status, 201, "{draft}");
     let maker = app.api_login(DECISION_MAKER).await;
-    let (status, refused) = post(
-        &app,
-        &maker,
-        &format!("/api/v1/decisions/{}/sign", draft["id"].as_str().unwrap()),
-        json!({}),
-    )
-    .await;
+    let (status, refused) = app
+        .post_json(
+            &maker,
+            &format!("/api/v1/decisions/{}/sign", draft["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, 409);
     assert!(
         refused["detail"]
@@ -304,13 +287,13 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
     // 2021 money is claimed back in the letter.
     app.clock.set(at("2021-09-01T09:00:00Z"));
     let csrf = app.api_login(OFFICER).await;
-    let (status, draft) = post(
-        &app,
-        &csrf,
-        &path,
-        json!({"kind": "revocation", "reasons": "Verksamheten har upphört."}),
-    )
-    .await;
+    let (status, draft) = app
+        .post_json(
+            &csrf,
+            &path,
+            json!({"kind": "revocation", "reasons": "Verksamheten har upphört."}),
+        )
+        .await;
     assert_eq!(status, 201, "{draft}");
     assert_eq!(
         draft["amounts"],
@@ -320,13 +303,9 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
     let before_2021 = dashboard_year(&app, &call_id, 2021).await;
     let maker = app.api_login(DECISION_MAKER).await;
     let id = draft["id"].as_str().unwrap();
-    let (status, body) = post(
-        &app,
-        &maker,
-        &format!("/api/v1/decisions/{id}/sign"),
-        json!({}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(&maker, &format!("/api/v1/decisions/{id}/sign"), json!({}))
+        .await;
     assert_eq!(status, 200, "{body}");
 
     let after_2021 = dashboard_year(&app, &call_id, 2021).await;
@@ -380,12 +359,18 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
     assert!(page.contains("value=\"2021-13-01\""));
     assert!(page.contains("field-error"));
     let received = format!("/api/v1/claims/{}/received", claims[0].id);
-    let (status, body) = post(&app, &csrf, &received, json!({"received_on": "2021-09-31"})).await;
+    let (status, body) = app
+        .post_json(&csrf, &received, json!({"received_on": "2021-09-31"}))
+        .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["field"], "received_on");
-    let (status, body) = post(&app, &csrf, &received, json!({"received_on": "2021-09-18"})).await;
+    let (status, body) = app
+        .post_json(&csrf, &received, json!({"received_on": "2021-09-18"}))
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, _) = post(&app, &csrf, &received, json!({"received_on": "2021-09-18"})).await;
+    let (status, _) = app
+        .post_json(&csrf, &received, json!({"received_on": "2021-09-18"}))
+        .await;
     assert_eq!(status, 409, "recorded once");
     let reclaimed = dashboard_year(&app, &call_id, 2021).await;
     assert_eq!(kronor_of(&reclaimed["reclaimed"]), granted_2021);
@@ -393,13 +378,13 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
 
     // A revoked grant cannot be revoked again: nothing is left.
     let csrf = app.api_login(OFFICER).await;
-    let (status, body) = post(
-        &app,
-        &csrf,
-        &path,
-        json!({"kind": "revocation", "reasons": "Igen."}),
-    )
-    .await;
+    let (status, body) = app
+        .post_json(
+            &csrf,
+            &path,
+            json!({"kind": "revocation", "reasons": "Igen."}),
+        )
+        .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["errors"][0]["field"], "kind");
 

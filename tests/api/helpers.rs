@@ -331,6 +331,52 @@ pub fn execute(conn: &mut DbConnection, sql: &str) -> diesel::QueryResult<usize>
 }
 
 impl TestApp {
+    /// POSTs JSON with the CSRF token; the status and the JSON answer (null if none).
+    pub async fn post_json(
+        &self,
+        csrf: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("X-CSRF-Token", csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// PUTs JSON with the CSRF token; the status and the JSON answer (null if none).
+    pub async fn put_json(
+        &self,
+        csrf: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .put(self.url(path))
+            .header("X-CSRF-Token", csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+impl TestApp {
     pub fn clock_now(&self) -> DateTime<Utc> {
         use statsbidrag::clock::Clock;
         self.clock.now()

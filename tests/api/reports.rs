@@ -16,34 +16,6 @@ fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
     s.parse().unwrap()
 }
 
-impl TestApp {
-    async fn post_json(&self, csrf: &str, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .post(self.url(path))
-            .header("X-CSRF-Token", csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn put_json(&self, csrf: &str, path: &str, body: Value) -> (u16, Value) {
-        let response = self
-            .client
-            .put(self.url(path))
-            .header("X-CSRF-Token", csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-}
-
 /// January 2021: the officer pays the 2021 grants; the clock then stands in February 2022,
 /// when the 2021 reports are open (due 2022-03-01 in the 2020 call).
 async fn pay_2021(app: &TestApp, call_id: &str) {
