@@ -4,10 +4,11 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use serde::Deserialize;
 
-use super::{PageContext, WebError, redirect, render};
+use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
 use crate::codes::Role;
 use crate::dashboard::YearMoney;
@@ -15,7 +16,7 @@ use crate::db::calls::Call;
 use crate::db::redistribution::Round;
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
-use crate::http::{self, Authenticated, State};
+use crate::http::{self, Authenticated, MaybeActor, State};
 use crate::redistribution::{self, RoundInput, RoundView, TopUpForm, TopUpInput};
 
 #[derive(Template)]
@@ -200,6 +201,9 @@ struct TopUpPage {
     form: TopUpForm,
     errors: FieldErrors,
     typed: FormData,
+    /// This browser's form key, sent back with the form (see `stash`).
+    form_key: String,
+    notice: Option<String>,
 }
 
 impl TopUpPage {
@@ -208,6 +212,11 @@ impl TopUpPage {
     }
 }
 
+fn form_path(round_id: &str) -> String {
+    format!("/omfordelningar/{round_id}/ansok")
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn top_up_page(
     state: &State,
     session: &Session,
@@ -215,6 +224,8 @@ async fn top_up_page(
     round_id: String,
     errors: FieldErrors,
     typed: FormData,
+    form_key: String,
+    notice: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
@@ -233,8 +244,16 @@ async fn top_up_page(
         form,
         errors,
         typed,
+        form_key,
+        notice,
     };
     render(status, &page)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RestoreQuery {
+    /// The token of a form kept when the session ended while it was typed.
+    aterstall: Option<String>,
 }
 
 pub async fn top_up_form(
@@ -242,28 +261,75 @@ pub async fn top_up_form(
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
+    query: web::Query<RestoreQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
-    top_up_page(
+    let round_id = path.into_inner();
+    let (form_key, new_cookie) = stash::form_key(&req);
+    let (mut typed, mut notice) = (FormData::default(), None);
+    if let Some(token) = query.into_inner().aterstall {
+        let (target, now) = (form_path(&round_id), state.clock.now());
+        if let Some(pairs) = state
+            .db
+            .run(move |c| stash::take(c, &token, &target, now))
+            .await?
+        {
+            typed = FormData::new(pairs);
+            notice = Some(
+                "Du blev utloggad innan ansökan skickades in. Här är det du skrev – kontrollera och skicka in."
+                    .into(),
+            );
+        }
+    }
+    let mut response = top_up_page(
         &state,
         &session,
         actor.0,
-        path.into_inner(),
+        round_id,
         FieldErrors::new(),
-        FormData::default(),
+        typed,
+        form_key,
+        notice,
         StatusCode::OK,
     )
-    .await
+    .await?;
+    if let Some(cookie) = new_cookie {
+        response
+            .add_cookie(&cookie)
+            .map_err(|e| AppError::Internal(format!("cookie: {e}")))?;
+    }
+    Ok(response)
 }
 
 pub async fn apply(
     state: State,
     session: Session,
-    actor: Authenticated,
+    actor: MaybeActor,
     path: web::Path<String>,
     form: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let round_id = path.into_inner();
-    let form = FormData::new(form.into_inner());
+    let pairs = form.into_inner();
+    let form = FormData::new(pairs.clone());
+    let posted_key = form.get("form_key");
+    let Some(actor) = actor.0 else {
+        // The session ended while the person was typing: keep what they typed, for the
+        // browser that was shown the form only, and offer it again after logging in.
+        if !stash::key_matches(&req, &posted_key) {
+            return Err(AppError::Unauthenticated.into());
+        }
+        let (now, target) = (state.clock.now(), form_path(&round_id));
+        let token = state
+            .db
+            .run(move |c| stash::put(c, &target, &pairs, now))
+            .await?;
+        let next = format!("{}?aterstall={token}", form_path(&round_id));
+        return Ok(redirect(&format!(
+            "/logga-in?next={}",
+            super::format::url_encode(&next)
+        )));
+    };
     super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
     let input = TopUpInput {
         amounts: form.map("amounts"),
@@ -272,7 +338,7 @@ pub async fn apply(
     };
     let now = state.clock.now();
     let links = state.links.clone();
-    let (who, id) = (actor.0.clone(), round_id.clone());
+    let (who, id) = (actor.clone(), round_id.clone());
     match state
         .db
         .run(move |c| redistribution::apply(c, &who, &id, &input, now, &links))
@@ -286,10 +352,12 @@ pub async fn apply(
             top_up_page(
                 &state,
                 &session,
-                actor.0,
+                actor,
                 round_id,
                 errors,
                 form,
+                posted_key,
+                None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

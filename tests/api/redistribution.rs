@@ -416,6 +416,52 @@ async fn the_round_is_opened_and_applied_for_through_the_pages() {
     let page = response.text().await.unwrap();
     assert!(page.contains("Fler platser i höst."));
     assert!(page.contains("id=\"descriptions.personal\""));
+
+    // The session ends while the form is being filled in: what was typed is kept for this
+    // browser and offered again after logging in.
+    let form_key = form
+        .split("name=\"form_key\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let (_, home) = app.get_text("/").await;
+    app.client
+        .post(app.url("/logga-ut"))
+        .form(&[("csrf_token", csrf_from(&home).as_str())])
+        .send()
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("{round_url}/ansok")))
+        .form(&[
+            ("form_key", form_key.as_str()),
+            ("amounts.personal", "500 000"),
+            ("reasons", "Skrivet innan sessionen tog slut."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let next = location(&response)
+        .strip_prefix("/logga-in?next=")
+        .unwrap()
+        .replace("%2F", "/")
+        .replace("%3F", "?")
+        .replace("%3D", "=");
+    assert!(
+        next.starts_with(&format!("{round_url}/ansok?aterstall=")),
+        "{next}"
+    );
+    app.login(SKANE).await;
+    let (status, kept) = app.get_text(&next).await;
+    assert_eq!(status, 200);
+    assert!(kept.contains("Du blev utloggad innan ansökan skickades in"));
+    assert!(kept.contains("Skrivet innan sessionen tog slut."));
+    assert!(kept.contains("value=\"500 000\""));
+    let csrf = csrf_from(&kept);
+
     let response = app
         .client
         .post(app.url(&format!("{round_url}/ansok")))
