@@ -101,7 +101,15 @@ pub fn plan_for_decision(
     let mut planned = Vec::new();
     let mut cancelled = Vec::new();
     let mut reclaims = Vec::new();
-    for year in db::decisions::years(conn, &decision.id)? {
+    let years = db::decisions::years(conn, &decision.id)?;
+    // What the organisation holds per year, read once: a year's cut touches only that
+    // year's payments, so the other years' figures stay as read. Only a lowering needs them.
+    let holdings = if years.iter().any(|y| y.amount_ore.is_negative()) {
+        db::money_figures::org_years(conn, &call.id)?
+    } else {
+        Default::default()
+    };
+    for year in years {
         if year.amount_ore > Ore::ZERO {
             let due = due_on(call, year.year)
                 .ok_or_else(|| AppError::Internal(format!("no payment day for {}", year.year)))?
@@ -121,7 +129,7 @@ pub fn plan_for_decision(
             // What the organisation would hold above its grant now (this decision is
             // already signed in the transaction), with repayments and earlier claims taken
             // off: only that is cut, so nothing is claimed twice.
-            let excess = db::money_figures::org_years(conn, &call.id)?
+            let excess = holdings
                 .get(&(decision.organisation_id.clone(), year.year))
                 .map(|row| row.excess())
                 .unwrap_or(Ore::ZERO);
