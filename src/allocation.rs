@@ -112,21 +112,17 @@ pub fn build(years: &[(i32, Ore)], signed: &[SignedAmount]) -> AllocationTable {
 /// The table as CSV for a Swedish spreadsheet: BOM, semicolons, decimal comma; a row per
 /// recipient, then the sums, the ceiling and what remains.
 pub fn to_csv(table: &AllocationTable) -> Result<Vec<u8>, crate::error::AppError> {
-    use crate::applications::lists::csv_amount;
-    let fail = |e: csv::Error| crate::error::AppError::Internal(format!("csv: {e}"));
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    use crate::spreadsheet::amount as csv_amount;
+    let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
     let mut header = vec!["Mottagare".to_string(), "Organisationsnummer".to_string()];
     header.extend(table.years.iter().map(|y| format!("Beviljat {y} (kr)")));
     header.push("Summa (kr)".into());
-    writer.write_record(&header).map_err(fail)?;
+    writer.row(&header)?;
     for row in &table.rows {
         let mut record = vec![row.organisation_name.clone(), row.org_number.clone()];
         record.extend(row.amounts.iter().map(|a| csv_amount(*a)));
         record.push(csv_amount(row.total));
-        writer.write_record(&record).map_err(fail)?;
+        writer.row(&record)?;
     }
     for (label, amounts, total) in [
         ("Summa beviljat", &table.granted, table.granted_total),
@@ -140,14 +136,9 @@ pub fn to_csv(table: &AllocationTable) -> Result<Vec<u8>, crate::error::AppError
         let mut record = vec![label.to_string(), String::new()];
         record.extend(amounts.iter().map(|a| csv_amount(*a)));
         record.push(csv_amount(total));
-        writer.write_record(&record).map_err(fail)?;
+        writer.row(&record)?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| crate::error::AppError::Internal(format!("csv: {e}")))?;
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend_from_slice(&body);
-    Ok(out)
+    writer.finish()
 }
 
 #[cfg(test)]

@@ -23,8 +23,15 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/statsbidrag.sqlite3";
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// postgres://… for PostgreSQL, sqlite://PATH for an embedded SQLite file.
-    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, global = true)]
+    /// postgres://… for PostgreSQL, sqlite://PATH for an embedded SQLite file. Its value
+    /// (which may hold a password) is never shown by --help.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true,
+        global = true
+    )]
     pub database_url: String,
 
     #[command(subcommand)]
@@ -45,7 +52,7 @@ pub enum Command {
         /// The folder: organisations.csv, programmes.toml, calls/*.toml, demo/*.toml.
         dir: PathBuf,
         /// One password for every demo account (otherwise a random one each, printed).
-        #[arg(long, env = "DEMO_PASSWORD")]
+        #[arg(long, env = "DEMO_PASSWORD", hide_env_values = true)]
         demo_password: Option<String>,
     },
     /// Create an account. The password is read from the first line of standard input.
@@ -75,11 +82,13 @@ pub enum Command {
 pub struct ServeArgs {
     #[arg(long, env = "BIND_ADDRESS", default_value = "127.0.0.1:8080")]
     pub bind_address: String,
-    /// Load the demo data and accounts when the database is empty.
-    #[arg(long, env = "LOAD_DEMO", default_value_t = true, action = ArgAction::Set)]
-    pub load_demo: bool,
+    /// Load the demo cases and accounts when the database is empty. Default: yes on
+    /// SQLite (the one-command demo), no on PostgreSQL (production), where it must be asked
+    /// for.
+    #[arg(long, env = "LOAD_DEMO", action = ArgAction::Set)]
+    pub load_demo: Option<bool>,
     /// One password for every demo account (otherwise a random one each, printed once).
-    #[arg(long, env = "DEMO_PASSWORD")]
+    #[arg(long, env = "DEMO_PASSWORD", hide_env_values = true)]
     pub demo_password: Option<String>,
     /// Mark the session cookie Secure (set when served over HTTPS).
     #[arg(long, env = "COOKIE_SECURE", default_value_t = false, action = ArgAction::Set)]
@@ -231,10 +240,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     let mail = args.mail_settings();
+    // Demo accounts with printed passwords belong to the embedded demo, never by default to
+    // a production database.
+    let load_demo = args
+        .load_demo
+        .unwrap_or(matches!(url, DatabaseUrl::Sqlite(_)));
     let settings = Settings {
         database_url: url,
         bind_address: args.bind_address,
-        load_demo: args.load_demo,
+        load_demo,
         load_demo_cases: true,
         public_url: args.public_url,
         demo_password: args.demo_password,

@@ -441,47 +441,34 @@ pub fn to_csv(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
         .iter()
         .filter(|l| l.payment.status != PaymentStatus::Cancelled)
         .collect();
-    use crate::applications::lists::csv_amount;
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    writer
-        .write_record([
-            "Organisationsnummer",
-            "Mottagare",
-            "Belopp (kr)",
-            "Referens",
-            "Förfallodag",
-            "Bidragsår",
-            "Status",
-            "Utbetald",
-            "Verifikation",
-        ])
-        .map_err(fail)?;
+    use crate::spreadsheet::amount as csv_amount;
+    let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
+    writer.row([
+        "Organisationsnummer",
+        "Mottagare",
+        "Belopp (kr)",
+        "Referens",
+        "Förfallodag",
+        "Bidragsår",
+        "Status",
+        "Utbetald",
+        "Verifikation",
+    ])?;
     for line in lines {
         let p = &line.payment;
-        writer
-            .write_record([
-                line.organisation.org_number.clone(),
-                line.organisation.name.clone(),
-                csv_amount(p.amount_ore),
-                line.registration_number.clone(),
-                p.due_on.to_string(),
-                p.year.to_string(),
-                p.status.label().to_string(),
-                p.paid_on.map(|d| d.to_string()).unwrap_or_default(),
-                p.payment_reference.clone().unwrap_or_default(),
-            ])
-            .map_err(fail)?;
+        writer.row([
+            line.organisation.org_number.clone(),
+            line.organisation.name.clone(),
+            csv_amount(p.amount_ore),
+            line.registration_number.clone(),
+            p.due_on.to_string(),
+            p.year.to_string(),
+            p.status.label().to_string(),
+            p.paid_on.map(|d| d.to_string()).unwrap_or_default(),
+            p.payment_reference.clone().unwrap_or_default(),
+        ])?;
     }
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend_from_slice(&body);
-    Ok(out)
+    writer.finish()
 }
 
 #[cfg(test)]

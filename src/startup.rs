@@ -6,7 +6,6 @@ use actix_session::SessionMiddleware;
 use actix_session::config::{BrowserSession, CookieContentSecurity, TtlExtensionPolicy};
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use rand::RngCore;
 use tracing_actix_web::TracingLogger;
@@ -18,6 +17,7 @@ use crate::db::{self, DatabaseUrl, Db, DbError};
 use crate::fixtures::{self, FixtureError, LoadOptions, LoadReport};
 use crate::http::{AppState, State};
 use crate::mail::{MailError, MailSettings, Mailer};
+use crate::web::FormKeySecret;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -81,7 +81,8 @@ impl Application {
                 .await
                 .map_err(|e| StartupError::Other(format!("start-up task: {e}")))??
         };
-        let (report, key) = prepared;
+        let (report, key, form_key_secret) = prepared;
+        let form_key_secret = web::Data::new(form_key_secret);
         let listener =
             TcpListener::bind(&settings.bind_address).map_err(|source| StartupError::Bind {
                 address: settings.bind_address.clone(),
@@ -107,7 +108,6 @@ impl Application {
         let cookie_secure = settings.cookie_secure;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(security_headers())
                 .wrap(
                     SessionMiddleware::builder(session_store.clone(), key.clone())
                         .cookie_name("statsbidrag_session".to_string())
@@ -123,7 +123,11 @@ impl Application {
                         .build(),
                 )
                 .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(move |req, next| {
+                    crate::headers::add(cookie_secure, req, next)
+                }))
                 .app_data(state.clone())
+                .app_data(form_key_secret.clone())
                 .app_data(crate::web::form_config())
                 .route("/healthz", web::get().to(healthz))
                 .configure(crate::api::routes)
@@ -188,13 +192,14 @@ impl Application {
     }
 }
 
-/// Migrations, fixtures on an empty database, and the session signing key (made once and
-/// kept in the database, so that a restart logs no one out).
+/// Migrations, fixtures on an empty database, the session signing key and the form key
+/// secret (each made once and kept in the database, so that a restart logs no one out and
+/// loses no kept form).
 pub fn prepare_database(
     db: &Db,
     settings: &Settings,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(Option<LoadReport>, Key), StartupError> {
+) -> Result<(Option<LoadReport>, Key, FormKeySecret), StartupError> {
     let mut conn = db.get()?;
     let applied = db::run_migrations(&mut conn)?;
     if !applied.is_empty() {
@@ -226,19 +231,15 @@ pub fn prepare_database(
         hex::decode(secret).map_err(|e| StartupError::Other(format!("stored session key: {e}")))?;
     let key = Key::try_from(bytes.as_slice())
         .map_err(|e| StartupError::Other(format!("stored session key: {e}")))?;
-    Ok((report, key))
-}
-
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "same-origin"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ))
+    let form_secret = db::secrets::get_or_create(&mut conn, "form_key", now.naive_utc(), || {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        hex::encode(bytes)
+    })
+    .map_err(DbError::from)?;
+    let form_secret = hex::decode(form_secret)
+        .map_err(|e| StartupError::Other(format!("stored form key secret: {e}")))?;
+    Ok((report, key, FormKeySecret(form_secret)))
 }
 
 /// 200 when the database answers, 503 when it does not.

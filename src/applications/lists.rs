@@ -100,21 +100,11 @@ pub fn filter_and_sort(
     rows
 }
 
-/// Kronor with a decimal comma and no thousands separator, so that a spreadsheet set to
-/// Swedish reads it as a number: `2913808,00`.
-pub fn csv_amount(amount: Ore) -> String {
-    let ore = amount.ore();
-    let sign = if ore < 0 { "-" } else { "" };
-    let abs = ore.unsigned_abs();
-    format!("{sign}{},{:02}", abs / 100, abs % 100)
-}
+pub use crate::spreadsheet::amount as csv_amount;
 
 /// The list as CSV: a byte order mark, semicolons, decimal comma, CRLF line ends.
 pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u8>, AppError> {
-    let mut writer = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
     let mut header = vec![
         "Diarienummer".to_string(),
         "Organisation".to_string(),
@@ -123,8 +113,7 @@ pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u
         "Inkommen".to_string(),
     ];
     header.extend(def.years.iter().map(|y| format!("Sökt {} (kr)", y.year)));
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    writer.write_record(&header).map_err(fail)?;
+    writer.row(&header)?;
     for row in rows {
         let mut record = vec![
             row.application
@@ -145,7 +134,7 @@ pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u
                 .map(|a| csv_amount(*a))
                 .unwrap_or_default()
         }));
-        writer.write_record(&record).map_err(fail)?;
+        writer.row(&record)?;
     }
     let mut sums = vec![
         "Summa".to_string(),
@@ -160,24 +149,6 @@ pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u
             .into_iter()
             .map(csv_amount),
     );
-    writer.write_record(&sums).map_err(fail)?;
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    let mut out = Vec::with_capacity(body.len() + 3);
-    out.extend_from_slice(b"\xEF\xBB\xBF");
-    out.extend_from_slice(&body);
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_have_a_decimal_comma_and_no_grouping() {
-        assert_eq!(csv_amount(Ore::from_kronor(2_913_808)), "2913808,00");
-        assert_eq!(csv_amount(Ore::from_ore(12_345)), "123,45");
-        assert_eq!(csv_amount(Ore::from_ore(-5)), "-0,05");
-    }
+    writer.row(&sums)?;
+    writer.finish()
 }

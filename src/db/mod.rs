@@ -85,7 +85,8 @@ impl DatabaseUrl {
             return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
         }
         Err(DbError::BadUrl(format!(
-            "\"{url}\" ska börja med postgres://, postgresql:// eller sqlite://"
+            "\"{}\" ska börja med postgres://, postgresql:// eller sqlite://",
+            redact_password(url)
         )))
     }
 
@@ -94,6 +95,19 @@ impl DatabaseUrl {
             DatabaseUrl::Postgres(_) => "PostgreSQL",
             DatabaseUrl::Sqlite(_) => "SQLite",
         }
+    }
+}
+
+/// A URL as it may be printed: whatever stands before an `@` (a user name and password) is
+/// replaced by `***`, so that a mistyped URL in an error message or a log gives no password
+/// away.
+pub fn redact_password(url: &str) -> String {
+    match url.rsplit_once('@') {
+        Some((before, after)) => {
+            let scheme_end = before.find("://").map(|i| i + 3).unwrap_or(0);
+            format!("{}***@{after}", &before[..scheme_end])
+        }
+        None => url.to_string(),
     }
 }
 
@@ -293,5 +307,20 @@ mod tests {
         assert!(DatabaseUrl::parse("dbname=x").is_err());
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn a_bad_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact_password("postgress://anna:hemligt@db.example/x"),
+            "postgress://***@db.example/x"
+        );
+        assert_eq!(redact_password("user:pw@host/db"), "***@host/db");
+        assert_eq!(redact_password("dbname=x"), "dbname=x");
+        let message = DatabaseUrl::parse("postgress://anna:hemligt@db/x")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(!message.contains("hemligt"), "{message}");
     }
 }

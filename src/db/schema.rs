@@ -7,6 +7,8 @@ diesel::table! {
         path -> Text,
         body -> Text,
         created_at -> Timestamp,
+        user_id -> Text,
+        key_hash -> Text,
     }
 }
 

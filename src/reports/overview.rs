@@ -10,13 +10,13 @@ use super::workflow::{self, Slot, SlotState};
 use super::{Achievement, Counts, Money, public_counts};
 use crate::access;
 use crate::accounts::Actor;
-use crate::applications::lists::csv_amount;
 use crate::audit;
 use crate::db::calls::{Call, ExpectedResult};
 use crate::db::reports::{RepaymentClaim, ReportAnswer, ReportVersion};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::money::Ore;
+use crate::spreadsheet::{SpreadsheetCsv, amount as csv_amount};
 
 /// One region's report in the overview.
 #[derive(Debug, Clone, Serialize)]
@@ -281,22 +281,6 @@ pub fn public(
     Ok((results, rows))
 }
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new())
-}
-
-fn finish(writer: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, AppError> {
-    let body = writer
-        .into_inner()
-        .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    out.extend_from_slice(&body);
-    Ok(out)
-}
-
 fn count_text(n: Option<i32>) -> String {
     n.map(|n| n.to_string()).unwrap_or_default()
 }
@@ -304,8 +288,7 @@ fn count_text(n: Option<i32>) -> String {
 /// The officers' file: one row per region with status, counts, money and how far it came
 /// toward each expected result ("R1" … in position order), and a row of sums.
 pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    let mut w = writer();
+    let mut w = SpreadsheetCsv::new();
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -334,7 +317,7 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
-    w.write_record(&header).map_err(fail)?;
+    w.row(&header)?;
     for row in &overview.rows {
         let counts = row.counts.unwrap_or_default();
         let mut record = vec![
@@ -382,7 +365,7 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
             (0..overview.results.len())
                 .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
         );
-        w.write_record(&record).map_err(fail)?;
+        w.row(&record)?;
     }
     let mut sums = vec![String::new(); 13];
     sums[1] = "Summa".into();
@@ -391,14 +374,13 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
     sums.push(csv_amount(overview.totals.unused));
     sums.push(String::new());
     sums.extend(overview.results.iter().map(|_| String::new()));
-    w.write_record(&sums).map_err(fail)?;
-    finish(w)
+    w.row(&sums)?;
+    w.finish()
 }
 
 /// The public file: approved reports only, small counts written "<5".
 pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<u8>, AppError> {
-    let fail = |e: csv::Error| AppError::Internal(format!("csv: {e}"));
-    let mut w = writer();
+    let mut w = SpreadsheetCsv::new();
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -420,7 +402,7 @@ pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
-    w.write_record(&header).map_err(fail)?;
+    w.row(&header)?;
     for row in rows {
         let kr = |d: rust_decimal::Decimal| {
             Ore::from_decimal_kronor(d)
@@ -441,7 +423,7 @@ pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<
             kr(row.unused),
         ];
         record.extend(row.achievements.iter().cloned());
-        w.write_record(&record).map_err(fail)?;
+        w.row(&record)?;
     }
-    finish(w)
+    w.finish()
 }

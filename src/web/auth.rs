@@ -26,9 +26,15 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only paths on this site: never an open redirect to somewhere else.
-fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+/// Only paths on this site: never an open redirect to somewhere else. A path starts with
+/// one `/` and holds only visible ASCII without a backslash: browsers drop tabs and line
+/// breaks from a `Location` (so `/\t/evil.example` would become `//evil.example`, another
+/// host) and read `\` as `/`. Real paths come percent-encoded, so nothing else is needed.
+pub(crate) fn safe_next(next: &str) -> String {
+    let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let mut chars = next.chars();
+    let same_site = chars.next() == Some('/') && chars.next() != Some('/');
+    if visible && same_site {
         next.to_string()
     } else {
         "/".to_string()
@@ -175,5 +181,14 @@ mod tests {
         assert_eq!(safe_next("//evil.example/"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n/evil.example"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
+        assert_eq!(safe_next("/\u{3000}/evil.example"), "/");
+        assert_eq!(safe_next("/"), "/");
+        assert_eq!(
+            safe_next("/utlysningar/x?ar=2021&y=%C3%A5"),
+            "/utlysningar/x?ar=2021&y=%C3%A5"
+        );
     }
 }

@@ -280,7 +280,7 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let (form_key, new_cookie) = stash::form_key(&req);
+    let (form_key, new_cookie) = stash::form_key(&req, &actor.0.user_id)?;
     let (view, version, supplement, budget_editable) =
         load_draft(&state, &actor.0, id.clone()).await?;
     let mut values = FormValues::from_stored(&view, &version);
@@ -289,22 +289,16 @@ pub async fn edit_form(
         .as_ref()
         .map(|_| "Utkastet är sparat.".to_string());
     // A form that was posted after the session ended: show it again, not yet saved.
-    if let Some(token) = &query.aterstall {
-        let path = edit_path(&id);
-        let token = token.clone();
-        let now = state.clock.now();
-        if let Some(pairs) = state
-            .db
-            .run(move |c| stash::take(c, &token, &path, now))
-            .await?
-        {
-            let input = DraftInput::from_form(&FormData::new(pairs));
-            values = FormValues::from_input(&input, values);
-            notice = Some(
-                "Du blev utloggad innan texten sparades. Här är det du skrev – kontrollera och spara."
-                    .into(),
-            );
-        }
+    let token = query.aterstall.clone();
+    if let Some(pairs) =
+        stash::restore(&state, &req, &actor.0.user_id, token, edit_path(&id)).await?
+    {
+        let input = DraftInput::from_form(&FormData::new(pairs));
+        values = FormValues::from_input(&input, values);
+        notice = Some(
+            "Du blev utloggad innan texten sparades. Här är det du skrev – kontrollera och spara."
+                .into(),
+        );
     }
     let page = EditPage {
         ctx: PageContext::new(
@@ -347,22 +341,9 @@ pub async fn save(
     let pairs = form.into_inner();
     let posted_key = FormData::new(pairs.clone()).get("form_key");
     let Some(actor) = actor.0 else {
-        // The session ended while the person was typing: keep what they typed, but only for
-        // the browser that was shown the form (a forged cross-site post has no key).
-        if !stash::key_matches(&req, &posted_key) {
-            return Err(AppError::Unauthenticated.into());
-        }
-        let now = state.clock.now();
-        let target = edit_path(&id);
-        let token = state
-            .db
-            .run(move |c| stash::put(c, &target, &pairs, now))
-            .await?;
-        let next = format!("{}?aterstall={token}", edit_path(&id));
-        return Ok(redirect(&format!(
-            "/logga-in?next={}",
-            super::format::url_encode(&next)
-        )));
+        // The session ended while the person was typing: keep what they typed, for the
+        // person and browser that were shown the form (a forged post has no key).
+        return stash::keep_and_log_in(&state, &req, pairs, edit_path(&id)).await;
     };
     let form = FormData::new(pairs);
     let input = DraftInput::from_form(&form);

@@ -30,6 +30,8 @@ use crate::accounts::Actor;
 use crate::codes::Role;
 use crate::error::AppError;
 
+pub use stash::FormKeySecret;
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home::show))
         .route("/logga-in", web::get().to(auth::login_form))

@@ -265,21 +265,17 @@ pub async fn top_up_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let round_id = path.into_inner();
-    let (form_key, new_cookie) = stash::form_key(&req);
+    let (form_key, new_cookie) = stash::form_key(&req, &actor.0.user_id)?;
     let (mut typed, mut notice) = (FormData::default(), None);
-    if let Some(token) = query.into_inner().aterstall {
-        let (target, now) = (form_path(&round_id), state.clock.now());
-        if let Some(pairs) = state
-            .db
-            .run(move |c| stash::take(c, &token, &target, now))
-            .await?
-        {
-            typed = FormData::new(pairs);
-            notice = Some(
+    let token = query.into_inner().aterstall;
+    if let Some(pairs) =
+        stash::restore(&state, &req, &actor.0.user_id, token, form_path(&round_id)).await?
+    {
+        typed = FormData::new(pairs);
+        notice = Some(
                 "Du blev utloggad innan ansökan skickades in. Här är det du skrev – kontrollera och skicka in."
                     .into(),
             );
-        }
     }
     let mut response = top_up_page(
         &state,
@@ -315,20 +311,9 @@ pub async fn apply(
     let posted_key = form.get("form_key");
     let Some(actor) = actor.0 else {
         // The session ended while the person was typing: keep what they typed, for the
-        // browser that was shown the form only, and offer it again after logging in.
-        if !stash::key_matches(&req, &posted_key) {
-            return Err(AppError::Unauthenticated.into());
-        }
-        let (now, target) = (state.clock.now(), form_path(&round_id));
-        let token = state
-            .db
-            .run(move |c| stash::put(c, &target, &pairs, now))
-            .await?;
-        let next = format!("{}?aterstall={token}", form_path(&round_id));
-        return Ok(redirect(&format!(
-            "/logga-in?next={}",
-            super::format::url_encode(&next)
-        )));
+        // person and browser that were shown the form only, and offer it again after
+        // logging in.
+        return stash::keep_and_log_in(&state, &req, pairs, form_path(&round_id)).await;
     };
     super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
     let input = TopUpInput {

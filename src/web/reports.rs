@@ -244,26 +244,22 @@ pub async fn edit_form(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let (form_key, new_cookie) = stash::form_key(&req);
+    let (form_key, new_cookie) = stash::form_key(&req, &actor.0.user_id)?;
     let (view, version) = load_draft(&state, &actor.0, id.clone()).await?;
     let mut values = values_from(&view, &version);
     let mut notice = query
         .sparat
         .as_ref()
         .map(|_| "Utkastet är sparat.".to_string());
-    if let Some(token) = &query.aterstall {
-        let (path, token, now) = (edit_path(&id), token.clone(), state.clock.now());
-        if let Some(pairs) = state
-            .db
-            .run(move |c| stash::take(c, &token, &path, now))
-            .await?
-        {
-            values = ReportInput::from_form(&FormData::new(pairs));
-            notice = Some(
-                "Du blev utloggad innan texten sparades. Här är det du skrev – kontrollera och spara."
-                    .into(),
-            );
-        }
+    let token = query.aterstall.clone();
+    if let Some(pairs) =
+        stash::restore(&state, &req, &actor.0.user_id, token, edit_path(&id)).await?
+    {
+        values = ReportInput::from_form(&FormData::new(pairs));
+        notice = Some(
+            "Du blev utloggad innan texten sparades. Här är det du skrev – kontrollera och spara."
+                .into(),
+        );
     }
     let page = EditPage {
         ctx: ctx(&state, &session, actor.0)?,
@@ -296,20 +292,8 @@ pub async fn save(
     let posted_key = FormData::new(pairs.clone()).get("form_key");
     let Some(actor) = actor.0 else {
         // The session ended while the person was typing: keep what they typed, for the
-        // browser that was shown the form only.
-        if !stash::key_matches(&req, &posted_key) {
-            return Err(AppError::Unauthenticated.into());
-        }
-        let (now, target) = (state.clock.now(), edit_path(&id));
-        let token = state
-            .db
-            .run(move |c| stash::put(c, &target, &pairs, now))
-            .await?;
-        let next = format!("{}?aterstall={token}", edit_path(&id));
-        return Ok(redirect(&format!(
-            "/logga-in?next={}",
-            super::format::url_encode(&next)
-        )));
+        // person and browser that were shown the form only.
+        return stash::keep_and_log_in(&state, &req, pairs, edit_path(&id)).await;
     };
     let form = FormData::new(pairs);
     let input = ReportInput::from_form(&form);

@@ -284,3 +284,97 @@ fn a_bad_database_url_is_explained() {
     assert!(err.contains("postgres://"), "{err}");
     drop(test_db);
 }
+
+#[test]
+fn help_shows_no_secret_from_the_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_statsbidrag"))
+        .arg("--help")
+        .env(
+            "DATABASE_URL",
+            "postgres://statsbidrag:db-hemlighet@db.example/sb",
+        )
+        .env("DEMO_PASSWORD", "demo-hemlighet")
+        .env("SMTP_PASSWORD", "smtp-hemlighet")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("DATABASE_URL"), "{help}");
+    for secret in ["db-hemlighet", "demo-hemlighet", "smtp-hemlighet"] {
+        assert!(!help.contains(secret), "--help shows {secret}:\n{help}");
+    }
+    // Nor does the message about a mistyped URL.
+    let out = Command::new(env!("CARGO_BIN_EXE_statsbidrag"))
+        .arg("migrate")
+        .env(
+            "DATABASE_URL",
+            "postgress://statsbidrag:db-hemlighet@db.example/sb",
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("postgres://"), "{err}");
+    assert!(!err.contains("db-hemlighet"), "{err}");
+}
+
+/// Starts `serve` on a free port with `env`, waits until it answers, stops it, and returns
+/// what it printed.
+fn serve_once(test_db: &TestDb, env: &[(&str, &str)]) -> String {
+    use std::io::{BufRead, BufReader};
+    let outbox = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_statsbidrag"));
+    command
+        .env("DATABASE_URL", &test_db.url)
+        .env("BIND_ADDRESS", "127.0.0.1:0")
+        .env("OUTBOX_DIR", outbox.path())
+        .env("RUST_LOG", "warn")
+        .env_remove("LOAD_DEMO")
+        .env_remove("DEMO_PASSWORD")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut printed = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.starts_with("Tjänsten svarar på") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    printed
+}
+
+#[test]
+fn demo_accounts_only_by_default_on_the_embedded_database() {
+    let test_db = TestDb::new();
+    let printed = serve_once(&test_db, &[]);
+    let (organisations, accounts) = counts(&test_db);
+    assert!(organisations >= 21, "the regions: {printed}");
+    if test_db.is_postgres() {
+        // Production: reference data, but no demo account and no printed password.
+        assert_eq!(accounts, 0, "{printed}");
+        assert!(!printed.contains("Demokonton"), "{printed}");
+    } else {
+        assert!(accounts > 0, "{printed}");
+        assert!(printed.contains("Demokonton"), "{printed}");
+    }
+
+    // Asked for explicitly, PostgreSQL gets them too (and SQLite can do without).
+    let test_db = TestDb::new();
+    let wanted = if test_db.is_postgres() {
+        "true"
+    } else {
+        "false"
+    };
+    let printed = serve_once(&test_db, &[("LOAD_DEMO", wanted)]);
+    let (_, accounts) = counts(&test_db);
+    assert_eq!(accounts > 0, test_db.is_postgres(), "{printed}");
+}

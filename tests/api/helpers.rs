@@ -174,20 +174,33 @@ async fn spawn_with_mail(
     load_demo_cases: bool,
     mail: Option<MailSettings>,
 ) -> TestApp {
+    spawn_configured(|settings| {
+        settings.load_demo = load_demo;
+        settings.load_demo_cases = load_demo_cases;
+        if let Some(mail) = mail {
+            settings.mail = mail;
+        }
+    })
+    .await
+}
+
+/// The demo app with settings changed by `edit` (which starts from the defaults above).
+pub async fn spawn_configured(edit: impl FnOnce(&mut Settings)) -> TestApp {
     let test_db = TestDb::new();
     let clock = ManualClock::new(decision_day());
-    let settings = Settings {
+    let mut settings = Settings {
         database_url: test_db.database_url(),
         bind_address: "127.0.0.1:0".into(),
-        load_demo,
-        load_demo_cases,
+        load_demo: true,
+        load_demo_cases: true,
         public_url: Some("https://statsbidrag.example".into()),
         demo_password: Some(PASSWORD.into()),
         cookie_secure: false,
         db_pool_size: 4,
         workers: Some(1),
-        mail: mail.unwrap_or_else(|| default_test_mail(&test_db)),
+        mail: default_test_mail(&test_db),
     };
+    edit(&mut settings);
     let (app, _report) = Application::build(settings, Arc::new(clock.clone()))
         .await
         .expect("build app");

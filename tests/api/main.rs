@@ -25,5 +25,6 @@ mod pages;
 mod payments;
 mod redistribution;
 mod reports;
+mod security;
 mod smtp;
 mod web_story;

@@ -1484,3 +1484,75 @@ async fn a_forged_post_without_the_form_key_is_not_kept() {
     let (_, page) = skane.get(&edit_path(&id)).await;
     assert!(!page.contains("Text som en annan webbplats"));
 }
+
+/// A form key made up by the poster is not one the server issued: nothing is kept, so
+/// nobody can fill the store anonymously.
+#[actix_web::test]
+async fn a_made_up_form_key_keeps_nothing() {
+    let app = spawn_app_without_cases().await;
+    let (skane, id, _) = draft_on_the_last_evening(&app).await;
+    let (_, page) = skane.get(&edit_path(&id)).await;
+    let mut fields = form_fields(&page, &edit_path(&id));
+    set(&mut fields, "answers.1", "Text utan utfärdad nyckel.");
+    let made_up = "a".repeat(32);
+    set(&mut fields, "form_key", &made_up);
+    let anonymous = Browser::new(&app);
+    let response = anonymous
+        .client
+        .post(format!("{}{}", anonymous.base, edit_path(&id)))
+        .header("Cookie", format!("statsbidrag_form={made_up}"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    assert!(!location(&response).contains("aterstall"));
+    let stashed: i64 = {
+        use diesel::prelude::*;
+        statsbidrag::db::schema::form_stashes::table
+            .count()
+            .get_result(&mut *app.conn())
+            .unwrap()
+    };
+    assert_eq!(stashed, 0);
+}
+
+/// Someone with an account of their own keeps a form in their own name and sends the link
+/// to a victim: the victim's form shows nothing of it, since a kept form is given back
+/// only to the person and browser that kept it.
+#[actix_web::test]
+async fn a_kept_form_is_given_back_only_to_whoever_kept_it() {
+    let app = spawn_app_without_cases().await;
+    let (skane, id, _) = draft_on_the_last_evening(&app).await;
+    let (_, victim_page) = skane.get(&edit_path(&id)).await;
+    let mut fields = form_fields(&victim_page, &edit_path(&id));
+    set(&mut fields, "answers.1", "Planterad text från någon annan.");
+
+    // The attacker logs in, opens a form of their own (and gets a real form key), logs out.
+    let call_id = {
+        let (_, list) = app.get_json("/api/v1/calls").await;
+        list[0]["id"].as_str().unwrap().to_string()
+    };
+    let attacker = Browser::logged_in(&app, VGR).await;
+    let attacker_id = start_application(&attacker, &call_id).await;
+    let (_, own_page) = attacker.get(&edit_path(&attacker_id)).await;
+    let own = form_fields(&own_page, &edit_path(&attacker_id));
+    set(&mut fields, "form_key", &value(&own, "form_key"));
+    let logout = form_fields(&own_page, "/logga-ut");
+    attacker.post("/logga-ut", &logout).await;
+
+    // Without a session, with their own key, to the victim's form: kept in their name.
+    let response = attacker.post(&edit_path(&id), &fields).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let link = kept_form_target(&location(&response), &id);
+
+    // The victim follows the link and logs in: their form shows nothing planted.
+    let victim = Browser::new(&app);
+    let response = victim.log_in(SKANE, &link).await;
+    assert_eq!(location(&response), link);
+    let (status, page) = victim.get(&link).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Planterad text"), "planted text shown");
+    assert!(!page.contains("Du blev utloggad"));
+    assert!(page.contains(SKANE_ANSWER_1));
+}
