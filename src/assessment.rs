@@ -263,7 +263,7 @@ pub struct ProposalInput {
     #[serde(default)]
     pub reasons: String,
     /// Proposed amount per year, whole kronor; ignored for a rejection.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "forms::text_map")]
     pub amounts: BTreeMap<String, String>,
 }
 

@@ -30,6 +30,20 @@ pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Err
     })
 }
 
+/// Deserialises a map whose values may be strings, numbers, booleans or null, each as text
+/// (see [`text`]): amounts by year or cost category, `{"2021": 2913808}` as well as
+/// `{"2021": "2 913 808"}`, so that every amount reaches the one money parser.
+pub fn text_map<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    #[derive(Deserialize)]
+    struct Loose(#[serde(deserialize_with = "text")] String);
+    Ok(BTreeMap::<String, Loose>::deserialize(deserializer)?
+        .into_iter()
+        .map(|(key, value)| (key, value.0))
+        .collect())
+}
+
 /// A urlencoded form as name/value pairs, in order; names may repeat (checkboxes).
 #[derive(Debug, Clone, Default)]
 pub struct FormData {

@@ -42,20 +42,42 @@ pub const MAX_INPUT_ORE: i64 = 1_000_000_000_000 * 100;
 #[serde(transparent)]
 pub struct Ore(i64);
 
+/// Why a typed amount was refused. Every message about the form of the number shows the
+/// accepted form, so that the person can simply retype it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     #[error("Ange ett belopp.")]
     Empty,
-    #[error("Ange beloppet med siffror, till exempel 2 913 808.")]
+    #[error("Skriv beloppet med siffror, som 250 000 eller 250000,50.")]
     NotANumber,
     #[error("Beloppet får inte vara negativt.")]
     Negative,
-    #[error("Ange beloppet i hela kronor, utan öre.")]
+    #[error("Ange beloppet i hela kronor, utan öre, som 250 000.")]
     NotWholeKronor,
-    #[error("Beloppet kan ha högst två decimaler (öre).")]
+    #[error(
+        "Beloppet kan ha högst två decimaler (öre). Skriv beloppet som 250 000 eller 250000,50."
+    )]
     TooManyDecimals,
+    /// `1.000`, `250,000`, `1.000.000`: a point or comma before three digits may be a
+    /// thousands separator or a decimal mark; reading it either way could be wrong by a
+    /// factor of a thousand, so it is not read at all.
+    #[error(
+        "Beloppet kan läsas på två sätt: punkt eller kommatecken före tre siffror kan vara tusentalsavgränsare eller decimaltecken. Skriv beloppet som 250 000 eller 250000,50 – mellanslag mellan tusentalen, kommatecken före ören."
+    )]
+    Ambiguous,
+    /// `1 00`, `10 0000`: spaces anywhere but between groups of three digits.
+    #[error(
+        "Mellanslag får bara stå mellan grupper om tre siffror. Skriv beloppet som 250 000 eller 250000,50."
+    )]
+    BadGrouping,
     #[error("Beloppet är orimligt stort.")]
     TooLarge,
+}
+
+/// The spaces a person (or a copied amount) may put between groups of three digits: the
+/// ordinary space, the no-break space and the narrow no-break space.
+fn is_group_separator(c: char) -> bool {
+    matches!(c, ' ' | NBSP | '\u{202f}')
 }
 
 impl Ore {
@@ -107,35 +129,72 @@ impl Ore {
         Ok(Ore(ore))
     }
 
-    /// Parses an amount as people type it: `2913808`, `2 913 808`, `2 913 808 kr`,
-    /// `1234,50` or `1234.50`. Negative amounts are refused: no form asks for one.
+    /// Parses an amount as people type it, the one parser for every amount a person or a
+    /// client sends. Accepted: digits, optionally grouped in threes by spaces (ordinary,
+    /// no-break or narrow no-break), then optionally a decimal comma or point with one or
+    /// two decimals, then optionally `kr`: `2913808`, `2 913 808`, `2 913 808 kr`,
+    /// `1234,50`, `1234.5`. Anything that could be read in two ways (`1.000`, `250,000`,
+    /// `1.000.000`) or is grouped wrongly (`1 00`) is refused, never guessed. Negative
+    /// amounts are refused: no form asks for one.
     pub fn parse_kronor(input: &str) -> Result<Ore, MoneyError> {
-        let mut cleaned: String = input
-            .trim()
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != NBSP && *c != '\u{202f}')
-            .collect();
-        for suffix in ["kronor", "kr", "SEK", "sek", ":-"] {
-            if let Some(rest) = cleaned.strip_suffix(suffix) {
-                cleaned = rest.to_string();
+        let mut text = input.trim();
+        for suffix in ["kronor", "kr", "sek", ":-"] {
+            let cut = text.len().saturating_sub(suffix.len());
+            if text.is_char_boundary(cut) && text[cut..].eq_ignore_ascii_case(suffix) {
+                text = text[..cut].trim_end();
                 break;
             }
         }
-        if cleaned.is_empty() {
+        if text.is_empty() {
             return Err(MoneyError::Empty);
         }
-        if cleaned.starts_with('-') || cleaned.starts_with('\u{2212}') {
+        if text.starts_with('-') || text.starts_with('\u{2212}') {
             return Err(MoneyError::Negative);
         }
-        let cleaned = cleaned.replace(',', ".");
-        if !cleaned.chars().all(|c| c.is_ascii_digit() || c == '.')
-            || cleaned.matches('.').count() > 1
-            || cleaned.starts_with('.')
-            || cleaned.ends_with('.')
+        if !text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.' || is_group_separator(c))
         {
             return Err(MoneyError::NotANumber);
         }
-        let value: Decimal = cleaned.parse().map_err(|_| MoneyError::TooLarge)?;
+        let mut marks = text.match_indices([',', '.']);
+        let (whole, decimals) = match (marks.next(), marks.next()) {
+            (None, _) => (text, ""),
+            (Some((at, _)), None) => (&text[..at], &text[at + 1..]),
+            // `1.000.000`, `1,000.50`, `1.000,50`: at least one mark separates thousands.
+            (Some(_), Some(_)) => return Err(MoneyError::Ambiguous),
+        };
+        if !decimals.chars().all(|c| c.is_ascii_digit()) {
+            return Err(MoneyError::NotANumber);
+        }
+        let has_mark = whole.len() < text.len();
+        match decimals.len() {
+            0 if has_mark => return Err(MoneyError::NotANumber),
+            0..=2 => {}
+            3 => return Err(MoneyError::Ambiguous),
+            _ => return Err(MoneyError::TooManyDecimals),
+        }
+        let mut groups = whole.split(is_group_separator);
+        let first = groups.next().unwrap_or_default();
+        let rest: Vec<&str> = groups.collect();
+        if first.is_empty() {
+            // `,50` or a leading space inside the number.
+            return Err(if rest.is_empty() {
+                MoneyError::NotANumber
+            } else {
+                MoneyError::BadGrouping
+            });
+        }
+        if !rest.is_empty() && (first.len() > 3 || rest.iter().any(|g| g.len() != 3)) {
+            return Err(MoneyError::BadGrouping);
+        }
+        let mut digits: String = std::iter::once(first).chain(rest).collect();
+        if !decimals.is_empty() {
+            digits.push('.');
+            digits.push_str(decimals);
+        }
+        // Only digits and one point remain, so the one failure left is a number too long.
+        let value: Decimal = digits.parse().map_err(|_| MoneyError::TooLarge)?;
         Ore::from_decimal_kronor(value)
     }
 
@@ -253,34 +312,103 @@ mod tests {
         );
     }
 
+    /// Every input form the parser knows, what it becomes or why it is refused.
     #[test]
-    fn parses_what_people_type() {
-        assert_eq!(
-            Ore::parse_kronor("2 913 808"),
-            Ok(Ore::from_kronor(2_913_808))
-        );
-        assert_eq!(
-            Ore::parse_kronor("2\u{a0}913\u{a0}808 kr"),
-            Ok(Ore::from_kronor(2_913_808))
-        );
-        assert_eq!(Ore::parse_kronor("1234,50"), Ok(Ore::from_ore(123_450)));
-        assert_eq!(Ore::parse_kronor("1234.5"), Ok(Ore::from_ore(123_450)));
-        assert_eq!(Ore::parse_kronor(""), Err(MoneyError::Empty));
-        assert_eq!(Ore::parse_kronor("  "), Err(MoneyError::Empty));
-        assert_eq!(Ore::parse_kronor("-5"), Err(MoneyError::Negative));
-        assert_eq!(Ore::parse_kronor("abc"), Err(MoneyError::NotANumber));
-        assert_eq!(Ore::parse_kronor("1,2,3"), Err(MoneyError::NotANumber));
-        assert_eq!(Ore::parse_kronor("1e5"), Err(MoneyError::NotANumber));
-        assert_eq!(Ore::parse_kronor("1,001"), Err(MoneyError::TooManyDecimals));
-        assert_eq!(
-            Ore::parse_kronor("99999999999999999999999"),
-            Err(MoneyError::TooLarge)
-        );
+    fn parses_what_people_type_and_refuses_what_could_be_misread() {
+        use MoneyError::*;
+        let ok = |ore: i64| Ok(Ore::from_ore(ore));
+        let table: &[(&str, Result<Ore, MoneyError>)] = &[
+            // Plain digits, and digits grouped in threes by any of the three spaces.
+            ("2913808", ok(291_380_800)),
+            ("2 913 808", ok(291_380_800)),
+            ("2\u{a0}913\u{a0}808", ok(291_380_800)),
+            ("2\u{202f}913\u{202f}808", ok(291_380_800)),
+            ("250 000", ok(25_000_000)),
+            ("  250 000  ", ok(25_000_000)),
+            ("0", ok(0)),
+            ("007", ok(700)),
+            // The unit may follow, with or without a space.
+            ("2 913 808 kr", ok(291_380_800)),
+            ("2\u{a0}913\u{a0}808\u{a0}kr", ok(291_380_800)),
+            ("250000kr", ok(25_000_000)),
+            ("250 000 KR", ok(25_000_000)),
+            ("250 000 kronor", ok(25_000_000)),
+            ("250 000 SEK", ok(25_000_000)),
+            ("250 000:-", ok(25_000_000)),
+            // One or two decimals after a comma or a point.
+            ("1234,50", ok(123_450)),
+            ("1234,5", ok(123_450)),
+            ("1234.5", ok(123_450)),
+            ("1234.50", ok(123_450)),
+            ("250 000,50", ok(25_000_050)),
+            ("250000,50 kr", ok(25_000_050)),
+            ("0,05", ok(5)),
+            ("10,00", ok(1_000)),
+            ("1,5", ok(150)),
+            // A point or comma before exactly three digits may be a thousands separator.
+            ("1.000", Err(Ambiguous)),
+            ("1,000", Err(Ambiguous)),
+            ("250,000", Err(Ambiguous)),
+            ("250.000", Err(Ambiguous)),
+            ("1234,567", Err(Ambiguous)),
+            // Two marks: at least one of them separates thousands.
+            ("1.000.000", Err(Ambiguous)),
+            ("1,000,000", Err(Ambiguous)),
+            ("1.000,50", Err(Ambiguous)),
+            ("1,000.50", Err(Ambiguous)),
+            ("1,2,3", Err(Ambiguous)),
+            // More than three decimals is more precision than öre.
+            ("1,0001", Err(TooManyDecimals)),
+            ("0.12345", Err(TooManyDecimals)),
+            // Spaces only between groups of three digits.
+            ("1 00", Err(BadGrouping)),
+            ("10 0000", Err(BadGrouping)),
+            ("1000 000", Err(BadGrouping)),
+            ("1  000", Err(BadGrouping)),
+            ("250 00,50", Err(BadGrouping)),
+            // Not a number at all.
+            ("abc", Err(NotANumber)),
+            ("1e5", Err(NotANumber)),
+            ("+5", Err(NotANumber)),
+            ("12 kr 50", Err(NotANumber)),
+            ("1\t000", Err(NotANumber)),
+            (",50", Err(NotANumber)),
+            ("5,", Err(NotANumber)),
+            ("5.", Err(NotANumber)),
+            ("1,5 0", Err(NotANumber)),
+            ("٣", Err(NotANumber)),
+            // Nothing, less than nothing, too much.
+            ("", Err(Empty)),
+            ("   ", Err(Empty)),
+            ("kr", Err(Empty)),
+            ("-5", Err(Negative)),
+            ("\u{2212}5", Err(Negative)),
+            ("99999999999999999999999", Err(TooLarge)),
+            ("1000000000001", Err(TooLarge)),
+        ];
+        for (input, expected) in table {
+            assert_eq!(&Ore::parse_kronor(input), expected, "input {input:?}");
+        }
+        // Every refusal about the number's form shows the accepted form.
+        for refusal in [NotANumber, TooManyDecimals, Ambiguous, BadGrouping] {
+            assert!(
+                refusal.to_string().contains("250 000 eller 250000,50"),
+                "{refusal}"
+            );
+        }
+    }
+
+    #[test]
+    fn whole_kronor_refuse_ore() {
         assert_eq!(
             Ore::parse_whole_kronor("10,50"),
             Err(MoneyError::NotWholeKronor)
         );
         assert_eq!(Ore::parse_whole_kronor("10,00"), Ok(Ore::from_kronor(10)));
+        assert_eq!(
+            Ore::parse_whole_kronor("250,000"),
+            Err(MoneyError::Ambiguous)
+        );
     }
 
     #[test]

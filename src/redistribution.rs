@@ -322,7 +322,7 @@ pub fn rounds_of_call(conn: &mut DbConnection, call_id: &str) -> Result<Vec<Roun
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct TopUpInput {
     /// Whole kronor per cost category code; empty or missing means nothing.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "forms::text_map")]
     pub amounts: BTreeMap<String, String>,
     /// What the money is for, per cost category code.
     #[serde(default)]

@@ -288,7 +288,7 @@ pub async fn add_attachment(
         ApiError(AppError::invalid(
             "file",
             if status == StatusCode::PAYLOAD_TOO_LARGE {
-                "Filen är för stor. En bilaga får vara högst 10 MB."
+                workflow::ATTACHMENT_TOO_LARGE
             } else {
                 "Filen kunde inte tas emot. Försök igen."
             },
@@ -296,10 +296,11 @@ pub async fn add_attachment(
     })?;
     let id = path.into_inner();
     let filename = query.into_inner().filename.unwrap_or_default();
+    let upload = workflow::Upload::new(&filename, body.to_vec());
     let now = state.clock.now();
     let info = state
         .db
-        .run(move |c| workflow::add_attachment(c, &actor.0, &id, &filename, body.to_vec(), now))
+        .run(move |c| workflow::add_attachment(c, &actor.0, &id, &upload, now))
         .await?;
     Ok(HttpResponse::Created().json(AttachmentDto::new(&info)))
 }

@@ -143,9 +143,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// long is answered by the rules, naming its field.
 const JSON_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The largest attachment body read: above the 10 MB an attachment may have, so that a file
-/// slightly too large is answered by the rules (field `file`).
-const ATTACHMENT_BODY_LIMIT: usize = 11 * 1024 * 1024;
+/// The largest attachment body read: 1 MiB above the 10 MB an attachment may have, so that
+/// a file slightly too large is answered by the rules (field `file`); a larger body is
+/// answered with the same Swedish message without being read (see
+/// `applications::add_attachment`).
+const ATTACHMENT_BODY_LIMIT: usize =
+    crate::applications::workflow::ATTACHMENT_MAX_BYTES + 1024 * 1024;
 
 async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError(AppError::NotFound))

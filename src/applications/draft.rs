@@ -606,7 +606,7 @@ mod tests {
         );
         assert_eq!(
             errors.get("budget.2021.resor"),
-            Some("Ange beloppet i hela kronor, utan öre.")
+            Some("Ange beloppet i hela kronor, utan öre, som 250 000.")
         );
     }
 

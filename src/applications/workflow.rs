@@ -279,116 +279,126 @@ pub fn save_draft(
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
     db::write_tx(conn, |conn| {
-        db::applications::lock(conn, application_id)?;
-        let application =
-            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
-        let version = draft_version(conn, &application.id)?.ok_or_else(|| {
-            AppError::Conflict(
-                "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
-                    .into(),
-            )
-        })?;
-        let def = definition_of(conn, &application.call_id)?;
-        let mut content = draft::parse(&def, input).map_err(AppError::Invalid)?;
-        if content.budget.is_some() && !budget_editable(conn, &version)? {
-            return Err(AppError::invalid(
-                "budget",
-                "Kompletteringen gäller inte budgeten, så budgeten kan inte ändras i den här versionen.",
-            ));
-        }
-        if version.supplement_request_id.is_none() && content.supplement_answer.is_some() {
-            content.supplement_answer = None;
-        }
-        let answers: Vec<Answer> = content
-            .answers
+        save_draft_in(conn, actor, application_id, input, now)
+    })
+}
+
+/// The saving of a draft, inside the caller's transaction (see [`save_draft`]).
+fn save_draft_in(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    input: &DraftInput,
+    now: DateTime<Utc>,
+) -> Result<Version, AppError> {
+    db::applications::lock(conn, application_id)?;
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    let version = draft_version(conn, &application.id)?.ok_or_else(|| {
+        AppError::Conflict(
+            "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
+                .into(),
+        )
+    })?;
+    let def = definition_of(conn, &application.call_id)?;
+    let mut content = draft::parse(&def, input).map_err(AppError::Invalid)?;
+    if content.budget.is_some() && !budget_editable(conn, &version)? {
+        return Err(AppError::invalid(
+            "budget",
+            "Kompletteringen gäller inte budgeten, så budgeten kan inte ändras i den här versionen.",
+        ));
+    }
+    if version.supplement_request_id.is_none() && content.supplement_answer.is_some() {
+        content.supplement_answer = None;
+    }
+    let answers: Vec<Answer> = content
+        .answers
+        .iter()
+        .map(|(section_id, body)| Answer {
+            version_id: version.id.clone(),
+            section_id: section_id.clone(),
+            body: body.clone(),
+        })
+        .collect();
+    let budget_rows = content.budget.as_ref().map(|(rows, staff)| {
+        let lines: Vec<BudgetLine> = rows
             .iter()
-            .map(|(section_id, body)| Answer {
+            .map(|r| BudgetLine {
+                id: db::new_id(),
                 version_id: version.id.clone(),
-                section_id: section_id.clone(),
-                body: body.clone(),
+                year: r.year,
+                cost_category_id: r.category_id.clone(),
+                amount_ore: r.amount,
+                description: r.description.clone(),
             })
             .collect();
-        let budget_rows = content.budget.as_ref().map(|(rows, staff)| {
-            let lines: Vec<BudgetLine> = rows
-                .iter()
-                .map(|r| BudgetLine {
-                    id: db::new_id(),
-                    version_id: version.id.clone(),
-                    year: r.year,
-                    cost_category_id: r.category_id.clone(),
-                    amount_ore: r.amount,
-                    description: r.description.clone(),
-                })
-                .collect();
-            let staff: Vec<StaffLine> = staff
-                .iter()
-                .enumerate()
-                .map(|(i, s)| StaffLine {
-                    id: db::new_id(),
-                    version_id: version.id.clone(),
-                    year: s.year,
-                    position: i as i32,
-                    role: s.role.clone(),
-                    fte_percent: s.fte_percent,
-                    months: s.months,
-                    cost_ore: s.cost,
-                })
-                .collect();
-            let years: Vec<YearRequest> = draft::year_sums(&def, rows)
-                .into_iter()
-                .map(|(year, amount)| YearRequest {
-                    version_id: version.id.clone(),
-                    year,
-                    requested_ore: amount,
-                })
-                .collect();
-            (lines, staff, years)
-        });
-        match &budget_rows {
-            Some((lines, staff, years)) => db::applications::replace_draft_rows(
-                conn,
-                &version.id,
-                &answers,
-                years,
-                Some((lines, staff)),
-            )?,
-            None => db::applications::replace_draft_rows(conn, &version.id, &answers, &[], None)?,
-        }
-        // The title is the case's, shown to the agency: it is set in the first version and
-        // stays as submitted.
-        if version.number == 1 {
-            db::applications::set_project_title(conn, &application.id, &content.project_title)?;
-        } else if content.project_title != application.project_title {
-            return Err(AppError::invalid(
-                "project_title",
-                "Projektets rubrik kan inte ändras i en komplettering.",
-            ));
-        }
-        if version.supplement_request_id.is_some() {
-            db::applications::set_supplement_answer(
-                conn,
-                &version.id,
-                content.supplement_answer.as_deref(),
-            )?;
-        }
-        audit::record(
+        let staff: Vec<StaffLine> = staff
+            .iter()
+            .enumerate()
+            .map(|(i, s)| StaffLine {
+                id: db::new_id(),
+                version_id: version.id.clone(),
+                year: s.year,
+                position: i as i32,
+                role: s.role.clone(),
+                fte_percent: s.fte_percent,
+                months: s.months,
+                cost_ore: s.cost,
+            })
+            .collect();
+        let years: Vec<YearRequest> = draft::year_sums(&def, rows)
+            .into_iter()
+            .map(|(year, amount)| YearRequest {
+                version_id: version.id.clone(),
+                year,
+                requested_ore: amount,
+            })
+            .collect();
+        (lines, staff, years)
+    });
+    match &budget_rows {
+        Some((lines, staff, years)) => db::applications::replace_draft_rows(
             conn,
-            Some(actor),
-            now,
-            audit::Entry {
-                action: action::APPLICATION_DRAFT_SAVED,
-                entity_type: "application",
-                entity_id: Some(&application.id),
-                summary: format!("Utkast sparat, version {}", version.number),
-                details: json!({
-                    "version": version.number,
-                    "answers": answers.len(),
-                    "budget_changed": budget_rows.is_some(),
-                }),
-            },
+            &version.id,
+            &answers,
+            years,
+            Some((lines, staff)),
+        )?,
+        None => db::applications::replace_draft_rows(conn, &version.id, &answers, &[], None)?,
+    }
+    // The title is the case's, shown to the agency: it is set in the first version and
+    // stays as submitted.
+    if version.number == 1 {
+        db::applications::set_project_title(conn, &application.id, &content.project_title)?;
+    } else if content.project_title != application.project_title {
+        return Err(AppError::invalid(
+            "project_title",
+            "Projektets rubrik kan inte ändras i en komplettering.",
+        ));
+    }
+    if version.supplement_request_id.is_some() {
+        db::applications::set_supplement_answer(
+            conn,
+            &version.id,
+            content.supplement_answer.as_deref(),
         )?;
-        Ok(version)
-    })
+    }
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::APPLICATION_DRAFT_SAVED,
+            entity_type: "application",
+            entity_id: Some(&application.id),
+            summary: format!("Utkast sparat, version {}", version.number),
+            details: json!({
+                "version": version.number,
+                "answers": answers.len(),
+                "budget_changed": budget_rows.is_some(),
+            }),
+        },
+    )?;
+    Ok(version)
 }
 
 /// The draft as stored, for the rules of a complete application.
@@ -949,40 +959,210 @@ pub fn mark_complete(
     })
 }
 
-/// Checks an uploaded file: a PDF (by its content, not its name) within the size limit.
-pub fn check_attachment(filename: &str, bytes: &[u8]) -> Result<String, AppError> {
-    let name = filename
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect::<String>();
+/// The message for a file above the limit, the same on pages and in the API.
+pub const ATTACHMENT_TOO_LARGE: &str = "Filen är för stor. En bilaga får vara högst 10 MB. Minska filen (till exempel genom att spara den med lägre upplösning) eller dela upp den.";
+
+/// A file as it arrived. A file above the limit arrives without its content: the reader
+/// stops keeping it at the limit (see `web::posted`), so that an oversized upload costs no
+/// memory, but the rules still answer it with their message.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    /// `None`: larger than [`ATTACHMENT_MAX_BYTES`]; the content was not kept.
+    pub content: Option<Vec<u8>>,
+}
+
+impl Upload {
+    pub fn new(filename: &str, bytes: Vec<u8>) -> Upload {
+        Upload {
+            filename: filename.to_string(),
+            content: Some(bytes),
+        }
+    }
+
+    pub fn too_large(filename: &str) -> Upload {
+        Upload {
+            filename: filename.to_string(),
+            content: None,
+        }
+    }
+}
+
+/// A file that passed [`check_attachment`]: its cleaned name and its content.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Checks an uploaded file: within the size limit, and a PDF by its content (it is parsed;
+/// neither its name nor its first bytes decide). The name is cleaned (see
+/// [`clean_filename`]).
+pub fn check_attachment(upload: &Upload) -> Result<CheckedFile, AppError> {
+    let Some(bytes) = &upload.content else {
+        return Err(AppError::invalid("file", ATTACHMENT_TOO_LARGE));
+    };
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "Välj en fil att bifoga."));
     }
     if bytes.len() > ATTACHMENT_MAX_BYTES {
+        return Err(AppError::invalid("file", ATTACHMENT_TOO_LARGE));
+    }
+    if !is_readable_pdf(bytes) {
         return Err(AppError::invalid(
             "file",
-            "Filen är för stor. En bilaga får vara högst 10 MB.",
+            "Filen är inte en läsbar PDF. Bifoga bilagor som PDF (spara eller skriv ut dokumentet som PDF); en PDF med lösenord går inte att bifoga.",
         ));
     }
-    if !bytes.starts_with(b"%PDF-") {
-        return Err(AppError::invalid(
-            "file",
-            "Filen är inte en PDF. Bifoga bilagor som PDF.",
-        ));
-    }
-    let name = if name.is_empty() {
+    let name = clean_filename(&upload.filename);
+    let name = if name.is_empty() || name.eq_ignore_ascii_case(".pdf") {
         "bilaga.pdf".to_string()
     } else if !name.to_lowercase().ends_with(".pdf") {
         format!("{name}.pdf")
     } else {
         name
     };
-    Ok(name)
+    Ok(CheckedFile {
+        name,
+        bytes: bytes.clone(),
+    })
+}
+
+/// Most bytes one stream of a PDF may inflate to while it is read. Object and
+/// cross-reference streams are inflated as the file is parsed; without a bound a small
+/// file could ask for gigabytes.
+const PDF_STREAM_MAX_INFLATED: usize = 4 * 1024 * 1024;
+
+/// Whether the bytes are a PDF that a reader can open: it parses (lopdf, the library the
+/// letters are written with), has a catalogue and at least one page. Anything that only
+/// starts like a PDF is refused. The parser never gets to take the service down: should it
+/// panic on a hostile file, the file is simply not a readable PDF.
+fn is_readable_pdf(bytes: &[u8]) -> bool {
+    let options = lopdf::LoadOptions {
+        max_decompressed_size: Some(PDF_STREAM_MAX_INFLATED),
+        ..lopdf::LoadOptions::default()
+    };
+    let parsed = std::panic::catch_unwind(|| {
+        lopdf::Document::load_mem_with_options(bytes, options)
+            .map(|doc| doc.catalog().is_ok() && !doc.get_pages().is_empty())
+    });
+    matches!(parsed, Ok(Ok(true)))
+}
+
+/// A file name as it is kept and shown: the last path part, without control characters and
+/// without the invisible characters that change the direction of text (a name like
+/// `faktura<U+202E>fdp.exe` shows as `fakturaexe.pdf`), trimmed, at most 200 characters.
+pub fn clean_filename(filename: &str) -> String {
+    fn hidden(c: char) -> bool {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200e}'
+                    | '\u{200f}'
+                    | '\u{061c}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+                    | '\u{feff}'
+            )
+    }
+    filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !hidden(*c))
+        .collect::<String>()
+        .trim()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// What a save of the edit page does to the draft's files besides saving its text.
+#[derive(Debug, Clone, Default)]
+pub struct FileChanges {
+    /// A file to attach.
+    pub upload: Option<Upload>,
+    /// An attachment of the draft to remove, by id.
+    pub remove: Option<String>,
+}
+
+/// What a save with files did.
+#[derive(Debug, Clone)]
+pub struct DraftSaved {
+    pub version: Version,
+    /// The file attached, if one was sent.
+    pub attached: Option<db::applications::AttachmentInfo>,
+    /// The name of the attachment removed, if one was.
+    pub removed: Option<String>,
+}
+
+/// Saves the draft's text and, in the same transaction, attaches or removes a file: what a
+/// button of the edit page does. All of it is stored, or nothing: a text that breaks a rule
+/// and a refused file are reported together, field by field, so that the page can be shown
+/// again with everything as typed.
+pub fn save_draft_with_files(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    input: &DraftInput,
+    files: &FileChanges,
+    now: DateTime<Utc>,
+) -> Result<DraftSaved, AppError> {
+    // Checked and recorded before the transaction: a refusal must stay on record.
+    load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
+    // Parsing a PDF takes a moment: done before the write lock is taken.
+    let file = files.upload.as_ref().map(check_attachment);
+    db::write_tx(conn, |conn| {
+        let mut errors = FieldErrors::new();
+        let version = match save_draft_in(conn, actor, application_id, input, now) {
+            Ok(version) => Some(version),
+            Err(AppError::Invalid(refused)) => {
+                for e in refused.iter() {
+                    errors.add(e.field.clone(), e.message.clone());
+                }
+                None
+            }
+            Err(other) => return Err(other),
+        };
+        let removed = match &files.remove {
+            Some(attachment_id) => {
+                match remove_attachment_in(conn, actor, application_id, attachment_id, now) {
+                    Ok(attachment) => Some(attachment.filename),
+                    // Removed already (a second click, another tab): said beside the list.
+                    Err(AppError::NotFound) => {
+                        errors.add("bilagor", "Bilagan finns inte längre i utkastet.");
+                        None
+                    }
+                    Err(other) => return Err(other),
+                }
+            }
+            None => None,
+        };
+        let attached = match file {
+            Some(file) => match add_attachment_in(conn, actor, application_id, file, now) {
+                Ok(info) => Some(info),
+                Err(AppError::Invalid(refused)) => {
+                    for e in refused.iter() {
+                        errors.add(e.field.clone(), e.message.clone());
+                    }
+                    None
+                }
+                Err(other) => return Err(other),
+            },
+            None => None,
+        };
+        match version {
+            Some(version) if errors.is_empty() => Ok(DraftSaved {
+                version,
+                attached,
+                removed,
+            }),
+            _ => Err(AppError::Invalid(errors)),
+        }
+    })
 }
 
 /// Attaches a PDF to the draft; its SHA-256 is kept with it.
@@ -990,70 +1170,81 @@ pub fn add_attachment(
     conn: &mut DbConnection,
     actor: &Actor,
     application_id: &str,
-    filename: &str,
-    bytes: Vec<u8>,
+    upload: &Upload,
     now: DateTime<Utc>,
 ) -> Result<db::applications::AttachmentInfo, AppError> {
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
+    // Parsing a PDF takes a moment: done before the write lock is taken.
+    let file = check_attachment(upload);
     db::write_tx(conn, |conn| {
-        db::applications::lock(conn, application_id)?;
-        let application =
-            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
-        let version = draft_version(conn, &application.id)?.ok_or_else(|| {
-            AppError::Conflict(
-                "Ansökan är inskickad och låst; bilagor kan inte läggas till.".into(),
-            )
-        })?;
-        let name = check_attachment(filename, &bytes)?;
-        if db::applications::attachments_of(conn, &version.id)?.len() >= ATTACHMENTS_PER_VERSION {
-            return Err(AppError::invalid(
-                "file",
-                format!("En ansökan kan ha högst {ATTACHMENTS_PER_VERSION} bilagor."),
-            ));
-        }
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        let attachment = Attachment {
-            id: db::new_id(),
-            version_id: version.id.clone(),
-            filename: name,
-            content_type: "application/pdf".into(),
-            size_bytes: bytes.len() as i64,
-            sha256,
-            content: bytes,
-            uploaded_at: now.naive_utc(),
-            uploaded_by: Some(actor.user_id.clone()),
-        };
-        db::applications::insert_attachment(conn, &attachment)?;
-        audit::record(
-            conn,
-            Some(actor),
-            now,
-            audit::Entry {
-                action: action::ATTACHMENT_ADDED,
-                entity_type: "application",
-                entity_id: Some(&application.id),
-                summary: format!(
-                    "Bilaga {} bifogad till version {}",
-                    attachment.filename, version.number
-                ),
-                details: json!({
-                    "attachment_id": attachment.id,
-                    "sha256": attachment.sha256,
-                    "size_bytes": attachment.size_bytes,
-                }),
-            },
-        )?;
-        Ok(db::applications::AttachmentInfo {
-            id: attachment.id,
-            version_id: attachment.version_id,
-            filename: attachment.filename,
-            content_type: attachment.content_type,
-            size_bytes: attachment.size_bytes,
-            sha256: attachment.sha256,
-            uploaded_at: attachment.uploaded_at,
-            uploaded_by: attachment.uploaded_by,
-        })
+        add_attachment_in(conn, actor, application_id, file, now)
+    })
+}
+
+/// The adding of a checked file, inside the caller's transaction. `file` is the result of
+/// [`check_attachment`], made before the transaction; a refused file is reported after a
+/// locked draft, as before.
+fn add_attachment_in(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    file: Result<CheckedFile, AppError>,
+    now: DateTime<Utc>,
+) -> Result<db::applications::AttachmentInfo, AppError> {
+    db::applications::lock(conn, application_id)?;
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    let version = draft_version(conn, &application.id)?.ok_or_else(|| {
+        AppError::Conflict("Ansökan är inskickad och låst; bilagor kan inte läggas till.".into())
+    })?;
+    let CheckedFile { name, bytes } = file?;
+    if db::applications::attachments_of(conn, &version.id)?.len() >= ATTACHMENTS_PER_VERSION {
+        return Err(AppError::invalid(
+            "file",
+            format!("En ansökan kan ha högst {ATTACHMENTS_PER_VERSION} bilagor."),
+        ));
+    }
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    let attachment = Attachment {
+        id: db::new_id(),
+        version_id: version.id.clone(),
+        filename: name,
+        content_type: "application/pdf".into(),
+        size_bytes: bytes.len() as i64,
+        sha256,
+        content: bytes,
+        uploaded_at: now.naive_utc(),
+        uploaded_by: Some(actor.user_id.clone()),
+    };
+    db::applications::insert_attachment(conn, &attachment)?;
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::ATTACHMENT_ADDED,
+            entity_type: "application",
+            entity_id: Some(&application.id),
+            summary: format!(
+                "Bilaga {} bifogad till version {}",
+                attachment.filename, version.number
+            ),
+            details: json!({
+                "attachment_id": attachment.id,
+                "sha256": attachment.sha256,
+                "size_bytes": attachment.size_bytes,
+            }),
+        },
+    )?;
+    Ok(db::applications::AttachmentInfo {
+        id: attachment.id,
+        version_id: attachment.version_id,
+        filename: attachment.filename,
+        content_type: attachment.content_type,
+        size_bytes: attachment.size_bytes,
+        sha256: attachment.sha256,
+        uploaded_at: attachment.uploaded_at,
+        uploaded_by: attachment.uploaded_by,
     })
 }
 
@@ -1068,31 +1259,41 @@ pub fn remove_attachment(
     // Checked and recorded before the transaction: a refusal must stay on record.
     load_for_applicant(conn, actor, application_id, now, "ta bort en bilaga")?;
     db::write_tx(conn, |conn| {
-        db::applications::lock(conn, application_id)?;
-        let application =
-            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
-        let version = draft_version(conn, &application.id)?
-            .ok_or_else(|| AppError::Conflict("Ansökan är inskickad och låst.".into()))?;
-        let attachment =
-            db::applications::attachment(conn, attachment_id)?.ok_or(AppError::NotFound)?;
-        if attachment.version_id != version.id {
-            return Err(AppError::NotFound);
-        }
-        db::applications::delete_attachment(conn, attachment_id)?;
-        audit::record(
-            conn,
-            Some(actor),
-            now,
-            audit::Entry {
-                action: action::ATTACHMENT_REMOVED,
-                entity_type: "application",
-                entity_id: Some(&application.id),
-                summary: format!("Bilaga {} borttagen ur utkastet", attachment.filename),
-                details: json!({ "attachment_id": attachment.id, "sha256": attachment.sha256 }),
-            },
-        )?;
-        Ok(())
+        remove_attachment_in(conn, actor, application_id, attachment_id, now).map(|_| ())
     })
+}
+
+/// The removal of an attachment, inside the caller's transaction.
+fn remove_attachment_in(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    attachment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Attachment, AppError> {
+    db::applications::lock(conn, application_id)?;
+    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    let version = draft_version(conn, &application.id)?
+        .ok_or_else(|| AppError::Conflict("Ansökan är inskickad och låst.".into()))?;
+    let attachment =
+        db::applications::attachment(conn, attachment_id)?.ok_or(AppError::NotFound)?;
+    if attachment.version_id != version.id {
+        return Err(AppError::NotFound);
+    }
+    db::applications::delete_attachment(conn, attachment_id)?;
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::ATTACHMENT_REMOVED,
+            entity_type: "application",
+            entity_id: Some(&application.id),
+            summary: format!("Bilaga {} borttagen ur utkastet", attachment.filename),
+            details: json!({ "attachment_id": attachment.id, "sha256": attachment.sha256 }),
+        },
+    )?;
+    Ok(attachment)
 }
 
 /// An attachment for download, for whoever may read the case (drafts only for the

@@ -598,21 +598,30 @@ pub fn parse(
             }
         };
         let position = expected_results.iter().filter(|r| r.year == year).count() as i32 + 1;
+        let area = forms::optional_text(&row.area, SHORT_TEXT_MAX)
+            .map_err(|m| errors.add(format!("expected_results.{i}.area"), m))
+            .unwrap_or_default();
+        // A result may be headed by its area alone, as in Bilaga 1 of the 2020 call
+        // ("Deltagande i samordningen av utvecklingsarbetet" has no title of its own); the
+        // call's text is kept as written rather than given an invented title.
+        let title = if row.title.trim().is_empty() && !area.is_empty() {
+            String::new()
+        } else {
+            text(
+                &mut errors,
+                &format!("expected_results.{i}.title"),
+                &row.title,
+                SHORT_TEXT_MAX,
+                "resultatets rubrik eller dess område",
+            )
+        };
         expected_results.push(ExpectedResult {
             id: db::new_id(),
             call_id: base.id.clone(),
             year,
             position,
-            area: forms::optional_text(&row.area, SHORT_TEXT_MAX)
-                .map_err(|m| errors.add(format!("expected_results.{i}.area"), m))
-                .unwrap_or_default(),
-            title: text(
-                &mut errors,
-                &format!("expected_results.{i}.title"),
-                &row.title,
-                SHORT_TEXT_MAX,
-                "resultatets rubrik",
-            ),
+            area,
+            title,
             body: text(
                 &mut errors,
                 &format!("expected_results.{i}.body"),

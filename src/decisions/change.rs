@@ -29,7 +29,7 @@ pub struct ChangeInput {
     pub kind: String,
     /// For a change: the amount per year after the change, whole kronor. Years left out
     /// keep their amount.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "forms::text_map")]
     pub amounts: BTreeMap<String, String>,
     #[serde(default)]
     pub reasons: String,

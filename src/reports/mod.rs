@@ -136,7 +136,7 @@ pub struct ReportInput {
     #[serde(default)]
     pub answers: BTreeMap<String, AnswerInput>,
     /// Used per cost category code, kronor (öre allowed: `1 234,50`).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "forms::text_map")]
     pub costs: BTreeMap<String, String>,
     /// Children and young people included in the year (a count, no data about anyone).
     #[serde(default, deserialize_with = "forms::text")]

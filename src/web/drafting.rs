@@ -7,15 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use actix_multipart::form::MultipartForm;
-use actix_multipart::form::bytes::Bytes as MultipartBytes;
-use actix_multipart::form::text::Text as MultipartText;
 use actix_session::Session;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::posted::PostedForm;
 use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
 use crate::applications::draft::{DraftInput, StaffInput};
@@ -205,6 +203,8 @@ impl EditPage {
                 n.parse::<usize>().map(|i| i + 1).unwrap_or(0)
             ),
             ["staff"] => "Personal".into(),
+            ["file"] => "Bilaga".into(),
+            ["bilagor"] => "Bilagor".into(),
             _ => String::new(),
         }
     }
@@ -284,10 +284,15 @@ pub async fn edit_form(
     let (view, version, supplement, budget_editable) =
         load_draft(&state, &actor.0, id.clone()).await?;
     let mut values = FormValues::from_stored(&view, &version);
-    let mut notice = query
-        .sparat
-        .as_ref()
-        .map(|_| "Utkastet är sparat.".to_string());
+    let mut notice = query.sparat.as_deref().map(|what| {
+        match what {
+            "bilaga" => "Utkastet är sparat och bilagan är bifogad.",
+            "borttagen" => "Utkastet är sparat och bilagan är borttagen.",
+            "bifogad" => "Bilagan är bifogad.",
+            _ => "Utkastet är sparat.",
+        }
+        .to_string()
+    });
     // A form that was posted after the session ended: show it again, not yet saved.
     let token = query.aterstall.clone();
     if let Some(pairs) =
@@ -329,27 +334,40 @@ fn edit_path(id: &str) -> String {
     format!("/ansokningar/{id}/redigera")
 }
 
+/// Every button of the edit page posts the whole form: "Spara utkast", "Spara och granska",
+/// "Ladda upp bilagan" and each "Ta bort ...". The typed text is saved with the file added
+/// or removed, in one transaction; if any of it is refused nothing is stored and the page
+/// comes back with everything as typed and the messages beside their fields.
 pub async fn save(
     state: State,
     session: Session,
     actor: MaybeActor,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    posted: PostedForm,
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let pairs = form.into_inner();
+    let PostedForm { pairs, file } = posted;
     let posted_key = FormData::new(pairs.clone()).get("form_key");
     let Some(actor) = actor.0 else {
         // The session ended while the person was typing: keep what they typed, for the
-        // person and browser that were shown the form (a forged post has no key).
+        // person and browser that were shown the form (a forged post has no key). A file is
+        // not kept; the restored page asks for it again.
         return stash::keep_and_log_in(&state, &req, pairs, edit_path(&id)).await;
     };
     let form = FormData::new(pairs);
     let input = DraftInput::from_form(&form);
     let (view, version, supplement, budget_editable) =
         load_draft(&state, &actor, id.clone()).await?;
-    let again = |errors: FieldErrors, status: StatusCode, session: &Session| {
+    let file_sent = file.is_some();
+    let again = |mut errors: FieldErrors, status: StatusCode, session: &Session| {
+        // A browser cannot put a file back into a file field: say so where it was chosen.
+        if file_sent && errors.get("file").is_none() {
+            errors.add(
+                "file",
+                "Filen är inte bifogad eftersom ingenting sparades. Välj den igen när uppgifterna är rättade.",
+            );
+        }
         let values = FormValues::from_input(&input, FormValues::from_stored(&view, &version));
         let page = EditPage {
             ctx: PageContext::new(
@@ -376,19 +394,34 @@ pub async fn save(
             &session,
         );
     }
+    let remove = Some(form.get("remove_attachment")).filter(|a| !a.trim().is_empty());
+    let files = workflow::FileChanges {
+        upload: file,
+        remove,
+    };
     let now = state.clock.now();
     let save_input = input.clone();
     let saver = actor.clone();
     let app_id = id.clone();
     let result = state
         .db
-        .run(move |c| workflow::save_draft(c, &saver, &app_id, &save_input, now))
+        .run(move |c| workflow::save_draft_with_files(c, &saver, &app_id, &save_input, &files, now))
         .await;
     match result {
         Ok(_) if form.get("action") == "submit" => {
             Ok(redirect(&format!("/ansokningar/{id}/skicka-in")))
         }
-        Ok(_) => Ok(redirect(&format!("{}?sparat=1", edit_path(&id)))),
+        Ok(saved) => {
+            let (what, anchor) = match (&saved.attached, &saved.removed) {
+                (Some(_), _) => ("bilaga", "#bilagor"),
+                (None, Some(_)) => ("borttagen", "#bilagor"),
+                (None, None) => ("1", ""),
+            };
+            Ok(redirect(&format!(
+                "{}?sparat={what}{anchor}",
+                edit_path(&id)
+            )))
+        }
         Err(AppError::Invalid(errors)) => again(errors, StatusCode::UNPROCESSABLE_ENTITY, &session),
         Err(other) => Err(other.into()),
     }
@@ -585,35 +618,35 @@ pub async fn begin_supplement(
     Ok(redirect(&edit_path(&id)))
 }
 
-#[derive(MultipartForm)]
-pub struct UploadForm {
-    csrf_token: MultipartText<String>,
-    // The limit is above the rule's 10 MB so that a too large file gets the rule's message.
-    #[multipart(limit = "11MB")]
-    file: MultipartBytes,
-}
-
+/// The attachment form of an edit page shown before the upload became part of the edit
+/// form (a page left open across an update): attaches the file only. It says so, and never
+/// that the draft was saved, since no text came with it.
 pub async fn upload(
     state: State,
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
-    form: MultipartForm<UploadForm>,
+    posted: PostedForm,
 ) -> Result<HttpResponse, WebError> {
-    let form = form.into_inner();
-    check_csrf(&session, &form.csrf_token)?;
+    check_csrf(&session, &posted.data().get("csrf_token"))?;
     let id = path.into_inner();
     let now = state.clock.now();
-    let filename = form.file.file_name.clone().unwrap_or_default();
-    let bytes = form.file.data.to_vec();
+    let upload = posted
+        .file
+        .unwrap_or_else(|| workflow::Upload::new("", Vec::new()));
     let app_id = id.clone();
     state
         .db
-        .run(move |c| workflow::add_attachment(c, &actor.0, &app_id, &filename, bytes, now))
+        .run(move |c| workflow::add_attachment(c, &actor.0, &app_id, &upload, now))
         .await?;
-    Ok(redirect(&format!("{}?sparat=1#bilagor", edit_path(&id))))
+    Ok(redirect(&format!(
+        "{}?sparat=bifogad#bilagor",
+        edit_path(&id)
+    )))
 }
 
+/// The removal form of an edit page shown before the removal buttons became part of the
+/// edit form: removes the attachment only.
 pub async fn remove_attachment(
     state: State,
     session: Session,

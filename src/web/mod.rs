@@ -15,6 +15,7 @@ pub mod format;
 mod home;
 mod members;
 mod payments;
+mod posted;
 mod redistribution;
 mod reports;
 mod stash;

@@ -660,11 +660,9 @@ async fn open_call_with_vgr_draft(app: &TestApp) -> (String, String) {
     (call_id, id)
 }
 
-/// A small file that is a PDF by its content.
+/// A file that is a PDF by its content: readable, one page, exactly `size` bytes.
 fn pdf(size: usize) -> Vec<u8> {
-    let mut bytes = b"%PDF-1.7\n".to_vec();
-    bytes.resize(size, b'x');
-    bytes
+    crate::uploads::pdf(size)
 }
 
 #[actix_web::test]
@@ -898,8 +896,8 @@ async fn bad_amounts_and_an_overlong_answer_are_refused_per_field_and_nothing_is
         messages,
         [
             "Beloppet får inte vara negativt.",
-            "Ange beloppet i hela kronor, utan öre.",
-            "Ange beloppet med siffror, till exempel 2 913 808."
+            "Ange beloppet i hela kronor, utan öre, som 250 000.",
+            "Skriv beloppet med siffror, som 250 000 eller 250000,50."
         ]
     );
     assert_eq!(skane.application(&id).await, before);

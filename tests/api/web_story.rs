@@ -662,7 +662,7 @@ async fn an_applicant_drafts_and_submits_and_gets_a_receipt() {
     assert!(page.contains(
         "<p class=\"field-error\" id=\"budget.2021.personal-fel\">Beloppet får inte vara negativt.</p>"
     ));
-    assert!(page.contains("id=\"budget.2022.resor-fel\">Ange beloppet med siffror"));
+    assert!(page.contains("id=\"budget.2022.resor-fel\">Skriv beloppet med siffror"));
     assert!(page.contains(&format!(">{SKANE_ANSWER_1}</textarea>")));
     assert!(page.contains(&format!(">{SKANE_ANSWER_2}</textarea>")));
     assert!(page.contains(&format!("value=\"{SKANE_TITLE}\"")));
