@@ -543,7 +543,8 @@ async fn an_officer_and_a_decision_maker_decide_through_the_pages() {
         .await
         .unwrap();
     assert!(page.contains("Hämta beslutsbrevet (PDF)"));
-    assert!(page.contains("Beslutad"));
+    // The status says how it was decided: everything applied for was granted.
+    assert!(page.contains(">Beviljad</span>"), "{page}");
     let letter = maker
         .get(app.url(&format!("/beslut/{decision_id}/brev.pdf")))
         .send()
