@@ -1509,23 +1509,22 @@ fn load_payments(
         if paid_on < decided_on {
             return Err(fail(
                 "paid_on",
-                format!("utbetalningen kan inte ha gjorts före beslutet ({})", p.paid_on),
+                format!(
+                    "utbetalningen kan inte ha gjorts före beslutet ({})",
+                    p.paid_on
+                ),
             ));
         }
-        let payment = db::payments::planned_for(
-            conn,
-            &decision.call_id,
-            &decision.organisation_id,
-            p.year,
-        )?
-        .into_iter()
-        .find(|x| x.decision_id == decision.id)
-        .ok_or_else(|| {
-            fail(
-                "year",
-                format!("beslutet har ingen planerad utbetalning för {}", p.year),
-            )
-        })?;
+        let payment =
+            db::payments::planned_for(conn, &decision.call_id, &decision.organisation_id, p.year)?
+                .into_iter()
+                .find(|x| x.decision_id == decision.id)
+                .ok_or_else(|| {
+                    fail(
+                        "year",
+                        format!("beslutet har ingen planerad utbetalning för {}", p.year),
+                    )
+                })?;
         if paid_on > today {
             continue;
         }

@@ -79,7 +79,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/payments/{id}", web::get().to(payments::show))
                 .route("/claims/{id}", web::get().to(payments::claim))
                 .route("/claims/{id}/letter", web::get().to(payments::claim_letter))
-                .route("/calls/{id}/rounds", web::get().to(redistribution::for_call))
+                .route(
+                    "/calls/{id}/rounds",
+                    web::get().to(redistribution::for_call),
+                )
                 .route("/rounds", web::get().to(redistribution::open_rounds))
                 .route("/calls/{id}/rounds", web::post().to(redistribution::open))
                 .route("/rounds/{id}", web::get().to(redistribution::show))

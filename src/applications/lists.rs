@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::ApplicationSummary;
 use crate::codes::ApplicationStatus;
-use crate::decisions::Outcome;
 use crate::db::calls::CallDefinition;
+use crate::decisions::Outcome;
 use crate::error::AppError;
 use crate::money::Ore;
 

@@ -340,7 +340,8 @@ pub fn view(
         };
         let years = db::decisions::years(conn, &decision.id)?;
         let outcome = crate::decisions::answers_application(&decision).then(|| {
-            let granted: BTreeMap<i32, Ore> = years.iter().map(|y| (y.year, y.amount_ore)).collect();
+            let granted: BTreeMap<i32, Ore> =
+                years.iter().map(|y| (y.year, y.amount_ore)).collect();
             crate::decisions::outcome(&applied, &granted)
         });
         decisions.push(DecisionView {

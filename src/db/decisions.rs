@@ -171,13 +171,16 @@ pub fn signed_organisations(
         .load(conn)
 }
 
+/// One row of `signed_answers`: the application's id, and a year with its amount (none for
+/// a decision without amounts, a rejection).
+pub type AnswerRow = (String, Option<i32>, Option<Ore>);
+
 /// The signed decisions that answer the applications (grants, top-ups, rejections; not the
-/// changes to them), one row per decided year: the application's id, the year and the
-/// amount, or no year for a decision without amounts (a rejection).
+/// changes to them), one row per decided year.
 pub fn signed_answers(
     conn: &mut DbConnection,
     application_ids: &[String],
-) -> QueryResult<Vec<(String, Option<i32>, Option<Ore>)>> {
+) -> QueryResult<Vec<AnswerRow>> {
     if application_ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -10,7 +10,9 @@ use crate::codes::DecisionKind;
 use crate::db::calls::CallDefinition;
 use crate::db::decisions::{Decision, DecisionYear};
 use crate::db::organisations::Organisation;
-use crate::letters::{AmountRow, AmountTable, Annex, AnnexResult, AnnexYear, Letter, LetterSection};
+use crate::letters::{
+    AmountRow, AmountTable, Annex, AnnexResult, AnnexYear, Letter, LetterSection,
+};
 use crate::money::Ore;
 use crate::payments::Reclaim;
 
@@ -240,12 +242,8 @@ fn refused_lines(applied: &BTreeMap<i32, Ore>, granted: &BTreeMap<i32, Ore>) -> 
         .iter()
         .filter_map(|(year, asked)| {
             let got = granted.get(year).copied().unwrap_or(Ore::ZERO);
-            (got < *asked).then(|| {
-                format!(
-                    "- {} av de {asked} som har sökts för {year}",
-                    *asked - got
-                )
-            })
+            (got < *asked)
+                .then(|| format!("- {} av de {asked} som har sökts för {year}", *asked - got))
         })
         .collect()
 }

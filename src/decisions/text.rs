@@ -42,7 +42,10 @@ pub fn compose(
         }
         None => None,
     };
-    let applied = match (&decision.application_id, super::answers_application(decision)) {
+    let applied = match (
+        &decision.application_id,
+        super::answers_application(decision),
+    ) {
         (Some(application_id), true) => {
             Some(crate::assessment::applied_amounts(conn, application_id)?)
         }
@@ -140,13 +143,7 @@ pub fn of(
         let reclaims = reclaims_of(conn, &decision.id)?;
         return compose(conn, decision, decided_on, &reclaims, made_at);
     }
-    compose(
-        conn,
-        decision,
-        crate::clock::stockholm_date(now),
-        &[],
-        now,
-    )
+    compose(conn, decision, crate::clock::stockholm_date(now), &[], now)
 }
 
 /// Who may read a decision's words: whoever may read its case; a draft only the agency's

@@ -224,7 +224,21 @@ pub fn sign(
         db::applications::set_status(conn, &application.id, ApplicationStatus::Decided)?;
         let organisation =
             db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
-        let kind = decision.kind.label().to_lowercase();
+        // The message says how the application was answered, as the case page does: a
+        // partial grant must not read as a grant in full.
+        let kind = if super::answers_application(&decision) {
+            let granted: BTreeMap<i32, crate::money::Ore> =
+                db::decisions::years(conn, &decision.id)?
+                    .into_iter()
+                    .map(|y| (y.year, y.amount_ore))
+                    .collect();
+            format!(
+                "ansökan {}",
+                super::outcome(&applied, &granted).label().to_lowercase()
+            )
+        } else {
+            decision.kind.label().to_lowercase()
+        };
         let decided = decided_on.to_string();
         let link = links.case(&application.id);
         let mail = outbox::DecisionSigned {

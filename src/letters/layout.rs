@@ -802,13 +802,20 @@ mod tests {
             recipient_org_number: "232100-0255".into(),
             heading: "Beslut om statsbidrag för 2021 och 2022".into(),
             sections,
-            amounts: AmountTable::single(
-                "Beviljat belopp",
-                &[
-                    (2021, Ore::from_kronor(2_913_808)),
-                    (2022, Ore::from_kronor(3_363_938)),
+            // Two columns with the longest heads a letter uses: they stay inside the margins.
+            amounts: AmountTable {
+                columns: vec![
+                    "Beviljat före ändringen".into(),
+                    "Beviljat efter ändringen".into(),
                 ],
-            ),
+                rows: [(2021, 2_913_808), (2022, 3_363_938)]
+                    .into_iter()
+                    .map(|(year, kr)| crate::letters::AmountRow {
+                        year,
+                        amounts: vec![Ore::from_kronor(kr + 1_000_000), Ore::from_kronor(kr)],
+                    })
+                    .collect(),
+            },
             decision_maker: "Anna Lindqvist".into(),
             presenting_officer: "Ann Bengtsson".into(),
             annex: Some(Annex {

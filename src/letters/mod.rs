@@ -57,6 +57,21 @@ pub struct Annex {
     pub years: Vec<AnnexYear>,
 }
 
+impl Annex {
+    /// The annex's heading as it reads: its title when that names it ("Bilaga 1 till …"),
+    /// otherwise "Bilaga 1" before the title.
+    pub fn heading(&self) -> String {
+        let title = text::clean(&self.title);
+        if title.to_lowercase().starts_with("bilaga") {
+            title
+        } else if title.is_empty() {
+            "Bilaga 1: förväntade resultat".to_string()
+        } else {
+            format!("Bilaga 1: {title}")
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnnexYear {
     pub year: i32,
@@ -143,7 +158,10 @@ impl Letter {
     /// approved the report) has no presenting officer: only the one name is written.
     pub fn signature_sentence(&self) -> String {
         if self.presenting_officer.trim().is_empty() {
-            format!("I detta ärende har {} beslutat.", text::clean(&self.decision_maker))
+            format!(
+                "I detta ärende har {} beslutat.",
+                text::clean(&self.decision_maker)
+            )
         } else {
             format!(
                 "I detta ärende har {} beslutat. {} har varit föredragande.",

@@ -174,8 +174,22 @@ async fn spawn_with_mail(
     load_demo_cases: bool,
     mail: Option<MailSettings>,
 ) -> TestApp {
+    spawn_at(decision_day(), load_demo, load_demo_cases, mail).await
+}
+
+/// The demo loaded with the clock at `now` (the demo shows as past only what is past then).
+pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_at(now, true, true, None).await
+}
+
+async fn spawn_at(
+    now: DateTime<Utc>,
+    load_demo: bool,
+    load_demo_cases: bool,
+    mail: Option<MailSettings>,
+) -> TestApp {
     let test_db = TestDb::new();
-    let clock = ManualClock::new(decision_day());
+    let clock = ManualClock::new(now);
     let settings = Settings {
         database_url: test_db.database_url(),
         bind_address: "127.0.0.1:0".into(),

@@ -7,12 +7,15 @@
 
 mod access;
 mod accounts;
+mod api_reads;
 mod api_story;
 mod changes;
 mod cli;
 mod deadline;
+mod decision_text;
 mod decisions;
 mod demo;
+mod demo_past;
 mod eligibility;
 mod fixtures;
 mod helpers;
