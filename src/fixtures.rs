@@ -270,6 +270,19 @@ struct DecisionFx {
     source_note: Option<String>,
     #[serde(default)]
     years: Vec<AmountFx>,
+    /// Payments of the grant that were made, each the whole year's planned payment.
+    #[serde(default)]
+    payments: Vec<PaymentFx>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PaymentFx {
+    year: i32,
+    /// The day the money left, `YYYY-MM-DD`.
+    paid_on: String,
+    /// The finance system's verification.
+    verification: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1382,7 +1395,12 @@ fn load_decision(
             .clone()
             .unwrap_or_else(|| def.programme.purpose.clone()),
         reasons: d.reasons.trim().to_string(),
-        report_due_on: None,
+        // As a decision prepared in the service: the first granted year's report-back day.
+        report_due_on: years
+            .iter()
+            .map(|y| y.year)
+            .min()
+            .and_then(|y| decisions::letter::report_due(def, y)),
         presenting_officer_id: officer.user_id.clone(),
         decision_maker_id: None,
         amends_decision_id: None,
@@ -1426,6 +1444,7 @@ fn load_decision(
         decided_at,
     )
     .map_err(|e| app_error(file, &dloc, e, |f| f))?;
+    load_payments(conn, file, &dloc, d, &decision, decided_on, &officer, now)?;
     let amounts: Vec<String> = years
         .iter()
         .map(|y| format!("{}: {}", y.year, y.amount_ore))
@@ -1458,6 +1477,92 @@ fn load_decision(
             }),
         },
     )?;
+    Ok(())
+}
+
+/// Marks the decision's planned payments that the fixture says were made as paid, on their
+/// day and with their verification, as an officer would have. A payment whose day is after
+/// the day the fixtures are loaded stays planned: the demo never shows the future as past.
+#[allow(clippy::too_many_arguments)]
+fn load_payments(
+    conn: &mut DbConnection,
+    file: &str,
+    dloc: &str,
+    d: &DecisionFx,
+    decision: &Decision,
+    decided_on: NaiveDate,
+    officer: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), FixtureError> {
+    let today = clock::stockholm_date(now);
+    for (i, p) in d.payments.iter().enumerate() {
+        let ploc = format!("{dloc}, payments {}", i + 1);
+        let fail = |field: &str, msg: String| FixtureError::new(file, ploc.clone(), field, msg);
+        let paid_on = parse_date(file, &ploc, "paid_on", &p.paid_on)?;
+        let verification = p.verification.trim();
+        if verification.is_empty() || verification.chars().count() > 100 {
+            return Err(fail(
+                "verification",
+                "ange verifikationen från ekonomisystemet (högst 100 tecken)".into(),
+            ));
+        }
+        if paid_on < decided_on {
+            return Err(fail(
+                "paid_on",
+                format!(
+                    "utbetalningen kan inte ha gjorts före beslutet ({})",
+                    p.paid_on
+                ),
+            ));
+        }
+        let payment =
+            db::payments::planned_for(conn, &decision.call_id, &decision.organisation_id, p.year)?
+                .into_iter()
+                .find(|x| x.decision_id == decision.id)
+                .ok_or_else(|| {
+                    fail(
+                        "year",
+                        format!("beslutet har ingen planerad utbetalning för {}", p.year),
+                    )
+                })?;
+        if paid_on > today {
+            continue;
+        }
+        // Marked as on the day it was paid, at noon, or now if that is earlier.
+        let marked_at = paid_on
+            .and_hms_opt(12, 0, 0)
+            .map(clock::from_stockholm_local)
+            .unwrap_or(now)
+            .min(now);
+        db::payments::mark_paid(
+            conn,
+            &payment.id,
+            paid_on,
+            verification,
+            &officer.user_id,
+            marked_at.naive_utc(),
+        )?;
+        audit::record(
+            conn,
+            None,
+            now,
+            audit::Entry {
+                action: crate::payments::action::PAID,
+                entity_type: "payment",
+                entity_id: Some(&payment.id),
+                summary: format!(
+                    "Utbetalning inläst ur fixturer: {} för {} i {}, betald {paid_on} (verifikation {verification})",
+                    payment.amount_ore, payment.year, decision.registration_number
+                ),
+                details: json!({
+                    "payment_id": payment.id,
+                    "paid_on": paid_on,
+                    "reference": verification,
+                    "amount_ore": payment.amount_ore.ore(),
+                }),
+            },
+        )?;
+    }
     Ok(())
 }
 

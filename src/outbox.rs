@@ -179,7 +179,7 @@ pub fn queue_with_attachment(
 pub struct DecisionSigned<'a> {
     pub agency: &'a str,
     pub registration_number: &'a str,
-    /// "beviljande", "avslag", ...
+    /// "ansökan beviljad", "ansökan delvis beviljad", "ansökan avslagen", "ändringsbeslut"...
     pub kind: &'a str,
     pub organisation: &'a str,
     pub call_title: &'a str,
@@ -190,7 +190,7 @@ pub struct DecisionSigned<'a> {
 
 impl DecisionSigned<'_> {
     pub fn subject(&self) -> String {
-        let what = if self.kind == "avslag" {
+        let what = if self.kind == "ansökan avslagen" {
             "Beslut om avslag"
         } else {
             "Beslut om statsbidrag"

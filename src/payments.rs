@@ -327,6 +327,97 @@ pub fn list(
         .collect())
 }
 
+/// Refuses a read of an organisation's money to whoever may not read its cases: recorded,
+/// and an applicant is told the object does not exist.
+fn refuse_unless_readable(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    organisation_id: &str,
+    entity_type: &str,
+    entity_id: &str,
+    what: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if access::can_read_case(actor, organisation_id) {
+        return Ok(());
+    }
+    audit::record_denied(conn, actor, now, entity_type, Some(entity_id), what)?;
+    Err(if actor.role == Role::Applicant {
+        AppError::NotFound
+    } else {
+        AppError::Forbidden
+    })
+}
+
+/// One payment, for whoever may read its organisation's cases (the agency, auditors, the
+/// organisation's own people).
+pub fn find(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    payment_id: &str,
+    now: DateTime<Utc>,
+) -> Result<PaymentLine, AppError> {
+    let payment = db::payments::find(conn, payment_id)?.ok_or(AppError::NotFound)?;
+    refuse_unless_readable(
+        conn,
+        actor,
+        &payment.organisation_id,
+        "payment",
+        payment_id,
+        "se en utbetalning",
+        now,
+    )?;
+    let organisation =
+        db::organisations::find(conn, &payment.organisation_id)?.ok_or(AppError::NotFound)?;
+    let registration_number = db::decisions::find(conn, &payment.decision_id)?
+        .map(|d| d.registration_number)
+        .unwrap_or_default();
+    Ok(PaymentLine {
+        payment,
+        organisation,
+        registration_number,
+    })
+}
+
+/// One claim of money back (a repayment after a report-back, or a reclaim made by a change
+/// decision), for whoever may read its organisation's cases.
+pub fn claim(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    claim_id: &str,
+    now: DateTime<Utc>,
+) -> Result<crate::db::reports::RepaymentClaim, AppError> {
+    let claim = db::reports::claims_of_id(conn, claim_id)?.ok_or(AppError::NotFound)?;
+    refuse_unless_readable(
+        conn,
+        actor,
+        &claim.organisation_id,
+        "repayment_claim",
+        claim_id,
+        "se ett krav på återbetalning",
+        now,
+    )?;
+    Ok(claim)
+}
+
+/// The letter that made a claim, byte-identical to what was sent: a repayment's own letter,
+/// or for a reclaim the change decision's letter that states it.
+pub fn claim_letter(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    claim_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, String, Vec<u8>), AppError> {
+    let claim = claim(conn, actor, claim_id, now)?;
+    if claim.kind == ClaimKind::Reclaim {
+        let document =
+            db::decisions::document(conn, &claim.decision_id)?.ok_or(AppError::NotFound)?;
+        return Ok((document.filename, document.sha256, document.content));
+    }
+    let document = db::reports::claim_document(conn, &claim.id)?.ok_or(AppError::NotFound)?;
+    Ok((document.filename, document.sha256, document.content))
+}
+
 /// A batch marked as paid, as sent.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct MarkPaidInput {

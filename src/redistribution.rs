@@ -224,6 +224,14 @@ pub struct RoundApplication {
     pub organisation: String,
     pub requested: Ore,
     pub granted: Ore,
+    /// Once decided: how (see `decisions::outcome`).
+    pub outcome: Option<crate::decisions::Outcome>,
+}
+
+impl RoundApplication {
+    pub fn status_label(&self) -> &'static str {
+        crate::applications::status_label(self.application.status, self.outcome)
+    }
 }
 
 /// A round as the agency sees it.
@@ -282,10 +290,11 @@ pub fn view(
         let organisation = db::organisations::find(conn, &application.organisation_id)?
             .map(|o| o.name)
             .unwrap_or_default();
-        let requested = crate::assessment::applied_amounts(conn, &id)?
-            .values()
-            .copied()
-            .sum();
+        let applied = crate::assessment::applied_amounts(conn, &id)?;
+        let requested = applied.values().copied().sum();
+        let outcome = crate::decisions::outcomes(conn, &[(id.clone(), applied)])?
+            .remove(&id)
+            .filter(|_| application.status == crate::codes::ApplicationStatus::Decided);
         let mut granted = Ore::ZERO;
         for decision in db::decisions::for_application(conn, &id)? {
             if decision.status == crate::codes::DecisionStatus::Signed {
@@ -301,6 +310,7 @@ pub fn view(
             organisation,
             requested,
             granted,
+            outcome,
         });
     }
     Ok(RoundView {
@@ -315,6 +325,61 @@ pub fn view(
 /// The rounds of a call, for its page.
 pub fn rounds_of_call(conn: &mut DbConnection, call_id: &str) -> Result<Vec<Round>, AppError> {
     Ok(db::redistribution::for_call(conn, call_id)?)
+}
+
+/// The rounds of a call, for the agency and auditors (as the call's page of rounds).
+/// Refusals are recorded.
+pub fn rounds_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Round>, AppError> {
+    if !access::can_list_all_cases(actor) {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "call",
+            Some(call_id),
+            "se utlysningens omfördelningar",
+        )?;
+        return Err(AppError::Forbidden);
+    }
+    db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
+    rounds_of_call(conn, call_id)
+}
+
+/// The rounds a person may act on now: for an applicant, those their organisation may apply
+/// in (as their start page lists them); for the agency and auditors, every open round.
+pub fn open_rounds_for(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Vec<(Round, Call)>, AppError> {
+    match (actor.role, actor.organisation_id.as_deref()) {
+        (Role::Applicant, Some(org)) => open_for_organisation(conn, org, now),
+        _ if access::can_list_all_cases(actor) => {
+            let mut out = Vec::new();
+            for round in db::redistribution::open_rounds(conn)? {
+                if let Some(call) = db::calls::find_call(conn, &round.call_id)? {
+                    out.push((round, call));
+                }
+            }
+            Ok(out)
+        }
+        _ => {
+            audit::record_denied(
+                conn,
+                actor,
+                now,
+                "redistribution_round",
+                None,
+                "se omfördelningar",
+            )?;
+            Err(AppError::Forbidden)
+        }
+    }
 }
 
 /// What an organisation types to ask for more money: an amount per cost category of the

@@ -5,10 +5,12 @@ use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::dto::YearAmount;
+use super::dto::{DecisionTextDto, YearAmount};
+use super::payments::ClaimDetailDto;
 use super::{ApiError, CsrfChecked};
 use crate::access;
 use crate::assessment::{self, AssessmentView, ProposalInput, RatingInput};
+use crate::decisions::Outcome;
 use crate::decisions::change::{self, ChangeInput};
 use crate::decisions::workflow::{self, PrepareInput};
 use crate::error::AppError;
@@ -261,16 +263,77 @@ pub struct DecisionDetailDto {
     /// SHA-256 of the signed letter, hex.
     pub letter_sha256: Option<String>,
     pub letter_url: Option<String>,
+    /// For a decision that answers an application (grant, top-up, rejection): how it
+    /// answered it, from what was applied for and what is granted per year.
+    pub outcome: Option<Outcome>,
+    /// For a decision that answers an application: what was applied for per year.
+    pub applied: Vec<YearAmount>,
+    pub decision_maker: Option<String>,
+    pub presenting_officer: String,
+    pub reasons: String,
+    /// Money this decision claims back (återkrav), each also at `GET /api/v1/claims/{id}`.
+    pub claims: Vec<ClaimDetailDto>,
+    /// The signed decisions that have changed or revoked this one since.
+    pub changed_by: Vec<String>,
+    /// The whole decision in words, exactly as its letter says it: amounts per year
+    /// (applied for and granted), reasons, conditions, report-back days, how to appeal and
+    /// Bilaga 1. A draft reads as it would if signed today.
+    pub text: DecisionTextDto,
 }
 
 fn decision_dto(
     conn: &mut crate::db::DbConnection,
     id: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<DecisionDetailDto, AppError> {
     let decision = crate::db::decisions::find(conn, id)?.ok_or(AppError::NotFound)?;
     let years = crate::db::decisions::years(conn, id)?;
     let sha = crate::db::decisions::document_checksum(conn, id)?;
+    let answers = crate::decisions::answers_application(&decision);
+    let applied = match (&decision.application_id, answers) {
+        (Some(application_id), true) => assessment::applied_amounts(conn, application_id)?,
+        _ => Default::default(),
+    };
+    let outcome = answers.then(|| {
+        let granted = years.iter().map(|y| (y.year, y.amount_ore)).collect();
+        crate::decisions::outcome(&applied, &granted)
+    });
+    let name = |conn: &mut crate::db::DbConnection, id: &str| -> Result<String, AppError> {
+        Ok(crate::db::accounts::find(conn, id)?
+            .map(|u| u.name)
+            .unwrap_or_default())
+    };
+    let decision_maker = match &decision.decision_maker_id {
+        Some(id) => Some(name(conn, id)?),
+        None => None,
+    };
+    let presenting_officer = name(conn, &decision.presenting_officer_id)?;
+    let claims = crate::db::reports::claims_of_decision(conn, id)?
+        .iter()
+        .map(ClaimDetailDto::new)
+        .collect();
+    let changed_by = crate::db::decisions::changes_of(conn, id)?
+        .into_iter()
+        .filter(|d| d.status == crate::codes::DecisionStatus::Signed)
+        .map(|d| d.id)
+        .collect();
+    let signed = decision.status == crate::codes::DecisionStatus::Signed;
+    let text = DecisionTextDto::new(&crate::decisions::text::of(conn, &decision, now)?, signed);
     Ok(DecisionDetailDto {
+        outcome,
+        applied: applied
+            .iter()
+            .map(|(year, amount)| YearAmount {
+                year: *year,
+                amount: amount.to_kronor(),
+            })
+            .collect(),
+        decision_maker,
+        presenting_officer,
+        reasons: decision.reasons.clone(),
+        claims,
+        changed_by,
+        text,
         letter_url: sha
             .as_ref()
             .map(|_| format!("/api/v1/decisions/{}/letter", decision.id)),
@@ -313,7 +376,7 @@ pub async fn prepare(
         .db
         .run(move |c| {
             let decision = workflow::prepare(c, &actor.0, &id, &input, now)?;
-            decision_dto(c, &decision.id)
+            decision_dto(c, &decision.id, now)
         })
         .await?;
     Ok(HttpResponse::Created().json(dto))
@@ -342,7 +405,7 @@ pub async fn prepare_change(
         .db
         .run(move |c| {
             let decision = change::prepare_change(c, &actor.0, &id, &input, now)?;
-            decision_dto(c, &decision.id)
+            decision_dto(c, &decision.id, now)
         })
         .await?;
     Ok(HttpResponse::Created().json(dto))
@@ -369,7 +432,7 @@ pub async fn sign(
             .db
             .run(move |c| {
                 workflow::sign(c, &actor.0, &id, now, &links)?;
-                decision_dto(c, &id)
+                decision_dto(c, &id, now)
             })
             .await?,
     ))
@@ -407,7 +470,7 @@ pub async fn show(
                 {
                     return Err(AppError::NotFound);
                 }
-                decision_dto(c, &id)
+                decision_dto(c, &id, now)
             })
             .await?,
     ))

@@ -19,6 +19,7 @@ use crate::codes::{
 use crate::db::applications::{AttachmentInfo, SupplementRequest};
 use crate::db::audit::AuditEvent;
 use crate::db::calls::{CallDefinition, CostCategory};
+use crate::decisions::Outcome;
 use crate::error::FieldError;
 use crate::money::Ore;
 
@@ -313,6 +314,10 @@ pub struct ApplicationSummaryDto {
     pub submitted_at: Option<DateTime<Utc>>,
     /// Applied for per year, in the latest submitted version.
     pub requested: Vec<YearAmount>,
+    /// Once the application is decided: how the decision answering it came out, from what
+    /// was applied for and what is granted per year (`granted`, `partly_granted`,
+    /// `rejected`); the status label people read in every list.
+    pub outcome: Option<Outcome>,
 }
 
 impl ApplicationSummaryDto {
@@ -338,6 +343,7 @@ impl ApplicationSummaryDto {
                     amount: kr(*amount),
                 })
                 .collect(),
+            outcome: s.outcome,
         }
     }
 }
@@ -554,6 +560,9 @@ pub struct DecisionDto {
     pub amounts: Vec<YearAmount>,
     /// SHA-256 of the signed letter, where one has been made.
     pub document_sha256: Option<String>,
+    /// For a decision that answers the application: how (`granted`, `partly_granted`,
+    /// `rejected`). The whole decision in words is at `GET /api/v1/decisions/{id}`.
+    pub outcome: Option<Outcome>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -600,6 +609,7 @@ impl ApplicationDto {
                 project_title: v.application.project_title.clone(),
                 submitted_at: v.application.submitted_at.map(utc),
                 requested,
+                outcome: v.outcome,
             },
             source_note: v.application.source_note.clone(),
             versions: v
@@ -628,6 +638,7 @@ impl ApplicationDto {
                         })
                         .collect(),
                     document_sha256: d.document_sha256.clone(),
+                    outcome: d.outcome,
                 })
                 .collect(),
             supplements: v.supplements.iter().map(SupplementDto::new).collect(),
@@ -792,4 +803,134 @@ pub struct SessionDto {
 pub struct Health {
     pub status: String,
     pub database: String,
+}
+
+/// One section of a decision's text: a heading and its body in the letter's text format
+/// (paragraphs separated by a blank line; a line starting with "- " is a list item; a
+/// paragraph starting with "* " is a note).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TextSectionDto {
+    pub heading: String,
+    pub body: String,
+}
+
+/// One row of a decision's table of amounts: the year and one amount per column.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AmountRowDto {
+    pub year: i32,
+    #[schema(value_type = Vec<String>)]
+    pub amounts: Vec<Decimal>,
+}
+
+/// The decision's table: the heads of the amount columns ("Sökt belopp", "Beviljat
+/// belopp"; "Beviljat före ändringen", "Beviljat efter ändringen"), a row per year, and the
+/// sums when there are two years or more.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AmountTableDto {
+    pub columns: Vec<String>,
+    pub rows: Vec<AmountRowDto>,
+    #[schema(value_type = Option<Vec<String>>)]
+    pub totals: Option<Vec<Decimal>>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnnexResultDto {
+    pub area: String,
+    pub title: String,
+    /// The letter's text format.
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnnexYearDto {
+    pub year: i32,
+    pub results: Vec<AnnexResultDto>,
+}
+
+/// Bilaga 1: the expected results of the granted years.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct AnnexDto {
+    pub title: String,
+    pub intro: String,
+    pub years: Vec<AnnexYearDto>,
+}
+
+/// A decision in words, exactly as its letter says it (for a draft: as it would read if
+/// signed today).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct DecisionTextDto {
+    pub heading: String,
+    pub agency: String,
+    pub decided_on: NaiveDate,
+    pub registration_number: String,
+    pub recipient: String,
+    pub recipient_org_number: String,
+    /// In order: the decision, purpose, reasons, conditions, report-back, legal basis, how
+    /// to appeal (those that apply to the kind of decision).
+    pub sections: Vec<TextSectionDto>,
+    /// Set after the section `table_after_section` (an index into `sections`).
+    pub table: AmountTableDto,
+    pub table_after_section: Option<usize>,
+    /// "I detta ärende har … beslutat. … har varit föredragande." (signed decisions only).
+    pub signature: Option<String>,
+    pub annex: Option<AnnexDto>,
+}
+
+impl DecisionTextDto {
+    pub fn new(letter: &crate::letters::Letter, signed: bool) -> DecisionTextDto {
+        DecisionTextDto {
+            heading: letter.heading.clone(),
+            agency: letter.agency.clone(),
+            decided_on: letter.decided_on,
+            registration_number: letter.registration_number.clone(),
+            recipient: letter.recipient_name.clone(),
+            recipient_org_number: letter.recipient_org_number.clone(),
+            sections: letter
+                .sections
+                .iter()
+                .map(|s| TextSectionDto {
+                    heading: s.heading.clone(),
+                    body: s.body.clone(),
+                })
+                .collect(),
+            table: AmountTableDto {
+                columns: letter.amounts.columns.clone(),
+                rows: letter
+                    .amounts
+                    .rows
+                    .iter()
+                    .map(|r| AmountRowDto {
+                        year: r.year,
+                        amounts: r.amounts.iter().map(|a| kr(*a)).collect(),
+                    })
+                    .collect(),
+                totals: letter
+                    .amounts
+                    .totals()
+                    .map(|t| t.into_iter().map(kr).collect()),
+            },
+            table_after_section: letter.table_after(),
+            signature: signed.then(|| letter.signature_sentence()),
+            annex: letter.annex.as_ref().map(|a| AnnexDto {
+                title: a.title.clone(),
+                intro: a.intro.clone(),
+                years: a
+                    .years
+                    .iter()
+                    .map(|y| AnnexYearDto {
+                        year: y.year,
+                        results: y
+                            .results
+                            .iter()
+                            .map(|r| AnnexResultDto {
+                                area: r.area.clone(),
+                                title: r.title.clone(),
+                                body: r.body.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            }),
+        }
+    }
 }

@@ -76,6 +76,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::get().to(payments::for_organisation),
                 )
                 .route("/payments/mark-paid", web::post().to(payments::mark_paid))
+                .route("/payments/{id}", web::get().to(payments::show))
+                .route("/claims/{id}", web::get().to(payments::claim))
+                .route("/claims/{id}/letter", web::get().to(payments::claim_letter))
+                .route(
+                    "/calls/{id}/rounds",
+                    web::get().to(redistribution::for_call),
+                )
+                .route("/rounds", web::get().to(redistribution::open_rounds))
                 .route("/calls/{id}/rounds", web::post().to(redistribution::open))
                 .route("/rounds/{id}", web::get().to(redistribution::show))
                 .route("/rounds/{id}/close", web::post().to(redistribution::close))

@@ -172,3 +172,113 @@ pub async fn dashboard(
             .collect(),
     ))
 }
+
+/// One payment (the agency, auditors, and the organisation's own people).
+#[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments",
+    params(("id" = String, Path, description = "The payment's id")),
+    responses((status = 200, body = PaymentDto), (status = 403, body = super::Problem),
+              (status = 404, body = super::Problem)))]
+pub async fn show(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<web::Json<PaymentDto>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let line = state
+        .db
+        .run(move |c| payments::find(c, &actor.0, &id, now))
+        .await?;
+    Ok(web::Json(PaymentDto::new(&line)))
+}
+
+/// Money an organisation is to pay back: a repayment of unused money after a report-back,
+/// or a reclaim (återkrav) made by a change decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimDetailDto {
+    pub id: String,
+    /// `repayment` or `reclaim`.
+    pub kind: String,
+    pub organisation_id: String,
+    pub call_id: String,
+    /// The decision that made it: for a reclaim the change decision, for a repayment the
+    /// grant that was reported on.
+    pub decision_id: String,
+    /// For a repayment: the report whose approval made it.
+    pub report_id: Option<String>,
+    pub year: i32,
+    #[schema(value_type = String, example = "400000")]
+    pub amount: Decimal,
+    pub reason: String,
+    /// To quote when paying.
+    pub payment_reference: String,
+    pub due_on: chrono::NaiveDate,
+    /// `open`, `received` or `waived`.
+    pub status: String,
+    pub received_on: Option<chrono::NaiveDate>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The letter that states the claim (PDF).
+    pub letter_url: String,
+}
+
+impl ClaimDetailDto {
+    pub fn new(c: &crate::db::reports::RepaymentClaim) -> ClaimDetailDto {
+        ClaimDetailDto {
+            id: c.id.clone(),
+            kind: c.kind.as_str().into(),
+            organisation_id: c.organisation_id.clone(),
+            call_id: c.call_id.clone(),
+            decision_id: c.decision_id.clone(),
+            report_id: c.report_id.clone(),
+            year: c.year,
+            amount: c.amount_ore.to_kronor(),
+            reason: c.reason.clone(),
+            payment_reference: c.payment_reference.clone(),
+            due_on: c.due_on,
+            status: c.status.as_str().into(),
+            received_on: c.received_on,
+            created_at: c.created_at.and_utc(),
+            letter_url: format!("/api/v1/claims/{}/letter", c.id),
+        }
+    }
+}
+
+/// A claim of money back (the agency, auditors, and the organisation's own people).
+#[utoipa::path(get, path = "/api/v1/claims/{id}", tag = "payments",
+    params(("id" = String, Path, description = "The claim's id")),
+    responses((status = 200, body = ClaimDetailDto), (status = 403, body = super::Problem),
+              (status = 404, body = super::Problem)))]
+pub async fn claim(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<web::Json<ClaimDetailDto>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let claim = state
+        .db
+        .run(move |c| payments::claim(c, &actor.0, &id, now))
+        .await?;
+    Ok(web::Json(ClaimDetailDto::new(&claim)))
+}
+
+/// The letter that states a claim, byte-identical to what was sent: a repayment's own
+/// letter, or for a reclaim the change decision's letter. Its SHA-256 is in the
+/// `X-Content-SHA256` header.
+#[utoipa::path(get, path = "/api/v1/claims/{id}/letter", tag = "payments",
+    params(("id" = String, Path, description = "The claim's id")),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem)))]
+pub async fn claim_letter(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let (filename, sha256, content) = state
+        .db
+        .run(move |c| payments::claim_letter(c, &actor.0, &id, now))
+        .await?;
+    Ok(crate::http::pdf_response(&filename, Some(&sha256), content))
+}

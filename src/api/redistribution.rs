@@ -21,6 +21,8 @@ pub struct RoundApplicationDto {
     pub requested: Decimal,
     #[schema(value_type = String)]
     pub granted: Decimal,
+    /// Once decided: `granted`, `partly_granted` or `rejected`.
+    pub outcome: Option<crate::decisions::Outcome>,
 }
 
 /// A round with its figures, in kronor, read from the decisions at the moment of asking.
@@ -81,6 +83,7 @@ impl RoundDto {
                     status: a.application.status.as_str().to_string(),
                     requested: a.requested.to_kronor(),
                     granted: a.granted.to_kronor(),
+                    outcome: a.outcome,
                 })
                 .collect(),
         }
@@ -194,4 +197,80 @@ pub async fn apply(
         registration_number: receipt.registration_number,
         requested: receipt.requested.to_kronor(),
     }))
+}
+
+/// A round as it is listed: its call, year, days and whether it takes applications now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundSummaryDto {
+    pub id: String,
+    pub call_id: String,
+    pub call_title: Option<String>,
+    pub year: i32,
+    pub opens_on: chrono::NaiveDate,
+    pub last_day: chrono::NaiveDate,
+    /// `open` or `closed`.
+    pub status: String,
+    /// The round in full: `GET /api/v1/rounds/{id}` (the agency and auditors).
+    pub url: String,
+}
+
+impl RoundSummaryDto {
+    fn new(round: &crate::db::redistribution::Round, call_title: Option<&str>) -> RoundSummaryDto {
+        RoundSummaryDto {
+            id: round.id.clone(),
+            call_id: round.call_id.clone(),
+            call_title: call_title.map(str::to_string),
+            year: round.year,
+            opens_on: round.opens_on,
+            last_day: round.last_day,
+            status: round.status.clone(),
+            url: format!("/api/v1/rounds/{}", round.id),
+        }
+    }
+}
+
+/// A call's redistribution rounds (the agency and auditors).
+#[utoipa::path(get, path = "/api/v1/calls/{id}/rounds", tag = "redistribution",
+    params(("id" = String, Path, description = "The call's id")),
+    responses((status = 200, body = Vec<RoundSummaryDto>), (status = 403, body = super::Problem),
+              (status = 404, body = super::Problem)))]
+pub async fn for_call(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<web::Json<Vec<RoundSummaryDto>>, ApiError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let rounds = state
+        .db
+        .run(move |c| redistribution::rounds_for(c, &actor.0, &id, now))
+        .await?;
+    Ok(web::Json(
+        rounds
+            .iter()
+            .map(|r| RoundSummaryDto::new(r, None))
+            .collect(),
+    ))
+}
+
+/// Open rounds: for an applicant, those their organisation may apply in now (as their start
+/// page lists them; apply with `POST /api/v1/rounds/{id}/applications`); for the agency and
+/// auditors, every open round.
+#[utoipa::path(get, path = "/api/v1/rounds", tag = "redistribution",
+    responses((status = 200, body = Vec<RoundSummaryDto>), (status = 403, body = super::Problem)))]
+pub async fn open_rounds(
+    state: State,
+    actor: Authenticated,
+) -> Result<web::Json<Vec<RoundSummaryDto>>, ApiError> {
+    let now = state.clock.now();
+    let rounds = state
+        .db
+        .run(move |c| redistribution::open_rounds_for(c, &actor.0, now))
+        .await?;
+    Ok(web::Json(
+        rounds
+            .iter()
+            .map(|(r, call)| RoundSummaryDto::new(r, Some(&call.title)))
+            .collect(),
+    ))
 }

@@ -6,13 +6,15 @@ use serde::{Deserialize, Serialize};
 use super::ApplicationSummary;
 use crate::codes::ApplicationStatus;
 use crate::db::calls::CallDefinition;
+use crate::decisions::Outcome;
 use crate::error::AppError;
 use crate::money::Ore;
 
 /// Filter and order, from the query string.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::IntoParams)]
 pub struct ListQuery {
-    /// Only this status (`submitted`, `supplement_requested`, ...).
+    /// Only this status (`submitted`, `supplement_requested`, ...) or outcome (`granted`,
+    /// `partly_granted`, `rejected`; `decided` for all three).
     #[serde(default)]
     pub status: String,
     /// Free text: part of the organisation's name, number or the registration number.
@@ -45,10 +47,11 @@ pub fn status_choices() -> Vec<(&'static str, &'static str)> {
         ApplicationStatus::SupplementRequested,
         ApplicationStatus::Complete,
         ApplicationStatus::Assessed,
-        ApplicationStatus::Decided,
     ]
     .iter()
     .map(|s| (s.as_str(), s.label()))
+    // A decided application is listed by how it was decided.
+    .chain(Outcome::ALL.iter().map(|o| (o.as_str(), o.label())))
     .collect()
 }
 
@@ -61,7 +64,11 @@ pub fn filter_and_sort(
     let needle = query.q.trim().to_lowercase();
     let mut rows: Vec<ApplicationSummary> = rows
         .into_iter()
-        .filter(|r| query.status.is_empty() || r.application.status.as_str() == query.status)
+        .filter(|r| {
+            query.status.is_empty()
+                || r.application.status.as_str() == query.status
+                || r.status_code() == query.status
+        })
         .filter(|r| {
             needle.is_empty()
                 || r.organisation.name.to_lowercase().contains(&needle)
@@ -82,7 +89,7 @@ pub fn filter_and_sort(
             rows.sort_by_key(|r| r.requested.get(&year).copied().unwrap_or(Ore::ZERO))
         }
         ("organisation", _) => rows.sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name)),
-        ("status", _) => rows.sort_by_key(|r| r.application.status.as_str()),
+        ("status", _) => rows.sort_by_key(|r| r.status_label()),
         _ => rows.sort_by(|a, b| {
             // Drafts (no number yet) last.
             let key = |r: &ApplicationSummary| {
@@ -122,7 +129,7 @@ pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u
                 .unwrap_or_default(),
             row.organisation.name.clone(),
             row.organisation.org_number.clone(),
-            row.application.status.label().to_string(),
+            row.status_label().to_string(),
             row.application
                 .submitted_at
                 .map(crate::clock::format_stockholm)

@@ -23,8 +23,33 @@ use crate::db::calls::{Call, CallDefinition, CallSection};
 use crate::db::decisions::{Decision, DecisionYear};
 use crate::db::organisations::Organisation;
 use crate::db::{self, DbConnection};
+use crate::decisions::Outcome;
 use crate::error::AppError;
+use crate::letters::Letter;
 use crate::money::Ore;
+
+/// The status people read: once an application is decided, how it was decided ("Beviljad",
+/// "Delvis beviljad", "Avslagen"), on the case page and in every list.
+pub fn status_label(
+    status: crate::codes::ApplicationStatus,
+    outcome: Option<Outcome>,
+) -> &'static str {
+    match (status, outcome) {
+        (crate::codes::ApplicationStatus::Decided, Some(o)) => o.label(),
+        _ => status.label(),
+    }
+}
+
+/// The code beside the label (CSS class, list filter): the outcome's once decided.
+pub fn status_code(
+    status: crate::codes::ApplicationStatus,
+    outcome: Option<Outcome>,
+) -> &'static str {
+    match (status, outcome) {
+        (crate::codes::ApplicationStatus::Decided, Some(o)) => o.as_str(),
+        _ => status.as_str(),
+    }
+}
 
 /// One line of a list of applications.
 #[derive(Debug, Clone, Serialize)]
@@ -34,9 +59,19 @@ pub struct ApplicationSummary {
     pub call_title: String,
     /// Applied for per year in the latest submitted version.
     pub requested: BTreeMap<i32, Ore>,
+    /// Once decided: how (see `decisions::outcome`).
+    pub outcome: Option<Outcome>,
 }
 
 impl ApplicationSummary {
+    pub fn status_label(&self) -> &'static str {
+        status_label(self.application.status, self.outcome)
+    }
+
+    pub fn status_code(&self) -> &'static str {
+        status_code(self.application.status, self.outcome)
+    }
+
     /// The amount applied for a year, or a dash where none was given.
     pub fn requested_for(&self, year: &i32) -> String {
         self.requested
@@ -84,6 +119,17 @@ pub fn list_for(
     for (app_id, year, amount) in db::applications::latest_submitted_requests(conn, &ids)? {
         requested.entry(app_id).or_default().insert(year, amount);
     }
+    let decided: Vec<(String, BTreeMap<i32, Ore>)> = rows
+        .iter()
+        .filter(|(a, _)| a.status == crate::codes::ApplicationStatus::Decided)
+        .map(|(a, _)| {
+            (
+                a.id.clone(),
+                requested.get(&a.id).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut outcomes = crate::decisions::outcomes(conn, &decided)?;
     let mut call_titles: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::with_capacity(rows.len());
     for (application, organisation) in rows {
@@ -99,6 +145,7 @@ pub fn list_for(
         };
         out.push(ApplicationSummary {
             requested: requested.remove(&application.id).unwrap_or_default(),
+            outcome: outcomes.remove(&application.id),
             application,
             organisation,
             call_title,
@@ -167,6 +214,11 @@ pub struct DecisionView {
     pub amends_decided_on: Option<chrono::NaiveDate>,
     /// Money this decision claims back (återkrav), with whether it has come in.
     pub claims: Vec<crate::db::reports::RepaymentClaim>,
+    /// The whole decision in words, as its letter says it (a draft: as it would read if
+    /// signed now).
+    pub text: Letter,
+    /// For a decision that answers the application: how it answered it.
+    pub outcome: Option<Outcome>,
 }
 
 /// A whole case, as its page shows it.
@@ -181,6 +233,18 @@ pub struct ApplicationView {
     pub versions: Vec<VersionView>,
     pub supplements: Vec<SupplementRequest>,
     pub decisions: Vec<DecisionView>,
+    /// Once decided: how (see `decisions::outcome`).
+    pub outcome: Option<Outcome>,
+}
+
+impl ApplicationView {
+    pub fn status_label(&self) -> &'static str {
+        status_label(self.application.status, self.outcome)
+    }
+
+    pub fn status_code(&self) -> &'static str {
+        status_code(self.application.status, self.outcome)
+    }
 }
 
 /// Reads a case. Someone who may not read it is told it does not exist (an applicant must
@@ -245,6 +309,7 @@ pub fn view(
         }
         versions.push(view);
     }
+    let applied = crate::assessment::applied_amounts(conn, &application.id)?;
     let mut decisions = Vec::new();
     for decision in db::decisions::for_application(conn, &application.id)? {
         // Drafts of decisions are internal to the agency until signed.
@@ -273,10 +338,18 @@ pub fn view(
             Some(id) => db::decisions::find(conn, id)?.and_then(|d| d.decided_on),
             None => None,
         };
+        let years = db::decisions::years(conn, &decision.id)?;
+        let outcome = crate::decisions::answers_application(&decision).then(|| {
+            let granted: BTreeMap<i32, Ore> =
+                years.iter().map(|y| (y.year, y.amount_ore)).collect();
+            crate::decisions::outcome(&applied, &granted)
+        });
         decisions.push(DecisionView {
+            text: crate::decisions::text::of(conn, &decision, now)?,
+            outcome,
             presenting_officer_name,
             decision_maker_name,
-            years: db::decisions::years(conn, &decision.id)?,
+            years,
             document_sha256: db::decisions::document_checksum(conn, &decision.id)?,
             changed_by,
             current,
@@ -289,7 +362,15 @@ pub fn view(
         Some(id) => db::accounts::find(conn, id)?.map(|u| u.name),
         None => None,
     };
+    // The case's outcome is that of the signed decision answering it, as in the lists.
+    let outcome = decisions
+        .iter()
+        .rev()
+        .find(|d| d.decision.status == crate::codes::DecisionStatus::Signed && d.outcome.is_some())
+        .and_then(|d| d.outcome)
+        .filter(|_| application.status == crate::codes::ApplicationStatus::Decided);
     Ok(ApplicationView {
+        outcome,
         supplements: db::applications::supplement_requests(conn, &application.id)?,
         submitted_by_name,
         application,

@@ -171,6 +171,41 @@ pub fn signed_organisations(
         .load(conn)
 }
 
+/// One row of `signed_answers`: the application's id, and a year with its amount (none for
+/// a decision without amounts, a rejection).
+pub type AnswerRow = (String, Option<i32>, Option<Ore>);
+
+/// The signed decisions that answer the applications (grants, top-ups, rejections; not the
+/// changes to them), one row per decided year.
+pub fn signed_answers(
+    conn: &mut DbConnection,
+    application_ids: &[String],
+) -> QueryResult<Vec<AnswerRow>> {
+    if application_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(Option<String>, Option<i32>, Option<Ore>)> = decisions::table
+        .left_join(decision_years::table)
+        .filter(decisions::application_id.eq_any(application_ids.to_vec()))
+        .filter(decisions::status.eq(DecisionStatus::Signed))
+        .filter(decisions::amends_decision_id.is_null())
+        .filter(decisions::kind.eq_any(vec![
+            DecisionKind::Grant,
+            DecisionKind::TopUp,
+            DecisionKind::Rejection,
+        ]))
+        .select((
+            decisions::application_id,
+            decision_years::year.nullable(),
+            decision_years::amount_ore.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, year, amount)| id.map(|id| (id, year, amount)))
+        .collect())
+}
+
 pub fn document_checksum(
     conn: &mut DbConnection,
     decision_id: &str,
@@ -190,6 +225,19 @@ pub struct DecisionDocument {
     pub sha256: String,
     pub content: Vec<u8>,
     pub created_at: NaiveDateTime,
+    /// The letter's words as JSON (`letters::Letter`), made with the PDF from the same
+    /// value: the case page shows them. None for letters made before it was kept.
+    pub letter_json: Option<String>,
+}
+
+/// The words of a signed letter as JSON, where they were kept.
+pub fn letter_json(conn: &mut DbConnection, decision_id: &str) -> QueryResult<Option<String>> {
+    decision_documents::table
+        .find(decision_id)
+        .select(decision_documents::letter_json)
+        .first::<Option<String>>(conn)
+        .optional()
+        .map(Option::flatten)
 }
 
 pub fn insert_document(conn: &mut DbConnection, document: &DecisionDocument) -> QueryResult<()> {

@@ -370,6 +370,7 @@ diesel::table! {
         sha256 -> Text,
         content -> Binary,
         created_at -> Timestamp,
+        letter_json -> Nullable<Text>,
     }
 }
 

@@ -10,9 +10,13 @@ use crate::codes::DecisionKind;
 use crate::db::calls::CallDefinition;
 use crate::db::decisions::{Decision, DecisionYear};
 use crate::db::organisations::Organisation;
-use crate::letters::{Annex, AnnexResult, AnnexYear, Letter, LetterSection};
+use crate::letters::{
+    AmountRow, AmountTable, Annex, AnnexResult, AnnexYear, Letter, LetterSection,
+};
 use crate::money::Ore;
 use crate::payments::Reclaim;
+
+use super::Outcome;
 
 const MONTHS: [&str; 12] = [
     "januari",
@@ -100,6 +104,10 @@ pub struct LetterInput<'a> {
     pub amended: Option<Amended<'a>>,
     /// Money to be paid back because this decision lowered a grant already paid.
     pub reclaims: &'a [Reclaim],
+    /// For a decision that answers an application: what was applied for per year (the
+    /// latest submitted version). The letter says it beside what is granted, and refuses
+    /// the rest in so many words.
+    pub applied: Option<&'a BTreeMap<i32, Ore>>,
 }
 
 /// "sänks med 100 000 kr, från 3 000 000 kr till 2 900 000 kr".
@@ -195,6 +203,51 @@ fn change_sections(input: &LetterInput<'_>, amended: &Amended<'_>) -> (String, V
     (heading, sections)
 }
 
+/// What was applied for beside what is granted, per year (every year either names); with
+/// nothing known of what was applied for, only what is granted.
+fn applied_and_granted(
+    applied: Option<&BTreeMap<i32, Ore>>,
+    granted: &BTreeMap<i32, Ore>,
+) -> AmountTable {
+    match applied.filter(|a| !a.is_empty()) {
+        Some(applied) => {
+            let mut years: Vec<i32> = applied.keys().chain(granted.keys()).copied().collect();
+            years.sort_unstable();
+            years.dedup();
+            AmountTable {
+                columns: vec!["Sökt belopp".into(), "Beviljat belopp".into()],
+                rows: years
+                    .into_iter()
+                    .map(|year| AmountRow {
+                        year,
+                        amounts: vec![
+                            applied.get(&year).copied().unwrap_or(Ore::ZERO),
+                            granted.get(&year).copied().unwrap_or(Ore::ZERO),
+                        ],
+                    })
+                    .collect(),
+            }
+        }
+        None => AmountTable::single(
+            "Beviljat belopp",
+            &granted.iter().map(|(y, a)| (*y, *a)).collect::<Vec<_>>(),
+        ),
+    }
+}
+
+/// The part of an application that is not granted, per year: "- 363 938 kr av de
+/// 3 363 938 kr som har sökts för 2022".
+fn refused_lines(applied: &BTreeMap<i32, Ore>, granted: &BTreeMap<i32, Ore>) -> Vec<String> {
+    applied
+        .iter()
+        .filter_map(|(year, asked)| {
+            let got = granted.get(year).copied().unwrap_or(Ore::ZERO);
+            (got < *asked)
+                .then(|| format!("- {} av de {asked} som har sökts för {year}", *asked - got))
+        })
+        .collect()
+}
+
 /// The letter for a decision about to be signed (or signed).
 pub fn build(input: &LetterInput<'_>) -> Letter {
     let LetterInput {
@@ -204,48 +257,54 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
         organisation,
         decided_on,
         now,
+        applied,
         ..
     } = *input;
     let people = &input.people;
     let agency = def.programme.agency_name.clone();
-    let amounts: Vec<(i32, Ore)> = years
+    let granted: BTreeMap<i32, Ore> = years
         .iter()
         .filter(|y| y.amount_ore != Ore::ZERO)
         .map(|y| (y.year, y.amount_ore))
         .collect();
-    let granted_years: Vec<i32> = amounts.iter().map(|(y, _)| *y).collect();
-    let total: Ore = amounts.iter().map(|(_, a)| *a).sum();
+    let granted_years: Vec<i32> = granted.keys().copied().collect();
+    let total: Ore = granted.values().copied().sum();
     let mut sections = Vec::new();
-    let mut table = amounts.clone();
+    let mut table = AmountTable::default();
     let (heading, annex) = match (decision.kind, &input.amended) {
         (DecisionKind::Change | DecisionKind::Revocation, Some(amended)) => {
             let (heading, body) = change_sections(input, amended);
             sections = body;
-            // The table shows what the changed decision grants afterwards; a revocation has
-            // none.
-            table = if decision.kind == DecisionKind::Revocation {
-                Vec::new()
-            } else {
-                amended
+            // What the changed decision granted before and grants after, per year.
+            table = AmountTable {
+                columns: vec![
+                    "Beviljat före ändringen".into(),
+                    "Beviljat efter ändringen".into(),
+                ],
+                rows: amended
                     .before
                     .iter()
                     .map(|(year, before)| {
-                        let change = amounts
-                            .iter()
-                            .find(|(y, _)| y == year)
-                            .map(|(_, a)| *a)
-                            .unwrap_or(Ore::ZERO);
-                        (*year, *before + change)
+                        let change = granted.get(year).copied().unwrap_or(Ore::ZERO);
+                        AmountRow {
+                            year: *year,
+                            amounts: vec![*before, *before + change],
+                        }
                     })
-                    .collect()
+                    .collect(),
             };
             (heading, None)
         }
         (DecisionKind::Rejection, _) => {
+            let more = if decision.redistribution_round_id.is_some() {
+                "ytterligare "
+            } else {
+                ""
+            };
             sections.push(LetterSection {
                 heading: "Beslut".into(),
                 body: format!(
-                    "{agency} avslår {}s ansökan om statsbidrag ({}).",
+                    "{agency} avslår ansökan om {more}statsbidrag från {} ({}).",
                     organisation.name, def.call.title
                 ),
             });
@@ -253,9 +312,13 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
                 heading: "Skäl för beslutet".into(),
                 body: decision.reasons.clone(),
             });
+            // What was applied for, all of it refused.
+            if applied.is_some_and(|a| !a.is_empty()) {
+                table = applied_and_granted(applied, &BTreeMap::new());
+            }
             (
                 format!(
-                    "Beslut om avslag på ansökan om statsbidrag – {}",
+                    "Beslut om avslag på ansökan om {more}statsbidrag – {}",
                     def.call.title
                 ),
                 None,
@@ -263,24 +326,53 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
         }
         _ => {
             let top_up = decision.kind == DecisionKind::TopUp;
+            let more = if top_up { "ytterligare " } else { "" };
+            let outcome = applied.map(|a| super::outcome(a, &granted));
+            let applied_total: Ore = applied
+                .map(|a| a.values().copied().sum())
+                .unwrap_or(Ore::ZERO);
+            let granting = match outcome {
+                Some(Outcome::Granted) => format!(
+                    "{agency} beviljar {} {more}statsbidrag med sammanlagt {total} för {}, det belopp som har sökts, enligt tabellen nedan.",
+                    organisation.name,
+                    years_text(&granted_years)
+                ),
+                Some(_) => format!(
+                    "{agency} beviljar {} {more}statsbidrag med sammanlagt {total} för {} enligt tabellen nedan. Ansökan gällde sammanlagt {applied_total}.",
+                    organisation.name,
+                    years_text(&granted_years)
+                ),
+                None => format!(
+                    "{agency} beviljar {} {more}statsbidrag med sammanlagt {total} för {} enligt tabellen nedan.",
+                    organisation.name,
+                    years_text(&granted_years)
+                ),
+            };
+            let paying = if top_up {
+                format!(
+                    "Beloppet kommer utöver tidigare beviljat statsbidrag och betalas ut i {} respektive år eller, om den tiden redan har passerat, så snart som möjligt efter beslutet. Medlen kommer från det som inte har fördelats eller som har betalats tillbaka.",
+                    month_name(def.call.payment_month)
+                )
+            } else {
+                format!(
+                    "Statsbidraget betalas ut i {} respektive år.",
+                    month_name(def.call.payment_month)
+                )
+            };
+            let mut body = format!("{granting} {paying}");
+            // Less than applied for: the rest is refused, in so many words, because that
+            // part of the decision can be appealed.
+            if let (Some(Outcome::PartlyGranted), Some(applied)) = (outcome, applied) {
+                body.push_str(&format!(
+                    "\n\n{agency} avslår ansökan i övrigt.\n\nAvslaget gäller följande, av de skäl som anges nedan:\n{}",
+                    refused_lines(applied, &granted).join("\n")
+                ));
+            }
             sections.push(LetterSection {
                 heading: "Beslut".into(),
-                body: if top_up {
-                    format!(
-                        "{agency} beviljar {} ytterligare statsbidrag med sammanlagt {total} för {} enligt tabellen nedan, av medel som inte har fördelats eller som har betalats tillbaka. Beloppet kommer utöver tidigare beviljat statsbidrag och betalas ut i {} respektive år eller, om den tiden redan har passerat, så snart som möjligt efter beslutet.",
-                        organisation.name,
-                        years_text(&granted_years),
-                        month_name(def.call.payment_month)
-                    )
-                } else {
-                    format!(
-                        "{agency} beviljar {} statsbidrag med sammanlagt {total} för {} enligt tabellen nedan. Statsbidraget betalas ut i {} respektive år.",
-                        organisation.name,
-                        years_text(&granted_years),
-                        month_name(def.call.payment_month)
-                    )
-                },
+                body,
             });
+            table = applied_and_granted(applied, &granted);
             sections.push(LetterSection {
                 heading: "Ändamål".into(),
                 body: decision.purpose.clone(),
@@ -333,8 +425,7 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
             let annex = (!annex.years.is_empty()).then_some(annex);
             (
                 format!(
-                    "Beslut om {}statsbidrag för {} – {}",
-                    if top_up { "ytterligare " } else { "" },
+                    "Beslut om {more}statsbidrag för {} – {}",
                     years_text(&granted_years),
                     def.call.title
                 ),
@@ -360,11 +451,7 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
         recipient_org_number: organisation.org_number.clone(),
         heading,
         sections,
-        amounts: if decision.kind == DecisionKind::Rejection {
-            Vec::new()
-        } else {
-            table
-        },
+        amounts: table,
         decision_maker: people.decision_maker.to_string(),
         presenting_officer: people.presenting_officer.to_string(),
         annex,

@@ -8,6 +8,7 @@
 
 pub mod change;
 pub mod letter;
+pub mod text;
 pub mod workflow;
 
 use std::collections::BTreeMap;
@@ -20,6 +21,73 @@ use crate::db::DbConnection;
 use crate::db::decisions::{self as store, Decision};
 use crate::error::AppError;
 use crate::money::Ore;
+
+crate::codes::text_enum! {
+    /// How a decision answered an application, as people read it in every list: everything
+    /// that was applied for, a part of it (the rest is refused and can be appealed), or
+    /// nothing.
+    Outcome {
+        Granted => "granted", "Beviljad";
+        PartlyGranted => "partly_granted", "Delvis beviljad";
+        Rejected => "rejected", "Avslagen";
+    }
+}
+
+/// The outcome of an application, from what was applied for and what the decision answering
+/// it grants, per year. Nothing granted is a rejection; less than applied for in any year is
+/// a partial grant, whatever the recommendation said. This is the one place the outcome is
+/// worked out: the letter's wording, the case page and every list read it from here.
+pub fn outcome(applied: &BTreeMap<i32, Ore>, granted: &BTreeMap<i32, Ore>) -> Outcome {
+    let granted_total: Ore = granted.values().filter(|a| a.is_positive()).copied().sum();
+    if !granted_total.is_positive() {
+        return Outcome::Rejected;
+    }
+    let short = applied
+        .iter()
+        .any(|(year, asked)| granted.get(year).copied().unwrap_or(Ore::ZERO) < *asked);
+    if short {
+        Outcome::PartlyGranted
+    } else {
+        Outcome::Granted
+    }
+}
+
+/// Whether a decision answers an application (a grant, top-up or rejection), as opposed to
+/// changing an earlier decision.
+pub fn answers_application(decision: &Decision) -> bool {
+    decision.amends_decision_id.is_none()
+        && matches!(
+            decision.kind,
+            DecisionKind::Grant | DecisionKind::TopUp | DecisionKind::Rejection
+        )
+}
+
+/// The outcome of each decided application among `applications` (id and amounts applied for
+/// per year): from the signed decision that answers it. The amounts are the decision's own;
+/// a later change decision is a decision of its own and does not change how the
+/// application was answered.
+pub fn outcomes(
+    conn: &mut DbConnection,
+    applications: &[(String, BTreeMap<i32, Ore>)],
+) -> Result<BTreeMap<String, Outcome>, AppError> {
+    let ids: Vec<String> = applications.iter().map(|(id, _)| id.clone()).collect();
+    let mut granted: BTreeMap<String, BTreeMap<i32, Ore>> = BTreeMap::new();
+    for (application_id, year, amount) in store::signed_answers(conn, &ids)? {
+        let years = granted.entry(application_id).or_default();
+        if let (Some(year), Some(amount)) = (year, amount) {
+            let entry = years.entry(year).or_insert(Ore::ZERO);
+            *entry = *entry + amount;
+        }
+    }
+    Ok(applications
+        .iter()
+        .filter_map(|(id, applied)| {
+            granted
+                .get(id)
+                .map(|years| (id.clone(), outcome(applied, years)))
+        })
+        .collect())
+}
 
 /// The state of a call's year at the moment of signing.
 #[derive(Debug, Clone, PartialEq)]
@@ -315,6 +383,22 @@ mod tests {
             max_recipients: 4,
         });
         assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn the_outcome_compares_granted_with_applied_year_by_year() {
+        let applied = BTreeMap::from([(2021, kr(100)), (2022, kr(200))]);
+        let all = BTreeMap::from([(2021, kr(100)), (2022, kr(200))]);
+        assert_eq!(outcome(&applied, &all), Outcome::Granted);
+        let less = BTreeMap::from([(2021, kr(100)), (2022, kr(150))]);
+        assert_eq!(outcome(&applied, &less), Outcome::PartlyGranted);
+        let one_year = BTreeMap::from([(2021, kr(100))]);
+        assert_eq!(outcome(&applied, &one_year), Outcome::PartlyGranted);
+        assert_eq!(outcome(&applied, &BTreeMap::new()), Outcome::Rejected);
+        let zeros = BTreeMap::from([(2021, kr(0))]);
+        assert_eq!(outcome(&applied, &zeros), Outcome::Rejected);
+        // Nothing applied for (amounts not known) and something granted: granted.
+        assert_eq!(outcome(&BTreeMap::new(), &one_year), Outcome::Granted);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::letter::{self, People};
+use super::letter;
 use crate::access;
 use crate::accounts::Actor;
 use crate::assessment;
@@ -154,50 +154,10 @@ pub fn issue_letter(
     let decided_on = decision
         .decided_on
         .ok_or_else(|| AppError::Internal("a letter is made only for a signed decision".into()))?;
-    let years = db::decisions::years(conn, &decision.id)?;
-    let organisation =
-        db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
-    let call = db::calls::find_call(conn, &decision.call_id)?.ok_or(AppError::NotFound)?;
-    let def = db::calls::load_definition(conn, call)?;
-    let name = |conn: &mut DbConnection, id: Option<&str>| -> Result<String, AppError> {
-        Ok(match id {
-            Some(id) => db::accounts::find(conn, id)?
-                .map(|u| u.name)
-                .unwrap_or_default(),
-            None => String::new(),
-        })
-    };
-    let decision_maker = name(conn, decision.decision_maker_id.as_deref())?;
-    let presenting_officer = name(conn, Some(&decision.presenting_officer_id))?;
-    // A change letter states what the changed decision granted just before this one.
-    let original = match &decision.amends_decision_id {
-        Some(id) => {
-            let original = db::decisions::find(conn, id)?.ok_or(AppError::NotFound)?;
-            let mut before = super::current_amounts(conn, id)?;
-            for y in &years {
-                let entry = before.entry(y.year).or_insert(crate::money::Ore::ZERO);
-                *entry = *entry - y.amount_ore;
-            }
-            Some((original, before))
-        }
-        None => None,
-    };
-    let content = letter::build(&letter::LetterInput {
-        def: &def,
-        decision: &decision,
-        years: &years,
-        organisation: &organisation,
-        people: People {
-            decision_maker: &decision_maker,
-            presenting_officer: &presenting_officer,
-        },
-        decided_on,
-        now,
-        amended: original
-            .as_ref()
-            .map(|(original, before)| letter::Amended { original, before }),
-        reclaims,
-    });
+    // One value for the PDF and for the words kept beside it, which the case page shows.
+    let content = super::text::compose(conn, &decision, decided_on, reclaims, now)?;
+    let letter_json = serde_json::to_string(&content)
+        .map_err(|e| AppError::Internal(format!("letter text: {e}")))?;
     let bytes = crate::letters::render(&content).map_err(|e| AppError::Internal(e.to_string()))?;
     let document = DecisionDocument {
         decision_id: decision.id.clone(),
@@ -205,6 +165,7 @@ pub fn issue_letter(
         sha256: hex::encode(Sha256::digest(&bytes)),
         content: bytes,
         created_at: now.naive_utc(),
+        letter_json: Some(letter_json),
     };
     db::decisions::insert_document(conn, &document)?;
     Ok(document)
@@ -263,7 +224,21 @@ pub fn sign(
         db::applications::set_status(conn, &application.id, ApplicationStatus::Decided)?;
         let organisation =
             db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
-        let kind = decision.kind.label().to_lowercase();
+        // The message says how the application was answered, as the case page does: a
+        // partial grant must not read as a grant in full.
+        let kind = if super::answers_application(&decision) {
+            let granted: BTreeMap<i32, crate::money::Ore> =
+                db::decisions::years(conn, &decision.id)?
+                    .into_iter()
+                    .map(|y| (y.year, y.amount_ore))
+                    .collect();
+            format!(
+                "ansökan {}",
+                super::outcome(&applied, &granted).label().to_lowercase()
+            )
+        } else {
+            decision.kind.label().to_lowercase()
+        };
         let decided = decided_on.to_string();
         let link = links.case(&application.id);
         let mail = outbox::DecisionSigned {

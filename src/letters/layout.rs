@@ -14,8 +14,7 @@ use printpdf::{
 
 use super::fonts::{Fonts, Style};
 use super::text::{Block, break_lines, clean, for_drawing, parse_blocks};
-use super::{Annex, AnnexResult, Letter, LetterError};
-use crate::money::Ore;
+use super::{AmountTable, Annex, AnnexResult, Letter, LetterError};
 use sha2::{Digest, Sha256};
 
 const MM: f32 = 72.0 / 25.4;
@@ -93,13 +92,8 @@ fn compose(letter: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
     c.space(30.0);
     c.heading(&letter.heading, LETTER_TITLE, 0.0, 6.0, 2.0 * BODY.lh);
 
-    // The amounts follow the section "Beslut"; failing that the first section, and with no
-    // sections at all the heading: an amount is never left out.
-    let beslut = letter
-        .sections
-        .iter()
-        .position(|s| clean(&s.heading).eq_ignore_ascii_case("beslut"))
-        .or_else(|| (!letter.sections.is_empty()).then_some(0));
+    // The amounts follow the section "Beslut" (see `Letter::table_after`).
+    let beslut = letter.table_after();
     if beslut.is_none() {
         c.amounts_table(&letter.amounts);
     }
@@ -386,16 +380,30 @@ impl<'f> Composer<'f> {
         }
     }
 
-    /// The amounts granted per year, right-aligned, with a total row for two or more years.
-    /// Kept on one page when it fits on one.
-    fn amounts_table(&mut self, amounts: &[(i32, Ore)]) {
-        if amounts.is_empty() {
+    /// The amounts per year, right-aligned in their columns, with a total row for two or
+    /// more years. Kept on one page when it fits on one.
+    fn amounts_table(&mut self, table: &AmountTable) {
+        if table.is_empty() {
             return;
         }
-        let x0 = LEFT;
-        let x1 = LEFT + 80.0 * MM;
-        let with_total = amounts.len() >= 2;
-        let rows = 1 + amounts.len() + usize::from(with_total);
+        let columns: Vec<String> = table.columns.iter().map(|c| clean(c)).collect();
+        // The year, then each amount column as wide as its head or the widest amount needs.
+        let widest = table
+            .rows
+            .iter()
+            .flat_map(|r| r.amounts.iter())
+            .chain(table.totals().iter().flatten())
+            .map(|a| self.width(BODY_BOLD, &a.to_string()))
+            .fold(0.0_f32, f32::max);
+        let mut edges = vec![LEFT + 22.0 * MM];
+        for head in &columns {
+            let w = (self.width(BODY_BOLD, head).max(widest) + 6.0 * MM).max(42.0 * MM);
+            let last = edges.last().copied().unwrap_or(LEFT);
+            edges.push((last + w).min(RIGHT));
+        }
+        let x1 = edges.last().copied().unwrap_or(RIGHT);
+        let totals = table.totals();
+        let rows = 1 + table.rows.len() + usize::from(totals.is_some());
         let height = TABLE_ROW_H * rows as f32 + 2.0;
 
         self.space(10.0);
@@ -404,35 +412,47 @@ impl<'f> Composer<'f> {
         } else {
             self.ensure(TABLE_ROW_H * 3.0);
         }
-        self.table_head(x0, x1);
-        for (year, amount) in amounts {
-            self.table_continues(x0, x1, TABLE_ROW_H);
-            self.table_row(x0, x1, &year.to_string(), &amount.to_string(), BODY);
+        self.table_head(LEFT, x1, &edges, &columns);
+        for row in &table.rows {
+            self.table_continues(LEFT, x1, &edges, &columns, TABLE_ROW_H);
+            let cells: Vec<String> = (0..columns.len())
+                .map(|i| AmountTable::cell(row, i).to_string())
+                .collect();
+            self.table_row(LEFT, &edges, &row.year.to_string(), &cells, BODY);
         }
-        if with_total {
-            let total: Ore = amounts.iter().map(|(_, amount)| *amount).sum();
-            self.table_continues(x0, x1, TABLE_ROW_H + 2.0);
+        if let Some(totals) = totals {
+            self.table_continues(LEFT, x1, &edges, &columns, TABLE_ROW_H + 2.0);
             self.y -= 2.0;
-            self.rule(x0, x1, self.y - 1.0, 0.6, 0.3);
-            self.table_row(x0, x1, "Summa", &total.to_string(), BODY_BOLD);
+            self.rule(LEFT, x1, self.y - 1.0, 0.6, 0.3);
+            let cells: Vec<String> = totals.iter().map(|a| a.to_string()).collect();
+            self.table_row(LEFT, &edges, "Summa", &cells, BODY_BOLD);
         }
         self.y -= 4.0;
     }
 
-    fn table_head(&mut self, x0: f32, x1: f32) {
-        self.table_row(x0, x1, "År", "Belopp", BODY_BOLD);
+    fn table_head(&mut self, x0: f32, x1: f32, edges: &[f32], columns: &[String]) {
+        self.table_row(x0, edges, "År", columns, BODY_BOLD);
         self.rule(x0, x1, self.y + 3.0, 0.6, 0.3);
     }
 
     /// Makes room for the next row; on a new page the column heads come again.
-    fn table_continues(&mut self, x0: f32, x1: f32, height: f32) {
+    fn table_continues(
+        &mut self,
+        x0: f32,
+        x1: f32,
+        edges: &[f32],
+        columns: &[String],
+        height: f32,
+    ) {
         if height > self.y - BOTTOM + 0.01 {
             self.start_page();
-            self.table_head(x0, x1);
+            self.table_head(x0, x1, edges, columns);
         }
     }
 
-    fn table_row(&mut self, x0: f32, x1: f32, left: &str, right: &str, f: Face) {
+    /// One row: the first cell left-aligned, each further cell right-aligned against the
+    /// right edge of its column (`edges` holds those edges, the first cell's first).
+    fn table_row(&mut self, x0: f32, edges: &[f32], first: &str, cells: &[String], f: Face) {
         let y = baseline(
             self.y,
             Face {
@@ -440,9 +460,15 @@ impl<'f> Composer<'f> {
                 ..f
             },
         );
-        self.text(x0 + 2.0, y, f, left);
-        let w = self.width(f, right);
-        self.text(x1 - 2.0 - w, y, f, right);
+        self.text(x0 + 2.0, y, f, first);
+        for (i, cell) in cells.iter().enumerate() {
+            let (Some(left), Some(right)) = (edges.get(i), edges.get(i + 1)) else {
+                break;
+            };
+            // Right-aligned; a cell wider than its column starts at the column's left edge.
+            let w = self.width(f, cell);
+            self.text((right - 2.0 - w).max(left + 2.0), y, f, cell);
+        }
         self.y -= TABLE_ROW_H;
         self.at_top = false;
     }
@@ -452,20 +478,7 @@ impl<'f> Composer<'f> {
     /// A decision taken by one person alone (a repayment claim, decided by the officer who
     /// approved the report) has no presenting officer: only the one name is written.
     fn signature(&mut self, letter: &Letter) {
-        let alone = letter.presenting_officer.trim().is_empty();
-        let sentence = if alone {
-            format!(
-                "I detta ärende har {} beslutat.",
-                clean(&letter.decision_maker)
-            )
-        } else {
-            format!(
-                "I detta ärende har {} beslutat. {} har varit föredragande.",
-                clean(&letter.decision_maker),
-                clean(&letter.presenting_officer)
-            )
-        };
-        let sentence = self.wrap(&sentence, BODY, TEXT_W);
+        let sentence = self.wrap(&letter.signature_sentence(), BODY, TEXT_W);
         let people: Vec<(Vec<String>, Vec<String>)> = [
             (&letter.decision_maker, "beslutsfattare"),
             (&letter.presenting_officer, "föredragande"),
@@ -745,6 +758,7 @@ mod tests {
 
     use super::*;
     use crate::letters::{AnnexYear, LetterSection};
+    use crate::money::Ore;
 
     fn letter() -> Letter {
         let paragraph = "Regionen har i samverkan med SiS bidragit till att utveckla former för att \
@@ -788,10 +802,20 @@ mod tests {
             recipient_org_number: "232100-0255".into(),
             heading: "Beslut om statsbidrag för 2021 och 2022".into(),
             sections,
-            amounts: vec![
-                (2021, Ore::from_kronor(2_913_808)),
-                (2022, Ore::from_kronor(3_363_938)),
-            ],
+            // Two columns with the longest heads a letter uses: they stay inside the margins.
+            amounts: AmountTable {
+                columns: vec![
+                    "Beviljat före ändringen".into(),
+                    "Beviljat efter ändringen".into(),
+                ],
+                rows: [(2021, 2_913_808), (2022, 3_363_938)]
+                    .into_iter()
+                    .map(|(year, kr)| crate::letters::AmountRow {
+                        year,
+                        amounts: vec![Ore::from_kronor(kr + 1_000_000), Ore::from_kronor(kr)],
+                    })
+                    .collect(),
+            },
             decision_maker: "Anna Lindqvist".into(),
             presenting_officer: "Ann Bengtsson".into(),
             annex: Some(Annex {
@@ -892,7 +916,7 @@ mod tests {
     fn the_amounts_table_has_a_total_for_two_years_and_none_for_one() {
         let fonts = Fonts::get().unwrap();
         let mut one_year = letter();
-        one_year.amounts.truncate(1);
+        one_year.amounts.rows.truncate(1);
         let all_text = |l: &Letter| -> Vec<String> {
             compose(l, fonts)
                 .iter()

@@ -3,6 +3,7 @@
 //! bytes with their SHA-256 and serves them unchanged ever after.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::money::Ore;
 
@@ -10,8 +11,10 @@ mod fonts;
 mod layout;
 mod text;
 
-/// Everything a letter says, already decided and worded; the renderer only lays it out.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything a letter says, already decided and worded; the renderer only lays it out. The
+/// case page shows the same value as text (stored as JSON beside the PDF at signing), so
+/// that the page and the letter cannot disagree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Letter {
     pub agency: String,
     /// The unit that handles the grant ("Avdelningen för ...").
@@ -28,9 +31,9 @@ pub struct Letter {
     /// Sections in order, each a heading and a body. Body text: paragraphs separated by a
     /// blank line; a line starting with "- " is a list item.
     pub sections: Vec<LetterSection>,
-    /// The granted amount per year, shown as a table in the section "Beslut" (empty for a
-    /// rejection).
-    pub amounts: Vec<(i32, Ore)>,
+    /// The amounts per year, shown as a table after the section "Beslut": what was applied
+    /// for and what is granted, or before and after a change (no rows: no table).
+    pub amounts: AmountTable,
     pub decision_maker: String,
     pub presenting_officer: String,
     /// Bilaga 1, for grants: the expected results of the granted years, in full.
@@ -39,13 +42,13 @@ pub struct Letter {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LetterSection {
     pub heading: String,
     pub body: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Annex {
     /// "Bilaga 1 till beslut om ..."
     pub title: String,
@@ -54,18 +57,166 @@ pub struct Annex {
     pub years: Vec<AnnexYear>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+impl Annex {
+    /// The annex's heading as it reads: its title when that names it ("Bilaga 1 till …"),
+    /// otherwise "Bilaga 1" before the title.
+    pub fn heading(&self) -> String {
+        let title = text::clean(&self.title);
+        if title.to_lowercase().starts_with("bilaga") {
+            title
+        } else if title.is_empty() {
+            "Bilaga 1: förväntade resultat".to_string()
+        } else {
+            format!("Bilaga 1: {title}")
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnnexYear {
     pub year: i32,
     pub results: Vec<AnnexResult>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnnexResult {
     pub area: String,
     pub title: String,
     /// Same text format as section bodies; a paragraph starting with "* " is a note.
     pub body: String,
+}
+
+/// Amounts per year under one or more column heads ("Sökt belopp", "Beviljat belopp"), with
+/// a row of sums when there are two years or more.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AmountTable {
+    /// The heads of the amount columns; the first column is always the year ("År").
+    pub columns: Vec<String>,
+    pub rows: Vec<AmountRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmountRow {
+    pub year: i32,
+    /// One amount per column.
+    pub amounts: Vec<Ore>,
+}
+
+impl AmountTable {
+    /// One column of amounts.
+    pub fn single(column: &str, rows: &[(i32, Ore)]) -> AmountTable {
+        AmountTable {
+            columns: vec![column.to_string()],
+            rows: rows
+                .iter()
+                .map(|(year, amount)| AmountRow {
+                    year: *year,
+                    amounts: vec![*amount],
+                })
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty() || self.columns.is_empty()
+    }
+
+    /// The amount of a row in a column; a cell left out is zero.
+    pub fn cell(row: &AmountRow, column: usize) -> Ore {
+        row.amounts.get(column).copied().unwrap_or(Ore::ZERO)
+    }
+
+    /// The sum of every column, shown for two years or more.
+    pub fn totals(&self) -> Option<Vec<Ore>> {
+        (self.rows.len() >= 2).then(|| {
+            (0..self.columns.len())
+                .map(|i| self.rows.iter().map(|r| AmountTable::cell(r, i)).sum())
+                .collect()
+        })
+    }
+}
+
+impl Letter {
+    /// The section the amounts table follows: "Beslut"; failing that the first section; with
+    /// no sections at all, none (the table then follows the heading): an amount is never left
+    /// out.
+    pub fn table_after(&self) -> Option<usize> {
+        self.sections
+            .iter()
+            .position(|s| text::clean(&s.heading).eq_ignore_ascii_case("beslut"))
+            .or_else(|| (!self.sections.is_empty()).then_some(0))
+    }
+
+    /// Whether the amounts table follows the section at this index (for templates, which
+    /// hand loop indices over by reference).
+    pub fn table_follows<I: std::borrow::Borrow<usize>>(&self, section: I) -> bool {
+        self.table_after() == Some(*section.borrow())
+    }
+
+    /// "I detta ärende har … beslutat. … har varit föredragande." (21 § myndighetsförordningen).
+    /// A decision taken by one person alone (a repayment claim, decided by the officer who
+    /// approved the report) has no presenting officer: only the one name is written.
+    pub fn signature_sentence(&self) -> String {
+        if self.presenting_officer.trim().is_empty() {
+            format!(
+                "I detta ärende har {} beslutat.",
+                text::clean(&self.decision_maker)
+            )
+        } else {
+            format!(
+                "I detta ärende har {} beslutat. {} har varit föredragande.",
+                text::clean(&self.decision_maker),
+                text::clean(&self.presenting_officer)
+            )
+        }
+    }
+}
+
+/// Body text (the letter's text format) as blocks for a web page: paragraphs, lists with
+/// their items together, and notes. The PDF reads the same text with the same parser.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TextBlock {
+    Paragraph(String),
+    List(Vec<String>),
+    Note(String),
+}
+
+impl TextBlock {
+    pub fn paragraph(&self) -> Option<&str> {
+        match self {
+            TextBlock::Paragraph(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn items(&self) -> Option<&[String]> {
+        match self {
+            TextBlock::List(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn note(&self) -> Option<&str> {
+        match self {
+            TextBlock::Note(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+pub fn text_blocks(body: &str) -> Vec<TextBlock> {
+    let mut out: Vec<TextBlock> = Vec::new();
+    for block in text::parse_blocks(body) {
+        match block {
+            text::Block::Paragraph(t) => out.push(TextBlock::Paragraph(t)),
+            text::Block::Note(t) => out.push(TextBlock::Note(t)),
+            text::Block::Item(t) => match out.last_mut() {
+                Some(TextBlock::List(items)) => items.push(t),
+                _ => out.push(TextBlock::List(vec![t])),
+            },
+        }
+    }
+    out
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -8,7 +8,7 @@ use crate::db::calls::CallDefinition;
 use crate::db::decisions::Decision;
 use crate::db::organisations::Organisation;
 use crate::db::reports::RepaymentClaim;
-use crate::letters::{Letter, LetterSection};
+use crate::letters::{AmountTable, Letter, LetterSection};
 
 use super::Money;
 
@@ -78,7 +78,7 @@ pub fn build(
             def.call.title
         ),
         sections,
-        amounts: vec![(year, claim.amount_ore)],
+        amounts: AmountTable::single("Belopp", &[(year, claim.amount_ore)]),
         decision_maker: officer.to_string(),
         // The officer who approved the report decides the claim alone: no one presents it.
         presenting_officer: String::new(),

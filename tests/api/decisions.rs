@@ -45,7 +45,7 @@ pub(crate) fn account(app: &TestApp, email: &str, role: &str, org: Option<&str>)
 
 /// A small call open on the test clock's day (2020-06-30), set up directly: the call forms
 /// and the application forms have tests of their own.
-fn small_call(app: &TestApp, ceiling: &str) -> String {
+pub(crate) fn small_call(app: &TestApp, ceiling: &str) -> String {
     let officer = actor(app, OFFICER);
     let input = CallInput {
         programme: "sis-integrerad-vard".into(),
@@ -93,7 +93,7 @@ fn small_call(app: &TestApp, ceiling: &str) -> String {
 }
 
 /// An organisation's submitted application for `amount` kronor in 2021.
-fn submitted(app: &TestApp, applicant: &Actor, call_id: &str, amount: &str) -> String {
+pub(crate) fn submitted(app: &TestApp, applicant: &Actor, call_id: &str, amount: &str) -> String {
     let mut conn = app.conn();
     let now = app.clock_now();
     let application = workflow::start(&mut conn, applicant, call_id, now).unwrap();
@@ -156,7 +156,7 @@ pub(crate) async fn send(
 
 /// The officer assesses and proposes `amount` for 2021 and prepares the decision; returns
 /// the draft decision's id.
-async fn prepared(
+pub(crate) async fn prepared(
     app: &TestApp,
     officer: &reqwest::Client,
     csrf: &str,
@@ -543,7 +543,8 @@ async fn an_officer_and_a_decision_maker_decide_through_the_pages() {
         .await
         .unwrap();
     assert!(page.contains("Hämta beslutsbrevet (PDF)"));
-    assert!(page.contains("Beslutad"));
+    // The status says how it was decided: everything applied for was granted.
+    assert!(page.contains(">Beviljad</span>"), "{page}");
     let letter = maker
         .get(app.url(&format!("/beslut/{decision_id}/brev.pdf")))
         .send()

@@ -184,10 +184,20 @@ async fn spawn_with_mail(
     .await
 }
 
+/// The demo loaded with the clock at `now` (the demo shows as past only what is past then).
+pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
+    spawn_configured_at(now, |_| {}).await
+}
+
 /// The demo app with settings changed by `edit` (which starts from the defaults above).
 pub async fn spawn_configured(edit: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_configured_at(decision_day(), edit).await
+}
+
+/// As [`spawn_configured`], with the clock (and the demo's load day) at `now`.
+pub async fn spawn_configured_at(now: DateTime<Utc>, edit: impl FnOnce(&mut Settings)) -> TestApp {
     let test_db = TestDb::new();
-    let clock = ManualClock::new(decision_day());
+    let clock = ManualClock::new(now);
     let mut settings = Settings {
         database_url: test_db.database_url(),
         bind_address: "127.0.0.1:0".into(),

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use statsbidrag::letters::{Annex, AnnexResult, AnnexYear, Letter, LetterSection, render};
+use statsbidrag::letters::{
+    AmountRow, AmountTable, Annex, AnnexResult, AnnexYear, Letter, LetterSection, render,
+};
 use statsbidrag::money::Ore;
 
 const REGISTRATION_NUMBER: &str = "SB-2020-0001";
@@ -132,7 +134,7 @@ fn skane_letter() -> Letter {
                  vilket beslut som överklagas, hur ni vill att beslutet ska ändras och varför.",
             ),
         ],
-        amounts: vec![(2021, y2021), (2022, y2022)],
+        amounts: AmountTable::single("Beviljat belopp", &[(2021, y2021), (2022, y2022)]),
         decision_maker: "Anna Lindqvist".into(),
         presenting_officer: "Ann Bengtsson".into(),
         annex: Some(annex_from_fixture()),
@@ -300,7 +302,7 @@ fn a_rejection_without_amounts_or_annex_is_one_page() {
             "Ansökan är inte förankrad hos något av SiS särskilda ungdomshem.",
         ),
     ];
-    letter.amounts = Vec::new();
+    letter.amounts = AmountTable::default();
     letter.annex = None;
     let pdf = render(&letter).unwrap();
     let pages = extract_pages(&pdf);
@@ -321,9 +323,20 @@ fn odd_input_never_panics() {
         "Många rader",
         &"Ett stycke med en mening som upprepas. ".repeat(600),
     ));
-    letter.amounts = (2000..2060)
-        .map(|y| (y, Ore::from_kronor(i64::from(y))))
-        .collect();
+    // Three columns, one head far too long for its column.
+    letter.amounts = AmountTable {
+        columns: vec![
+            "Sökt belopp".into(),
+            "Beviljat belopp".into(),
+            "Ö".repeat(200),
+        ],
+        rows: (2000..2060)
+            .map(|y| AmountRow {
+                year: y,
+                amounts: vec![Ore::from_kronor(i64::from(y)); 2],
+            })
+            .collect(),
+    };
     letter.decision_maker = "\u{0}\u{1b}[31m ☃ 𝄞".into();
     let pdf = render(&letter).unwrap();
     assert!(pdf.starts_with(b"%PDF"));

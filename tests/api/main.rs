@@ -7,13 +7,16 @@
 
 mod access;
 mod accounts;
+mod api_reads;
 mod api_story;
 mod call_copy;
 mod changes;
 mod cli;
 mod deadline;
+mod decision_text;
 mod decisions;
 mod demo;
+mod demo_past;
 mod eligibility;
 mod fixtures;
 mod helpers;

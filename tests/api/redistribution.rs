@@ -333,6 +333,32 @@ async fn autumn_2021_top_ups_never_pass_what_is_left_and_everything_agrees() {
     let page = response.text().await.unwrap();
     assert!(page.contains("Ej fördelat (tillgängligt)"));
     assert!(page.contains("Region Skåne") && page.contains("Västra Götalandsregionen"));
+
+    // Västra Götaland got less than the 4 000 000 kr it asked for, whoever signed first: the
+    // round, its case page and its top-up letter say so, and refuse the rest.
+    assert!(page.contains("Delvis beviljad"), "{page}");
+    let vgr_row = round["applications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["application_id"] == vgr_id)
+        .unwrap();
+    assert_eq!(vgr_row["outcome"], "partly_granted", "{vgr_row}");
+    let case = officer
+        .get(app.url(&format!("/ansokningar/{vgr_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace('\u{a0}', " ");
+    assert!(case.contains(">Delvis beviljad</span>"), "{case}");
+    assert!(case.contains("Socialstyrelsen avslår ansökan i övrigt."));
+    assert!(
+        case.contains("4 000 000 kr"),
+        "what was applied for: {case}"
+    );
 }
 
 fn location(response: &reqwest::Response) -> String {

@@ -1,0 +1,1 @@
+ALTER TABLE decision_documents DROP COLUMN letter_json;
