@@ -22,6 +22,7 @@ mod mail;
 mod members;
 mod migrations;
 mod pages;
+mod passwords;
 mod payments;
 mod redistribution;
 mod reports;
