@@ -3,7 +3,7 @@
 //! redirect back to the list, which says what was done.
 
 use actix_session::Session;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::{WebError, redirect};
@@ -13,26 +13,18 @@ use crate::db::accounts::User;
 use crate::error::AppError;
 use crate::http::{self, Authenticated, State};
 
-/// `?klart=…` on a list after an action: one of a fixed set of messages, never text from
-/// the address.
-#[derive(Debug, Default, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    klart: String,
-}
-
-impl DoneQuery {
-    pub fn notice(&self) -> Option<&'static str> {
-        match self.klart.as_str() {
-            "inbjudan" => {
-                Some("En ny inbjudan har skickats. Den tidigare länken gäller inte längre.")
-            }
-            "inaktiverat" => Some(
-                "Kontot är inaktiverat. Personens inloggningar har avslutats och kontot kan inte användas förrän det återaktiveras.",
-            ),
-            "aktiverat" => Some("Kontot är återaktiverat."),
-            _ => None,
-        }
+/// What `?klart=…` on a list after an action says: one of a fixed set of messages, never
+/// text from the address. Read leniently, so that no address makes the list fail.
+pub fn notice(req: &HttpRequest) -> Option<&'static str> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string()).ok()?;
+    let done = pairs.0.into_iter().rev().find(|(key, _)| key == "klart")?.1;
+    match done.as_str() {
+        "inbjudan" => Some("En ny inbjudan har skickats. Den tidigare länken gäller inte längre."),
+        "inaktiverat" => Some(
+            "Kontot är inaktiverat. Personens inloggningar har avslutats och kontot kan inte användas förrän det återaktiveras.",
+        ),
+        "aktiverat" => Some("Kontot är återaktiverat."),
+        _ => None,
     }
 }
 

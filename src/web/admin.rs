@@ -3,10 +3,10 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use super::account_actions::DoneQuery;
+use super::account_actions;
 use super::{PageContext, WebError, render};
 use crate::accounts::invitations::{self, StaffInput};
 use crate::accounts::links::{self, MailContext};
@@ -94,13 +94,13 @@ pub async fn show(
     state: State,
     session: Session,
     actor: Authenticated,
-    query: web::Query<DoneQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let shown = Shown {
         input: StaffInput::default(),
         errors: FieldErrors::new(),
         invited: None,
-        notice: query.notice(),
+        notice: account_actions::notice(&req),
     };
     page(&state, &session, actor.0, shown, StatusCode::OK).await
 }

@@ -3,7 +3,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{PageContext, WebError, render};
@@ -103,7 +103,7 @@ pub async fn show(
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
-    query: web::Query<super::account_actions::DoneQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     page(
         &state,
@@ -113,7 +113,7 @@ pub async fn show(
         MemberInput::default(),
         FieldErrors::new(),
         None,
-        query.notice(),
+        super::account_actions::notice(&req),
         StatusCode::OK,
     )
     .await
