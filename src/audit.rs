@@ -16,6 +16,16 @@ pub mod action {
     pub const LOGOUT: &str = "auth.logout";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const ACCOUNT_CREATED: &str = "account.created";
+    // Accounts (issue 11): links to choose a password, changes, deactivation. No entry
+    // ever holds a password or a link's token.
+    pub const ACCOUNT_INVITED: &str = "account.invited";
+    pub const ACCOUNT_PASSWORD_SET: &str = "account.password_set";
+    pub const ACCOUNT_PASSWORD_CHANGED: &str = "account.password_changed";
+    pub const ACCOUNT_PASSWORD_CHANGE_REFUSED: &str = "account.password_change_refused";
+    pub const ACCOUNT_RESET_REQUESTED: &str = "account.reset_requested";
+    pub const ACCOUNT_PASSWORD_RESET: &str = "account.password_reset";
+    pub const ACCOUNT_DEACTIVATED: &str = "account.deactivated";
+    pub const ACCOUNT_REACTIVATED: &str = "account.reactivated";
     pub const ORGANISATION_CREATED: &str = "organisation.created";
     pub const PROGRAMME_CREATED: &str = "programme.created";
     pub const CALL_CREATED: &str = "call.created";

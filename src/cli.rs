@@ -55,7 +55,10 @@ pub enum Command {
         #[arg(long, env = "DEMO_PASSWORD", hide_env_values = true)]
         demo_password: Option<String>,
     },
-    /// Create an account. The password is read from the first line of standard input.
+    /// Create an account, with a password its owner chooses and types: for the operator's
+    /// own first administrator account. The password is read from the first line of
+    /// standard input. Everyone else is invited from the service and chooses their own
+    /// password through the e-mailed link.
     CreateUser {
         #[arg(long)]
         email: String,
@@ -215,7 +218,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 role,
                 org_number: org,
                 is_signatory: signatory,
-                password,
+                password: Some(password),
             };
             let now = SystemClock.now();
             match db::write_tx(&mut conn, |c| {

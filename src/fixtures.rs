@@ -1088,7 +1088,7 @@ fn load_accounts(
             role: a.role.clone(),
             org_number: a.organisation.clone(),
             is_signatory: a.signatory,
-            password: password.clone(),
+            password: Some(password.clone()),
         };
         let user = accounts::create_account(conn, None, &input, now).map_err(|e| {
             app_error(&located.file, &located.location, e, |field| match field {

@@ -18,7 +18,21 @@ pub fn queue(
     subject: &str,
     body: &str,
 ) -> Result<(), AppError> {
-    insert(conn, now, to, subject, body, None)
+    insert(conn, now, to, subject, body, None).map(|_| ())
+}
+
+/// Queues a message that carries a one-time link (to choose a password): once sent, its
+/// text is removed from the outbox, so that the database does not keep a usable link.
+pub fn queue_with_one_time_link(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<(), AppError> {
+    let id = insert(conn, now, to, subject, body, None)?;
+    store::mark_for_redaction(conn, &id)?;
+    Ok(())
 }
 
 fn insert(
@@ -28,15 +42,16 @@ fn insert(
     subject: &str,
     body: &str,
     attachment: Option<MailAttachment>,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let (name, content_type, content) = match attachment {
         Some(a) => (Some(a.filename), Some(a.content_type), Some(a.content)),
         None => (None, None, None),
     };
+    let id = db::new_id();
     store::insert(
         conn,
         &OutboxMessage {
-            id: db::new_id(),
+            id: id.clone(),
             created_at: now.naive_utc(),
             to_address: to.to_string(),
             subject: subject.to_string(),
@@ -50,7 +65,7 @@ fn insert(
             last_error: None,
         },
     )?;
-    Ok(())
+    Ok(id)
 }
 
 fn render<T: Template>(template: &T) -> Result<String, AppError> {
@@ -170,7 +185,7 @@ pub fn queue_with_attachment(
     body: &str,
     attachment: MailAttachment,
 ) -> Result<(), AppError> {
-    insert(conn, now, to, subject, body, Some(attachment))
+    insert(conn, now, to, subject, body, Some(attachment)).map(|_| ())
 }
 
 /// Beslut fattat, to the applicant's people, with the letter attached.

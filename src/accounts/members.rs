@@ -6,10 +6,10 @@
 //! organisation is decided by the agency's administrator, who checks the authority.
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
-use rand::distributions::Alphanumeric;
 use serde::Deserialize;
 
+use super::invitations;
+use super::links::MailContext;
 use super::{Actor, NewAccount, create_account};
 use crate::audit;
 use crate::codes::Role;
@@ -18,7 +18,6 @@ use crate::db::organisations::Organisation;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::forms;
-use crate::outbox;
 
 /// A person to add, as typed.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -54,22 +53,21 @@ pub fn list(
         )?;
         return Err(AppError::NotFound);
     }
-    let people = db::accounts::of_organisation(conn, organisation_id)?;
+    let people = db::accounts::all_of_organisation(conn, organisation_id)?;
     Ok((organisation, people))
 }
 
-/// Adds a person to an organisation. Returns the account and a first password, shown once
-/// to the person who added them to pass on; the new person is told by e-mail that the
-/// account exists (the password is never sent by e-mail).
+/// Adds a person to an organisation. The account opens only when the person has chosen
+/// their own password through the e-mailed invitation link; whoever added them never sees
+/// or types it.
 pub fn add(
     conn: &mut DbConnection,
     actor: &Actor,
     organisation_id: &str,
     input: &MemberInput,
     now: DateTime<Utc>,
-    links: &outbox::Links,
-    agency: &str,
-) -> Result<(User, String), AppError> {
+    mail: &MailContext,
+) -> Result<User, AppError> {
     // Checked and recorded before the transaction: a refusal must stay on record.
     let organisation = db::organisations::find(conn, organisation_id)?.ok_or(AppError::NotFound)?;
     let is_admin = actor.role == Role::Admin;
@@ -103,11 +101,6 @@ pub fn add(
                 "Rätten att skriva under för organisationen ges av myndighetens administratör.",
             ));
         }
-        let password: String = rand::rngs::OsRng
-            .sample_iter(&Alphanumeric)
-            .take(16)
-            .map(char::from)
-            .collect();
         let created = create_account(
             conn,
             Some(actor),
@@ -117,7 +110,7 @@ pub fn add(
                 role: Role::Applicant.as_str().to_string(),
                 org_number: Some(organisation.org_number.clone()),
                 is_signatory: wants_signatory,
-                password: password.clone(),
+                password: None,
             },
             now,
         );
@@ -137,17 +130,7 @@ pub fn add(
             }
             other => other?,
         };
-        let body = format!(
-            "Hej {}!\n\n{} har lagt till dig i {}s e-tjänst för statsbidrag, för {}.\n\nDitt första lösenord får du av {}. Logga in här: {}/logga-in\n\nMed vänlig hälsning\n{agency}\n",
-            user.name, actor.name, agency, organisation.name, actor.name, links.base
-        );
-        outbox::queue(
-            conn,
-            now,
-            &user.email,
-            &format!("Du har fått ett konto i {agency}s e-tjänst för statsbidrag"),
-            &body,
-        )?;
+        invitations::send_invitation(conn, actor, &user, mail, now)?;
         audit::record(
             conn,
             Some(actor),
@@ -171,6 +154,6 @@ pub fn add(
                 details: serde_json::json!({ "user_id": user.id, "is_signatory": user.is_signatory }),
             },
         )?;
-        Ok((user, password))
+        Ok(user)
     })
 }

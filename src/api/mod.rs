@@ -3,6 +3,7 @@
 //! `POST /api/v1/session`), and writes carry the session's CSRF token in `X-CSRF-Token`.
 //! Errors are problem JSON (RFC 9457) with Swedish messages per field.
 
+mod account;
 mod applications;
 mod audit;
 mod calls;
@@ -140,6 +141,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .route("/audit-events", web::get().to(audit::list))
                 .route("/me", web::get().to(session::me))
+                .route("/me/password", web::post().to(account::change_password))
                 .route("/session", web::post().to(session::login))
                 .route("/session", web::delete().to(session::logout)),
         )

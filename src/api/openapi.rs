@@ -141,5 +141,6 @@ pub struct ApiDoc;
 pub async fn document() -> web::Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::reports::ReportsApiDoc::openapi());
+    doc.merge(super::account::AccountApiDoc::openapi());
     web::Json(doc)
 }

@@ -63,3 +63,46 @@ pub fn of_organisation(conn: &mut DbConnection, organisation_id: &str) -> QueryR
         .select(User::as_select())
         .load(conn)
 }
+
+impl User {
+    /// Invited but has not yet chosen a password: no password opens the account.
+    pub fn awaits_password(&self) -> bool {
+        self.password_hash.is_empty()
+    }
+}
+
+/// Every person of an organisation, active or not (for the list of its people).
+pub fn all_of_organisation(
+    conn: &mut DbConnection,
+    organisation_id: &str,
+) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .order((users::active.desc(), users::name.asc()))
+        .select(User::as_select())
+        .load(conn)
+}
+
+/// Replaces a password hash only if it is still `expected`: a change that raced another
+/// changes nothing. Returns whether it was replaced.
+pub fn replace_password_hash(
+    conn: &mut DbConnection,
+    id: &str,
+    expected: &str,
+    new_hash: &str,
+) -> QueryResult<bool> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::password_hash.eq(expected)),
+    )
+    .set(users::password_hash.eq(new_hash))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::active.eq(active))
+        .execute(conn)
+}

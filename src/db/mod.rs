@@ -6,6 +6,7 @@
 //! `&mut DbConnection` that may be inside a transaction. Backend-specific SQL is a `match` on
 //! the connection, here and nowhere else.
 
+pub mod account_links;
 pub mod accounts;
 pub mod applications;
 pub mod assessments;

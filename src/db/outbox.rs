@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::DbConnection;
-use super::schema::outbox_messages;
+use super::schema::{outbox_messages, outbox_redactions};
 
 /// One e-mail waiting to be sent (or sent). Written in the transaction of the event that
 /// causes it, so the event and its message exist together or not at all.
@@ -104,15 +104,43 @@ pub fn claim_next(
 /// Records that the mail server (or the file) took the message. `attempts` and
 /// `last_error` stay as they were: they tell of the failures before. False when the row was
 /// already marked sent.
+///
+/// A message marked for redaction (`mark_for_redaction`: it carries a one-time link) loses
+/// its text here, in the same statement that marks it sent.
 pub fn mark_sent(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> QueryResult<bool> {
-    diesel::update(
-        outbox_messages::table
-            .filter(outbox_messages::id.eq(id))
-            .filter(outbox_messages::sent_at.is_null()),
-    )
-    .set(outbox_messages::sent_at.eq(Some(at)))
-    .execute(conn)
-    .map(|n| n == 1)
+    let redact = outbox_redactions::table
+        .find(id)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
+    let unsent = outbox_messages::table
+        .filter(outbox_messages::id.eq(id))
+        .filter(outbox_messages::sent_at.is_null());
+    let changed = if redact {
+        diesel::update(unsent)
+            .set((
+                outbox_messages::sent_at.eq(Some(at)),
+                outbox_messages::body_text.eq(REDACTED_BODY),
+            ))
+            .execute(conn)?
+    } else {
+        diesel::update(unsent)
+            .set(outbox_messages::sent_at.eq(Some(at)))
+            .execute(conn)?
+    };
+    Ok(changed == 1)
+}
+
+/// What a sent message marked for redaction keeps of its text.
+pub const REDACTED_BODY: &str =
+    "[Texten är borttagen efter utskicket: den innehöll en engångslänk.]";
+
+/// Marks a message to lose its text once it is sent.
+pub fn mark_for_redaction(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    diesel::insert_into(outbox_redactions::table)
+        .values(outbox_redactions::message_id.eq(id))
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Records a failed attempt: one more attempt, the error, and when to try again.

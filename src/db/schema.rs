@@ -56,6 +56,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_links (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_redactions (message_id) {
+        message_id -> Text,
+    }
+}
+
+diesel::table! {
     programmes (id) {
         id -> Text,
         code -> Text,

@@ -68,3 +68,20 @@ pub fn delete(conn: &mut DbConnection, key_hash: &str) -> QueryResult<usize> {
 pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
 }
+
+/// The sessions whose stored state contains `needle` (a person's id), as
+/// `(key_hash, state)`: the candidates for ending that person's sessions. The caller reads
+/// each state to decide; this only narrows the search.
+pub fn containing(conn: &mut DbConnection, needle: &str) -> QueryResult<Vec<(String, String)>> {
+    let escaped: String = needle
+        .chars()
+        .flat_map(|c| match c {
+            '!' | '%' | '_' => vec!['!', c],
+            other => vec![other],
+        })
+        .collect();
+    sessions::table
+        .filter(sessions::state.like(format!("%{escaped}%")).escape('!'))
+        .select((sessions::key_hash, sessions::state))
+        .load(conn)
+}

@@ -1,13 +1,15 @@
 //! The people of an organisation, and adding one (the administrator, or the organisation's
-//! representative).
+//! representative): the new person is invited by e-mail to choose their own password.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use super::{PageContext, WebError, render};
 use crate::accounts::Actor;
+use crate::accounts::invitations;
+use crate::accounts::links::{self, MailContext};
 use crate::accounts::members::{self, MemberInput};
 use crate::codes::Role;
 use crate::db::accounts::User;
@@ -23,8 +25,10 @@ struct MembersPage {
     people: Vec<User>,
     input: MemberInput,
     errors: FieldErrors,
-    /// The account just made, with its first password, shown once.
-    created: Option<(User, String)>,
+    /// The account just made; its owner has been sent an invitation link.
+    created: Option<User>,
+    /// What an action on an account did (after its redirect).
+    notice: Option<&'static str>,
 }
 
 impl MembersPage {
@@ -46,6 +50,17 @@ impl MembersPage {
     fn is_admin(&self) -> bool {
         self.ctx.role() == Some(Role::Admin)
     }
+
+    fn may_manage(&self, person: &User) -> bool {
+        self.ctx
+            .actor
+            .as_ref()
+            .is_some_and(|a| invitations::may_manage(a, person))
+    }
+
+    fn invitation_days(&self) -> i64 {
+        links::INVITATION_VALID_FOR.num_days()
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -56,7 +71,8 @@ async fn page(
     id: String,
     input: MemberInput,
     errors: FieldErrors,
-    created: Option<(User, String)>,
+    created: Option<User>,
+    notice: Option<&'static str>,
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
@@ -77,6 +93,7 @@ async fn page(
         input,
         errors,
         created,
+        notice,
     };
     render(status, &page)
 }
@@ -86,6 +103,7 @@ pub async fn show(
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     page(
         &state,
@@ -95,6 +113,7 @@ pub async fn show(
         MemberInput::default(),
         FieldErrors::new(),
         None,
+        super::account_actions::notice(&req),
         StatusCode::OK,
     )
     .await
@@ -136,16 +155,17 @@ pub async fn add(
             input,
             errors,
             None,
+            None,
             StatusCode::FORBIDDEN,
         )
         .await;
     }
     let now = state.clock.now();
-    let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    let mail = MailContext::new(&state.links, &state.agency_name);
     let (who, org_id, typed) = (actor.0.clone(), id.clone(), input.clone());
     match state
         .db
-        .run(move |c| members::add(c, &who, &org_id, &typed, now, &links, &agency))
+        .run(move |c| members::add(c, &who, &org_id, &typed, now, &mail))
         .await
     {
         Ok(created) => {
@@ -157,6 +177,7 @@ pub async fn add(
                 MemberInput::default(),
                 FieldErrors::new(),
                 Some(created),
+                None,
                 StatusCode::OK,
             )
             .await
@@ -169,6 +190,7 @@ pub async fn add(
                 id,
                 input,
                 errors,
+                None,
                 None,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

@@ -1,6 +1,7 @@
 //! The web pages: Swedish, server-rendered from `templates/` with askama (which escapes by
 //! default). Handlers are thin: extract, call one use case, render.
 
+mod account_actions;
 mod admin;
 mod applications;
 mod assessment;
@@ -14,6 +15,7 @@ mod drafting;
 pub mod format;
 mod home;
 mod members;
+mod password;
 mod payments;
 mod posted;
 mod redistribution;
@@ -38,6 +40,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logga-in", web::get().to(auth::login_form))
         .route("/logga-in", web::post().to(auth::login))
         .route("/logga-ut", web::post().to(auth::logout))
+        .route("/konto", web::get().to(password::account))
+        .route("/konto/losenord", web::post().to(password::change))
+        .route("/glomt-losenord", web::get().to(password::forgot_form))
+        .route("/glomt-losenord", web::post().to(password::forgot))
+        .route("/valj-losenord", web::post().to(password::choose))
+        .route(
+            "/valj-losenord/{token}",
+            web::get().to(password::choose_form),
+        )
+        .route(
+            "/konton/{id}/inbjudan",
+            web::post().to(account_actions::resend_invitation),
+        )
+        .route(
+            "/konton/{id}/inaktivera",
+            web::post().to(account_actions::deactivate),
+        )
+        .route(
+            "/konton/{id}/aktivera",
+            web::post().to(account_actions::reactivate),
+        )
+        .route("/admin/konton", web::post().to(admin::invite))
         .route("/utlysningar/ny", web::get().to(call_forms::new_form))
         .route("/utlysningar/ny", web::post().to(call_forms::create))
         .route("/utlysningar/{id}", web::get().to(calls::show))

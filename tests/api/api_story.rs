@@ -331,7 +331,7 @@ fn create_applicant(app: &TestApp, email: &str, name: &str, org_number: &str, si
             role: "applicant".into(),
             org_number: Some(org_number.into()),
             is_signatory: signatory,
-            password: PASSWORD.into(),
+            password: Some(PASSWORD.into()),
         },
         app.clock_now(),
     )

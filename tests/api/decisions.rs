@@ -34,7 +34,7 @@ pub(crate) fn account(app: &TestApp, email: &str, role: &str, org: Option<&str>)
             role: role.into(),
             org_number: org.map(str::to_string),
             is_signatory: true,
-            password: PASSWORD.into(),
+            password: Some(PASSWORD.into()),
         },
         app.clock_now(),
     )

@@ -118,7 +118,7 @@ async fn a_region_without_approved_reports_is_told_why_it_may_not_apply() {
             role: "applicant".into(),
             org_number: Some("232100-0024".into()),
             is_signatory: true,
-            password: PASSWORD.into(),
+            password: Some(PASSWORD.into()),
         },
         app.clock_now(),
     )

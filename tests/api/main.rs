@@ -27,6 +27,7 @@ mod members;
 mod migrations;
 mod money_input;
 mod pages;
+mod passwords;
 mod payments;
 mod redistribution;
 mod reports;

@@ -96,14 +96,6 @@ async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
     (response.status().as_u16(), response.text().await.unwrap())
 }
 
-fn one_time_password(page: &str) -> String {
-    let marker = "Första lösenordet för ";
-    let start = page.find(marker).expect("password shown") + marker.len();
-    let code = page[start..].find("<code>").unwrap() + start + "<code>".len();
-    let end = page[code..].find("</code>").unwrap() + code;
-    page[code..end].to_string()
-}
-
 #[actix_web::test]
 async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
     let app = spawn_app().await;
@@ -111,7 +103,7 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
     let call_id = open_call(&app);
     app.login(SKANE).await;
 
-    // The representative adds a colleague; the first password is shown once.
+    // The representative adds a colleague, who is invited by e-mail to choose a password.
     let (status, page) = app
         .get_text(&format!("/organisationer/{skane}/personer"))
         .await;
@@ -131,23 +123,21 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
     assert_eq!(response.status().as_u16(), 200);
     let page = response.text().await.unwrap();
     assert!(page.contains("Nils Berg har lagts till"));
-    let password = one_time_password(&page);
-    assert_eq!(password.len(), 16);
-    let outbox = statsbidrag::db::outbox::list(&mut app.conn()).unwrap();
-    let welcome = outbox
-        .iter()
-        .find(|m| m.to_address == "nils.berg@skane.example")
-        .expect("the new person is told");
+    assert!(page.contains("En inbjudan har skickats till nils.berg@skane.example"));
+    let link = crate::passwords::link_mailed_to(&app, "nils.berg@skane.example");
     assert!(
-        !welcome.body_text.contains(&password),
-        "no password by e-mail"
+        !page.contains(link.rsplit('/').next().unwrap()),
+        "the representative never sees the link"
     );
     assert_eq!(app.audit_events("organisation.member_added").len(), 1);
+    let password = "Nils egen lösenfras";
+    let (status, _) = crate::passwords::choose_password(&app, &link, password, password).await;
+    assert_eq!(status, 200);
 
     // The colleague logs in, starts the application and saves a draft.
     let nils = new_client();
     assert_eq!(
-        login_with(&app, &nils, "nils.berg@skane.example", &password).await,
+        login_with(&app, &nils, "nils.berg@skane.example", password).await,
         303
     );
     let (_, call_page) = get(&nils, app.url(&format!("/utlysningar/{call_id}"))).await;

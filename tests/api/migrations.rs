@@ -56,6 +56,8 @@ fn select_every_column(conn: &mut db::DbConnection) {
         organisations,
         users,
         sessions,
+        account_links,
+        outbox_redactions,
         programmes,
         calls,
         call_years,

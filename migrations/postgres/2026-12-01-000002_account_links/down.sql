@@ -1,0 +1,2 @@
+DROP TABLE outbox_redactions;
+DROP TABLE account_links;
