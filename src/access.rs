@@ -20,6 +20,13 @@ pub fn can_read_case(actor: &Actor, case_organisation_id: &str) -> bool {
     }
 }
 
+/// Reading an application: as [`can_read_case`], but an application is the organisation's
+/// own until it is first submitted. Before that it is a draft on their desk, not a case:
+/// the agency's staff and auditors do not see it at all, not even its title.
+pub fn can_read_application(actor: &Actor, organisation_id: &str, submitted: bool) -> bool {
+    can_read_case(actor, organisation_id) && (submitted || actor.role == Role::Applicant)
+}
+
 /// Lists of every organisation's cases.
 pub fn can_list_all_cases(actor: &Actor) -> bool {
     matches!(
@@ -74,6 +81,17 @@ mod tests {
             assert!(can_read_case(&actor(role, None), "vgr"));
         }
         assert!(!can_read_case(&actor(Role::Admin, None), "vgr"));
+    }
+
+    #[test]
+    fn a_draft_never_submitted_is_the_organisations_own() {
+        let skane = actor(Role::Applicant, Some("skane"));
+        assert!(can_read_application(&skane, "skane", false));
+        assert!(!can_read_application(&skane, "vgr", true));
+        for role in [Role::Officer, Role::DecisionMaker, Role::Auditor] {
+            assert!(!can_read_application(&actor(role, None), "vgr", false));
+            assert!(can_read_application(&actor(role, None), "vgr", true));
+        }
         assert!(can_read_audit_trail(&actor(Role::Auditor, None)));
         assert!(!can_read_audit_trail(&actor(Role::Officer, None)));
     }

@@ -52,6 +52,11 @@ pub fn ensure_may_handle(
             AppError::Forbidden
         });
     }
+    if application.submitted_at.is_none() {
+        // A draft never sent in is not a case yet: nothing to assess or decide.
+        audit::record_denied(conn, actor, now, "application", Some(application_id), what)?;
+        return Err(AppError::NotFound);
+    }
     if db::assessments::has_conflict(conn, application_id, &actor.user_id)? {
         audit::record_denied(
             conn,

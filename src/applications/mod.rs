@@ -256,20 +256,29 @@ pub fn view(
     now: DateTime<Utc>,
 ) -> Result<ApplicationView, AppError> {
     let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
-    if !access::can_read_case(actor, &application.organisation_id) {
+    let submitted = application.submitted_at.is_some();
+    if !access::can_read_application(actor, &application.organisation_id, submitted) {
         audit::record_denied(
             conn,
             actor,
             now,
             "application",
             Some(&application.id),
-            "läsa en annan organisations ansökan",
+            if submitted {
+                "läsa en annan organisations ansökan"
+            } else {
+                "läsa ett utkast som inte har skickats in"
+            },
         )?;
-        return Err(if actor.role == crate::codes::Role::Applicant {
-            AppError::NotFound
-        } else {
-            AppError::Forbidden
-        });
+        // An applicant must not learn that another organisation applied; nobody learns of
+        // a draft before it is sent in.
+        return Err(
+            if actor.role == crate::codes::Role::Applicant || !submitted {
+                AppError::NotFound
+            } else {
+                AppError::Forbidden
+            },
+        );
     }
     let organisation =
         db::organisations::find(conn, &application.organisation_id)?.ok_or(AppError::NotFound)?;

@@ -85,6 +85,12 @@ fn load_for_officer(
             },
         );
     }
+    if application.submitted_at.is_none() {
+        // A draft never sent in is not a case yet: there is nothing to handle, and the
+        // agency does not learn of it.
+        audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
+        return Err(AppError::NotFound);
+    }
     Ok(application)
 }
 
@@ -1306,7 +1312,8 @@ pub fn download_attachment(
     now: DateTime<Utc>,
 ) -> Result<Attachment, AppError> {
     let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
-    if !access::can_read_case(actor, &application.organisation_id) {
+    let submitted = application.submitted_at.is_some();
+    if !access::can_read_application(actor, &application.organisation_id, submitted) {
         audit::record_denied(
             conn,
             actor,
@@ -1315,7 +1322,7 @@ pub fn download_attachment(
             Some(&application.id),
             "hämta en bilaga",
         )?;
-        return Err(if actor.role == Role::Applicant {
+        return Err(if actor.role == Role::Applicant || !submitted {
             AppError::NotFound
         } else {
             AppError::Forbidden

@@ -191,3 +191,60 @@ async fn private_answers_are_never_cached_and_every_answer_has_the_security_head
         );
     }
 }
+
+/// A draft never sent in is the organisation's own: the agency's staff and auditors do not
+/// see it by its id, not even its title, and the attempt is recorded.
+#[actix_web::test]
+async fn a_draft_never_sent_in_is_not_shown_to_the_agency() {
+    let app = crate::helpers::spawn_app_without_cases().await;
+    let id = crate::uploads::skane_draft(&app).await;
+    // Skåne's own people see it.
+    let (status, _) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(status, 200);
+    for email in [OFFICER, crate::helpers::AUDITOR] {
+        let staff = crate::helpers::new_client();
+        let app_as = |path: String| staff.get(app.url(&path)).send();
+        let csrf = {
+            let response = staff
+                .post(app.url("/api/v1/session"))
+                .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            let body: serde_json::Value = response.json().await.unwrap();
+            body["csrf_token"].as_str().unwrap().to_string()
+        };
+        for path in [
+            format!("/api/v1/applications/{id}"),
+            format!("/api/v1/applications/{id}/assessment"),
+            format!("/ansokningar/{id}"),
+        ] {
+            let response = app_as(path.clone()).await.unwrap();
+            assert_eq!(response.status().as_u16(), 404, "{email} GET {path}");
+            let body = response.text().await.unwrap();
+            assert!(!body.contains("Höstens"), "{body}");
+        }
+        if email == OFFICER {
+            let response = staff
+                .post(app.url(&format!("/api/v1/applications/{id}/supplement-requests")))
+                .header("X-CSRF-Token", &csrf)
+                .json(&serde_json::json!({"what": "Mer text", "due_on": "2020-10-20"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status().as_u16(),
+                404,
+                "supplement request on a draft"
+            );
+        }
+    }
+    let denied = app.audit_events("access.denied");
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.entity_id.as_deref() == Some(id.as_str())),
+        "{denied:?}"
+    );
+}
