@@ -23,6 +23,7 @@ pub mod error;
 pub mod fixtures;
 pub mod forms;
 pub mod headers;
+pub mod health;
 pub mod http;
 pub mod letters;
 pub mod mail;

@@ -11,11 +11,10 @@ use rand::RngCore;
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::session_store::DbSessionStore;
-use crate::api::dto::Health;
 use crate::clock::SharedClock;
 use crate::db::{self, DatabaseUrl, Db, DbError};
 use crate::fixtures::{self, FixtureError, LoadOptions, LoadReport};
-use crate::http::{AppState, State};
+use crate::http::AppState;
 use crate::mail::{MailError, MailSettings, Mailer};
 use crate::web::FormKeySecret;
 
@@ -129,7 +128,8 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(form_key_secret.clone())
                 .app_data(crate::web::form_config())
-                .route("/healthz", web::get().to(healthz))
+                .route("/healthz", web::get().to(crate::health::liveness))
+                .route("/readyz", web::get().to(crate::health::readiness))
                 .configure(crate::api::routes)
                 .configure(crate::web::routes)
                 .default_service(web::to(not_found_page))
@@ -240,26 +240,6 @@ pub fn prepare_database(
     let form_secret = hex::decode(form_secret)
         .map_err(|e| StartupError::Other(format!("stored form key secret: {e}")))?;
     Ok((report, key, FormKeySecret(form_secret)))
-}
-
-/// 200 when the database answers, 503 when it does not.
-#[utoipa::path(get, path = "/healthz", tag = "health",
-    responses((status = 200, body = Health), (status = 503, body = Health)))]
-pub async fn healthz(state: State) -> HttpResponse {
-    let backend = state.db.url().backend_name().to_string();
-    match state.db.run(db::ping).await {
-        Ok(()) => HttpResponse::Ok().json(Health {
-            status: "ok".into(),
-            database: backend,
-        }),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database does not answer");
-            HttpResponse::ServiceUnavailable().json(Health {
-                status: "unavailable".into(),
-                database: backend,
-            })
-        }
-    }
 }
 
 async fn not_found_page() -> Result<HttpResponse, crate::web::WebError> {

@@ -799,12 +799,6 @@ pub struct SessionDto {
     pub csrf_token: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    pub status: String,
-    pub database: String,
-}
-
 /// One section of a decision's text: a heading and its body in the letter's text format
 /// (paragraphs separated by a blank line; a line starting with "- " is a list item; a
 /// paragraph starting with "* " is a note).

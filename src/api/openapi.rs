@@ -60,7 +60,8 @@ use crate::calls::edit;
         super::session::login,
         super::session::logout,
         super::session::me,
-        crate::startup::healthz,
+        crate::health::liveness,
+        crate::health::readiness,
     ),
     components(schemas(
         super::payments::PaymentDto,
@@ -131,7 +132,7 @@ use crate::calls::edit;
         dto::AuditPageDto,
         dto::LoginRequest,
         dto::SessionDto,
-        dto::Health,
+        crate::health::Readiness,
         super::Problem,
         crate::error::FieldError,
     ))

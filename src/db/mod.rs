@@ -14,6 +14,7 @@ pub mod audit;
 pub mod calls;
 pub mod decisions;
 pub mod eligibility;
+pub mod health;
 pub mod money_figures;
 pub mod organisations;
 pub mod outbox;

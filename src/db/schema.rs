@@ -738,3 +738,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox_messages,
     audit_events,
 );
+
+diesel::table! {
+    readiness_checks (instance) {
+        instance -> Text,
+        checked_at -> Timestamp,
+    }
+}

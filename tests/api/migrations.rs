@@ -96,6 +96,8 @@ fn select_every_column(conn: &mut db::DbConnection) {
         repayment_claim_documents,
         outbox_messages,
         audit_events,
+        form_stashes,
+        readiness_checks,
     );
 }
 

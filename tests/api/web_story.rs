@@ -1537,7 +1537,7 @@ async fn a_kept_form_is_given_back_only_to_whoever_kept_it() {
     let attacker_id = start_application(&attacker, &call_id).await;
     let (_, own_page) = attacker.get(&edit_path(&attacker_id)).await;
     let own = form_fields(&own_page, &edit_path(&attacker_id));
-    set(&mut fields, "form_key", &value(&own, "form_key"));
+    set(&mut fields, "form_key", value(&own, "form_key"));
     let logout = form_fields(&own_page, "/logga-ut");
     attacker.post("/logga-ut", &logout).await;
 
