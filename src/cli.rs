@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+use crate::accounts::session_store::{self, SessionSettings};
 use crate::accounts::{self, NewAccount};
 use crate::clock::{Clock, SystemClock};
 use crate::db::{self, DatabaseUrl, Db};
@@ -98,6 +99,31 @@ pub struct ServeArgs {
     pub cookie_secure: bool,
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+    /// Seconds a request waits for the database (a pooled connection, a new PostgreSQL
+    /// connection, SQLite's write lock) before it is answered 503, "try again shortly".
+    #[arg(
+        long,
+        env = "DB_TIMEOUT_SECONDS",
+        default_value_t = db::DEFAULT_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=300)
+    )]
+    pub db_timeout_seconds: u64,
+    /// Minutes without a request after which a session ends (logged out).
+    #[arg(
+        long,
+        env = "SESSION_IDLE_MINUTES",
+        default_value_t = session_store::DEFAULT_IDLE_MINUTES,
+        value_parser = clap::value_parser!(u32).range(1..=24 * 60)
+    )]
+    pub session_idle_minutes: u32,
+    /// Hours after logging in after which a session ends, however busy.
+    #[arg(
+        long,
+        env = "SESSION_MAX_HOURS",
+        default_value_t = session_store::DEFAULT_MAX_HOURS,
+        value_parser = clap::value_parser!(u32).range(1..=24 * 30)
+    )]
+    pub session_max_hours: u32,
     /// The address people use to reach the service, for links in e-mail
     /// (default: http:// and the bound address).
     #[arg(long, env = "PUBLIC_URL")]
@@ -257,6 +283,8 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         demo_password: args.demo_password,
         cookie_secure: args.cookie_secure,
         db_pool_size: args.db_pool_size,
+        db_timeout: std::time::Duration::from_secs(args.db_timeout_seconds),
+        sessions: SessionSettings::new(args.session_idle_minutes, args.session_max_hours),
         workers: None,
         mail,
     };

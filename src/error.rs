@@ -5,8 +5,11 @@
 //!   (`web::WebError`), the API into problem JSON (`api::ApiError`).
 //! - What a person can fix (bad input, a rule that refuses) carries a Swedish message for
 //!   that person, per field where there is a field.
-//! - What a person cannot fix (the database is down, a bug) is logged with its cause and
-//!   answered with a general message and status 500: internal causes never reach a client.
+//! - What a person cannot fix (a bug) is logged with its cause and answered with a general
+//!   message and status 500: internal causes never reach a client.
+//! - A database out of reach or locked for longer than the wait is answered 503 with
+//!   `Retry-After` and a Swedish message ("Tjänsten är tillfälligt otillgänglig"), decided
+//!   here once for every handler ([`AppError::is_unavailable`]).
 //! - Refused access is recorded in the audit trail by the code that refuses it, then
 //!   answered 403, or 404 where the existence of the thing must not leak.
 
@@ -112,8 +115,14 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Db(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
+    }
+
+    /// The database is gone or busy for now (503): see [`DbError::is_unavailable`].
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Db(e) if e.is_unavailable())
     }
 
     /// Logs what a person cannot fix, with its cause; returns whether it was such an error.
@@ -136,6 +145,12 @@ impl AppError {
         AppError::Invalid(FieldErrors::single(field, message))
     }
 }
+
+/// What a person reads when the database is out of reach (page and problem JSON alike).
+pub const UNAVAILABLE_TITLE: &str = "Tjänsten är tillfälligt otillgänglig";
+pub const UNAVAILABLE_MESSAGE: &str = "Tjänsten är tillfälligt otillgänglig eftersom databasen inte svarar just nu. Försök igen om en liten stund.";
+/// Seconds a client is asked to wait before trying again (`Retry-After`).
+pub const RETRY_AFTER_SECONDS: u32 = 10;
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> AppError {

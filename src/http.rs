@@ -184,3 +184,27 @@ pub fn pdf_response(
     }
     response.body(content)
 }
+
+/// Wraps the session middleware: when it fails (its store could not read the session,
+/// because the database is out of reach), the request gets the Swedish 503 page, or problem
+/// JSON in the API, with `Retry-After`, instead of actix-session's empty 500. Handlers'
+/// own errors are answers already by the time they get here; only a middleware further in
+/// (the session layer) can fail like this.
+pub async fn session_unavailable(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    // Only the path is kept: a clone of the request held across the call would stop the
+    // router from filling in its match info.
+    let api = req.path().starts_with("/api/");
+    next.call(req).await.map_err(|error| {
+        let unavailable = AppError::Db(crate::db::DbError::Unavailable(format!(
+            "session store: {error}"
+        )));
+        if api {
+            ApiError(unavailable).into()
+        } else {
+            WebError::from(unavailable).into()
+        }
+    })
+}

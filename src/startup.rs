@@ -10,7 +10,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use rand::RngCore;
 use tracing_actix_web::TracingLogger;
 
-use crate::accounts::session_store::DbSessionStore;
+use crate::accounts::session_store::{DbSessionStore, SessionSettings};
 use crate::clock::SharedClock;
 use crate::db::{self, DatabaseUrl, Db, DbError};
 use crate::fixtures::{self, FixtureError, LoadOptions, LoadReport};
@@ -31,6 +31,11 @@ pub struct Settings {
     pub demo_password: Option<String>,
     pub cookie_secure: bool,
     pub db_pool_size: u32,
+    /// How long a request waits for the database before it is answered 503
+    /// (`DB_TIMEOUT_SECONDS`).
+    pub db_timeout: std::time::Duration,
+    /// Idle and absolute session lifetimes.
+    pub sessions: SessionSettings,
     /// Worker threads; actix's default (one per core) when `None`.
     pub workers: Option<usize>,
     /// E-mail delivery: SMTP or files, the sender, the background sender's interval.
@@ -71,7 +76,11 @@ impl Application {
     ) -> Result<(Application, Option<LoadReport>), StartupError> {
         // Bad mail settings stop the start, before anything is touched.
         let mailer = Mailer::new(&settings.mail)?;
-        let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+        let db = Db::connect_with_timeout(
+            &settings.database_url,
+            settings.db_pool_size,
+            settings.db_timeout,
+        )?;
         let prepared = {
             let db = db.clone();
             let settings = settings.clone();
@@ -103,7 +112,9 @@ impl Application {
             ),
         });
         let (reminder_links, agency_name) = (state.links.clone(), state.agency_name.clone());
-        let session_store = DbSessionStore::new(db.clone(), clock.clone());
+        let session_store = DbSessionStore::new(db.clone(), clock.clone(), settings.sessions);
+        let session_idle =
+            actix_web::cookie::time::Duration::seconds(settings.sessions.idle.num_seconds());
         let cookie_secure = settings.cookie_secure;
         let mut server = HttpServer::new(move || {
             App::new()
@@ -114,13 +125,19 @@ impl Application {
                         .cookie_secure(cookie_secure)
                         .cookie_same_site(SameSite::Lax)
                         .cookie_content_security(CookieContentSecurity::Private)
+                        // The store decides the idle and absolute ends and extends a
+                        // session at most every few minutes (`session_store`); actix-session
+                        // writes only when the session's contents change.
                         .session_lifecycle(
                             BrowserSession::default()
-                                .state_ttl(actix_web::cookie::time::Duration::hours(8))
-                                .state_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                                .state_ttl(session_idle)
+                                .state_ttl_extension_policy(TtlExtensionPolicy::OnStateChanges),
                         )
                         .build(),
                 )
+                .wrap(actix_web::middleware::from_fn(
+                    crate::http::session_unavailable,
+                ))
                 .wrap(TracingLogger::default())
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     crate::headers::add(cookie_secure, req, next)

@@ -292,6 +292,20 @@ impl ResponseError for ApiError {
             ),
             AppError::Refused(message) => ("Åtkomst nekad", message.clone(), vec![]),
             AppError::Conflict(message) => ("Går inte att genomföra", message.clone(), vec![]),
+            AppError::Db(_) if self.0.is_unavailable() => {
+                self.0.log_if_internal("API");
+                let mut response = problem(
+                    status,
+                    crate::error::UNAVAILABLE_TITLE,
+                    crate::error::UNAVAILABLE_MESSAGE.to_string(),
+                    vec![],
+                );
+                response.headers_mut().insert(
+                    actix_web::http::header::RETRY_AFTER,
+                    actix_web::http::header::HeaderValue::from(crate::error::RETRY_AFTER_SECONDS),
+                );
+                return response;
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 self.0.log_if_internal("API");
                 (

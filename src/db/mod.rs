@@ -60,6 +60,10 @@ pub enum DbError {
     Migration(String),
     #[error("databasarbetet avbröts")]
     Canceled,
+    /// Out of reach, found by a layer that has only the cause's text (the session store
+    /// under actix-session).
+    #[error("databasen kan inte nås: {0}")]
+    Unavailable(String),
 }
 
 /// Where the data lives, parsed from `DATABASE_URL`.
@@ -113,37 +117,71 @@ pub fn redact_password(url: &str) -> String {
     }
 }
 
+/// How long a request waits for the database by default (`DB_TIMEOUT_SECONDS`): for a
+/// connection from the pool, for PostgreSQL to accept a new connection, for SQLite's write
+/// lock. Long enough for a queue of ordinary writes, short enough that a person with the
+/// database gone hears so in seconds instead of half a minute.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Opens connections of the chosen backend, and sets SQLite up on every one of them.
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    timeout: Duration,
 }
 
 impl Manager {
     fn establish(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                PgConnection::establish(url).map(DbConnection::Postgresql)
+                PgConnection::establish(&with_timeouts(url, self.timeout))
+                    .map(DbConnection::Postgresql)
             }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_string_lossy();
                 let mut conn = SqliteConnection::establish(&path)?;
                 // WAL lets readers work beside the one writer; FULL makes an acknowledged
                 // commit survive a power cut; the busy timeout lets writers queue instead of
-                // failing at once.
+                // failing at once (after it, "database is locked" is answered 503).
                 // The busy timeout comes first: the pool opens several connections at once,
                 // and without it their `journal_mode` pragmas fail with "database is locked".
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 15000; \
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; \
                      PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL;",
-                )
+                    busy_timeout_ms(self.timeout)
+                ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }
     }
+}
+
+fn busy_timeout_ms(timeout: Duration) -> u128 {
+    timeout.as_millis().max(1)
+}
+
+/// A PostgreSQL URL with libpq's `connect_timeout` (whole seconds, at least 2 as libpq
+/// requires) and `tcp_user_timeout` (unacknowledged data on a connection whose server has
+/// vanished) set to the pool's wait, unless the URL sets them itself. Without them a
+/// connection attempt to an unreachable server waits for the operating system's TCP
+/// timeout, minutes.
+fn with_timeouts(url: &str, timeout: Duration) -> String {
+    let mut url = url.to_string();
+    let mut add = |name: &str, value: String| {
+        if !url.contains(&format!("{name}=")) {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            url = format!("{url}{separator}{name}={value}");
+        }
+    };
+    add("connect_timeout", timeout.as_secs().max(2).to_string());
+    add(
+        "tcp_user_timeout",
+        timeout.as_millis().max(1000).to_string(),
+    );
+    url
 }
 
 impl ManageConnection for Manager {
@@ -171,30 +209,50 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
+    timeout: Duration,
 }
 
 impl Db {
     /// Connects, creating the SQLite file and its folder if they do not exist yet.
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> Result<Db, DbError> {
+        Db::connect_with_timeout(url, pool_size, DEFAULT_TIMEOUT)
+    }
+
+    /// As [`Db::connect`], waiting at most `timeout` for a connection or SQLite's write
+    /// lock (see [`DEFAULT_TIMEOUT`]).
+    pub fn connect_with_timeout(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        timeout: Duration,
+    ) -> Result<Db, DbError> {
         if let DatabaseUrl::Sqlite(path) = url {
             create_parent_dir(path)?;
         }
-        let manager = Manager { url: url.clone() };
+        let manager = Manager {
+            url: url.clone(),
+            timeout,
+        };
         // Connect once outside the pool so that a bad URL gives the driver's own message
         // instead of a pool timeout.
         manager.establish()?;
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
-            .connection_timeout(Duration::from_secs(30))
+            .connection_timeout(timeout)
             .build(manager)?;
         Ok(Db {
             pool,
             url: url.clone(),
+            timeout,
         })
     }
 
     pub fn url(&self) -> &DatabaseUrl {
         &self.url
+    }
+
+    /// How long work waits for a connection or a lock.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// A connection for synchronous work (command line, start-up).
@@ -256,6 +314,72 @@ where
     }
 }
 
+/// Runs `f` without waiting for SQLite's write lock: when another connection holds it, `f`
+/// fails at once with "database is locked" instead of after the busy timeout. For writes
+/// that may as well be skipped (extending a session), so that they never hold up the
+/// request they ride on. On PostgreSQL `f` simply runs.
+pub fn without_waiting<T>(
+    conn: &mut DbConnection,
+    busy_timeout: Duration,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T> {
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return f(conn);
+    }
+    conn.batch_execute("PRAGMA busy_timeout = 0")?;
+    let result = f(conn);
+    let restored = conn.batch_execute(&format!(
+        "PRAGMA busy_timeout = {}",
+        busy_timeout_ms(busy_timeout)
+    ));
+    let value = result?;
+    restored?;
+    Ok(value)
+}
+
+impl DbError {
+    /// Whether the database is out of reach or too busy right now, rather than the work
+    /// being wrong: no connection within the wait, a refused or broken connection, a server
+    /// shutting down, SQLite's write lock still held after the busy timeout. Answered 503
+    /// with Retry-After: trying again later is the right advice, and it works once the
+    /// database is back, with no restart.
+    pub fn is_unavailable(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match self {
+            DbError::Pool(_) | DbError::Connect(_) | DbError::Unavailable(_) => true,
+            DbError::Query(Error::DatabaseError(kind, info)) => {
+                matches!(
+                    kind,
+                    DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+                ) || is_unavailable_message(info.message())
+            }
+            DbError::Query(Error::BrokenTransactionManager) => true,
+            DbError::BadUrl(_) | DbError::Query(_) | DbError::Migration(_) | DbError::Canceled => {
+                false
+            }
+        }
+    }
+}
+
+/// Messages of the drivers for a database that is gone or locked (SQLite reports
+/// SQLITE_BUSY and PostgreSQL a dropped connection without a kind of their own).
+fn is_unavailable_message(message: &str) -> bool {
+    const SIGNS: [&str; 10] = [
+        "database is locked",
+        "database is busy",
+        "database table is locked",
+        "server closed the connection",
+        "no connection to the server",
+        "connection refused",
+        "could not connect",
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+    ];
+    let message = message.to_lowercase();
+    SIGNS.iter().any(|sign| message.contains(sign))
+}
+
 /// Applies every pending migration of the connection's backend. Returns their versions.
 pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbError> {
     let applied = match conn {
@@ -309,6 +433,23 @@ mod tests {
         assert!(DatabaseUrl::parse("dbname=x").is_err());
         assert!(DatabaseUrl::parse("mysql://x").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());
+    }
+
+    #[test]
+    fn postgres_urls_get_timeouts_unless_they_set_their_own() {
+        let five = Duration::from_secs(5);
+        assert_eq!(
+            with_timeouts("postgres://u@h/db", five),
+            "postgres://u@h/db?connect_timeout=5&tcp_user_timeout=5000"
+        );
+        assert_eq!(
+            with_timeouts("postgres://u@h/db?sslmode=require&connect_timeout=9", five),
+            "postgres://u@h/db?sslmode=require&connect_timeout=9&tcp_user_timeout=5000"
+        );
+        assert_eq!(
+            with_timeouts("postgres://u@h/db", Duration::from_millis(500)),
+            "postgres://u@h/db?connect_timeout=2&tcp_user_timeout=1000"
+        );
     }
 
     #[test]

@@ -22,18 +22,35 @@ pub fn insert(
         .map(|_| ())
 }
 
-/// The state of a session that has not expired.
+/// A live session as stored: its state, when it ends unless extended, when it began.
+pub struct StoredSession {
+    pub state: String,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+/// A session that has neither been idle too long (`expires_at`) nor lived too long
+/// (begun after `born_after`).
 pub fn load(
     conn: &mut DbConnection,
     key_hash: &str,
     now: NaiveDateTime,
-) -> QueryResult<Option<String>> {
+    born_after: NaiveDateTime,
+) -> QueryResult<Option<StoredSession>> {
     sessions::table
         .filter(sessions::key_hash.eq(key_hash))
         .filter(sessions::expires_at.gt(now))
-        .select(sessions::state)
-        .first(conn)
+        .filter(sessions::created_at.gt(born_after))
+        .select((sessions::state, sessions::expires_at, sessions::created_at))
+        .first::<(String, NaiveDateTime, NaiveDateTime)>(conn)
         .optional()
+        .map(|row| {
+            row.map(|(state, expires_at, created_at)| StoredSession {
+                state,
+                expires_at,
+                created_at,
+            })
+        })
 }
 
 /// Returns how many rows changed: 0 means the session is gone.

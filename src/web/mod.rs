@@ -350,6 +350,14 @@ impl ResponseError for WebError {
             ),
             AppError::Refused(message) => ("Åtkomst nekad", message.clone(), vec![]),
             AppError::Conflict(message) => ("Det går inte just nu", message.clone(), vec![]),
+            AppError::Db(_) if self.error.is_unavailable() => {
+                self.error.log_if_internal("web page");
+                (
+                    crate::error::UNAVAILABLE_TITLE,
+                    crate::error::UNAVAILABLE_MESSAGE.to_string(),
+                    vec![],
+                )
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 self.error.log_if_internal("web page");
                 (
@@ -366,11 +374,16 @@ impl ResponseError for WebError {
             message,
             details,
         };
+        let mut response = HttpResponse::build(self.status_code());
+        if self.error.is_unavailable() {
+            response.insert_header((
+                header::RETRY_AFTER,
+                crate::error::RETRY_AFTER_SECONDS.to_string(),
+            ));
+        }
         match page.render() {
-            Ok(body) => HttpResponse::build(self.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(body),
-            Err(_) => HttpResponse::build(self.status_code())
+            Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => response
                 .content_type("text/plain; charset=utf-8")
                 .body(title),
         }

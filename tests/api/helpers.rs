@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use diesel::RunQueryDsl;
 use diesel::pg::PgConnection;
+use statsbidrag::accounts::session_store::SessionSettings;
 use statsbidrag::clock::ManualClock;
 use statsbidrag::db::{DatabaseUrl, Db, DbConnection};
 use statsbidrag::mail::{MailSettings, SmtpSettings, SmtpTls};
@@ -189,6 +190,14 @@ pub async fn spawn_app_at(now: DateTime<Utc>) -> TestApp {
     spawn_configured_at(now, |_| {}).await
 }
 
+/// Sessions in the test harness: an idle time of 8 hours (the service's default is 30
+/// minutes), because the stories move the clock by hours between one click and the next
+/// (drafted at 20:00, sent in at midnight) to test deadlines, not sessions. The tests of
+/// session lifetimes (`sessions.rs`) set the service's defaults or their own.
+pub fn story_sessions() -> SessionSettings {
+    SessionSettings::new(8 * 60, 12)
+}
+
 /// The demo app with settings changed by `edit` (which starts from the defaults above).
 pub async fn spawn_configured(edit: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_configured_at(decision_day(), edit).await
@@ -207,6 +216,8 @@ pub async fn spawn_configured_at(now: DateTime<Utc>, edit: impl FnOnce(&mut Sett
         demo_password: Some(PASSWORD.into()),
         cookie_secure: false,
         db_pool_size: 4,
+        db_timeout: statsbidrag::db::DEFAULT_TIMEOUT,
+        sessions: story_sessions(),
         workers: Some(1),
         mail: default_test_mail(&test_db),
     };
