@@ -101,6 +101,7 @@ impl DbSessionStore {
     async fn insert(&self, session_state: &SessionState) -> Result<SessionKey, SaveError> {
         let json =
             serde_json::to_string(session_state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let user_id = user_of(session_state);
         let key = new_key();
         let key_hash = hash_key(&key);
         let (now, expires) = self.expiry();
@@ -111,7 +112,8 @@ impl DbSessionStore {
                 // New sessions are rare enough that sweeping expired ones here keeps the
                 // table small without a separate job.
                 db::sessions::delete_expired(c, now)?;
-                db::sessions::insert(c, &key_hash, &json, expires, now).map_err(DbError::from)
+                db::sessions::insert(c, &key_hash, &json, user_id.as_deref(), expires, now)
+                    .map_err(DbError::from)
             })
             .await;
         if let Err(e) = stored {
@@ -121,6 +123,14 @@ impl DbSessionStore {
         }
         Ok(session_key)
     }
+}
+
+/// The logged-in person of a session's state, for the indexed `user_id` column
+/// (actix-session keeps each value as JSON text).
+fn user_of(state: &SessionState) -> Option<String> {
+    state
+        .get(crate::http::SESSION_USER)
+        .and_then(|value| serde_json::from_str::<String>(value).ok())
 }
 
 fn hash_key(key: &str) -> String {
@@ -186,11 +196,15 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let json = serde_json::to_string(&session_state)
             .map_err(|e| UpdateError::Serialization(e.into()))?;
+        let user_id = user_of(&session_state);
         let key_hash = hash_key(session_key.as_ref());
         let (_, expires) = self.expiry();
         let updated = self
             .db
-            .run(move |c| db::sessions::update(c, &key_hash, &json, expires).map_err(DbError::from))
+            .run(move |c| {
+                db::sessions::update(c, &key_hash, &json, user_id.as_deref(), expires)
+                    .map_err(DbError::from)
+            })
             .await;
         match updated {
             // The session ended meanwhile (logged out elsewhere, or swept): start afresh

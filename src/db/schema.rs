@@ -52,6 +52,7 @@ diesel::table! {
         state -> Text,
         expires_at -> Timestamp,
         created_at -> Timestamp,
+        user_id -> Nullable<Text>,
     }
 }
 

@@ -8,6 +8,7 @@ pub fn insert(
     conn: &mut DbConnection,
     key_hash: &str,
     state: &str,
+    user_id: Option<&str>,
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
@@ -15,6 +16,7 @@ pub fn insert(
         .values((
             sessions::key_hash.eq(key_hash),
             sessions::state.eq(state),
+            sessions::user_id.eq(user_id),
             sessions::expires_at.eq(expires_at),
             sessions::created_at.eq(now),
         ))
@@ -58,11 +60,13 @@ pub fn update(
     conn: &mut DbConnection,
     key_hash: &str,
     state: &str,
+    user_id: Option<&str>,
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
     diesel::update(sessions::table.find(key_hash))
         .set((
             sessions::state.eq(state),
+            sessions::user_id.eq(user_id),
             sessions::expires_at.eq(expires_at),
         ))
         .execute(conn)
@@ -86,9 +90,10 @@ pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResul
     diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
 }
 
-/// The sessions whose stored state contains `needle` (a person's id), as
-/// `(key_hash, state)`: the candidates for ending that person's sessions. The caller reads
-/// each state to decide; this only narrows the search.
+/// The sessions of the person `needle` (their id), as `(key_hash, state)`: the candidates
+/// for ending that person's sessions. Found by the indexed `user_id`; sessions stored
+/// before that column existed (it is empty for them) by their state's text. The caller
+/// reads each state to decide; this only narrows the search.
 pub fn containing(conn: &mut DbConnection, needle: &str) -> QueryResult<Vec<(String, String)>> {
     let escaped: String = needle
         .chars()
@@ -98,7 +103,11 @@ pub fn containing(conn: &mut DbConnection, needle: &str) -> QueryResult<Vec<(Str
         })
         .collect();
     sessions::table
-        .filter(sessions::state.like(format!("%{escaped}%")).escape('!'))
+        .filter(
+            sessions::user_id.eq(needle).or(sessions::user_id
+                .is_null()
+                .and(sessions::state.like(format!("%{escaped}%")).escape('!'))),
+        )
         .select((sessions::key_hash, sessions::state))
         .load(conn)
 }

@@ -367,3 +367,65 @@ async fn a_logged_in_read_does_not_wait_for_the_sqlite_write_lock() {
     // The busy timeout is 10 s: reads that waited for the lock would take that long.
     assert!(waited < Duration::from_secs(5), "reads waited {waited:?}");
 }
+
+/// Logs a browser of its own in through the API.
+async fn other_browser(app: &TestApp) -> reqwest::Client {
+    let client = crate::helpers::new_client();
+    let response = client
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"email": SKANE, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    client
+}
+
+async fn logged_in_with(app: &TestApp, client: &reqwest::Client) -> bool {
+    let status = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    assert!(status == 200 || status == 401, "{status}");
+    status == 200
+}
+
+#[actix_web::test]
+async fn a_new_password_ends_the_persons_other_sessions_found_by_owner_or_by_text() {
+    use statsbidrag::db::schema::sessions;
+    let app = app_in_2022(SessionSettings::default(), |_| {}).await;
+    let csrf = app.api_login(SKANE).await;
+    let (second, third) = (other_browser(&app).await, other_browser(&app).await);
+    // Each session row names its person.
+    let owners: Vec<Option<String>> = sessions::table
+        .select(sessions::user_id)
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(owners.len(), 3, "{owners:?}");
+    assert!(
+        owners.iter().all(|o| o.is_some() && *o == owners[0]),
+        "{owners:?}"
+    );
+    // Sessions as stored before sessions had an owner column: found by their text.
+    diesel::update(sessions::table)
+        .set(sessions::user_id.eq(None::<String>))
+        .execute(&mut *app.conn())
+        .unwrap();
+
+    let new_password = "ett-helt-nytt-lösenord-2022";
+    let (status, body) = app
+        .post_json(
+            &csrf,
+            "/api/v1/me/password",
+            json!({"current_password": PASSWORD, "new_password": new_password,
+                   "new_password_again": new_password}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    assert!(!logged_in_with(&app, &second).await);
+    assert!(!logged_in_with(&app, &third).await);
+    assert!(logged_in(&app).await, "the changing session goes on");
+}
