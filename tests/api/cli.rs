@@ -380,7 +380,7 @@ fn demo_accounts_only_by_default_on_the_embedded_database() {
 }
 
 #[test]
-fn logs_to_a_file_carry_no_colour_codes() {
+fn logs_to_a_file_carry_no_colour_codes_and_no_secrets() {
     use std::io::{BufRead, BufReader, Read};
     let test_db = TestDb::new();
     let outbox = tempfile::tempdir().unwrap();
@@ -410,15 +410,27 @@ fn logs_to_a_file_carry_no_colour_codes() {
             break;
         }
     }
-    // One request, so that the request log writes a line too.
+    // Requests, so that the request log writes lines too: one with a secret-looking token
+    // in its path and an address in its query, which the log must not repeat.
     let address = address.expect("the service says where it answers");
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    let get = |target: &str| {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let answer = get("/healthz");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let token = "Qw7rT2yU9iO3pA5sD8fG1hJ4kL6zX0cV";
+    let answer = get(&format!(
+        "/valj-losenord/{token}/finns-inte?epost=anna.hemlig"
+    ));
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let _ = child.kill();
     let _ = child.wait();
@@ -427,5 +439,11 @@ fn logs_to_a_file_carry_no_colour_codes() {
     assert!(
         !written.contains('\u{1b}'),
         "no terminal escape codes in a log file: {written:?}"
+    );
+    assert!(written.contains("/valj-losenord/[dold]"), "{written}");
+    assert!(!written.contains(token), "no token in the log: {written}");
+    assert!(
+        !written.contains("anna.hemlig"),
+        "no query values: {written}"
     );
 }
