@@ -138,7 +138,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::session_unavailable,
                 ))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     crate::headers::add(cookie_secure, req, next)
                 }))
