@@ -98,6 +98,11 @@ pub struct ServeArgs {
     pub cookie_secure: bool,
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
+    /// Reverse proxies in front of the service (IP addresses, comma-separated). Only for a
+    /// request from one of them is the client's address read from `X-Forwarded-For` (for
+    /// throttling logins per address); otherwise the connection's own address counts.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The address people use to reach the service, for links in e-mail
     /// (default: http:// and the bound address).
     #[arg(long, env = "PUBLIC_URL")]
@@ -257,6 +262,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         demo_password: args.demo_password,
         cookie_secure: args.cookie_secure,
         db_pool_size: args.db_pool_size,
+        trusted_proxies: args.trusted_proxies,
         workers: None,
         mail,
     };

@@ -95,6 +95,10 @@ pub enum AppError {
     /// The request is well-formed but the state of the case refuses it; the message says why.
     #[error("{0}")]
     Conflict(String),
+    /// Too many wrong passwords: nothing is checked until the lockout ends. The message
+    /// says when, in Swedish; `retry_after` is the same in seconds (`Retry-After`).
+    #[error("{message}")]
+    TooManyAttempts { retry_after: u64, message: String },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internt fel: {0}")]
@@ -112,6 +116,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -129,6 +134,14 @@ impl AppError {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Seconds to wait before trying again, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            _ => None,
         }
     }
 

@@ -31,6 +31,8 @@ pub struct Settings {
     pub demo_password: Option<String>,
     pub cookie_secure: bool,
     pub db_pool_size: u32,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Worker threads; actix's default (one per core) when `None`.
     pub workers: Option<usize>,
     /// E-mail delivery: SMTP or files, the sender, the background sender's interval.
@@ -101,6 +103,8 @@ impl Application {
                     .clone()
                     .unwrap_or_else(|| format!("http://{address}")),
             ),
+            login_throttle: std::sync::Arc::new(crate::accounts::throttle::Throttle::default()),
+            trusted_proxies: settings.trusted_proxies.clone().into(),
         });
         let (reminder_links, agency_name) = (state.links.clone(), state.agency_name.clone());
         let session_store = DbSessionStore::new(db.clone(), clock.clone());

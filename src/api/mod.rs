@@ -292,6 +292,9 @@ impl ResponseError for ApiError {
             ),
             AppError::Refused(message) => ("Åtkomst nekad", message.clone(), vec![]),
             AppError::Conflict(message) => ("Går inte att genomföra", message.clone(), vec![]),
+            AppError::TooManyAttempts { message, .. } => {
+                ("För många försök", message.clone(), vec![])
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 self.0.log_if_internal("API");
                 (
@@ -301,7 +304,15 @@ impl ResponseError for ApiError {
                 )
             }
         };
-        problem(status, title, detail, errors)
+        let mut response = problem(status, title, detail, errors);
+        if let Some(seconds) = self.0.retry_after()
+            && let Ok(value) = seconds.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

@@ -350,6 +350,9 @@ impl ResponseError for WebError {
             ),
             AppError::Refused(message) => ("Åtkomst nekad", message.clone(), vec![]),
             AppError::Conflict(message) => ("Det går inte just nu", message.clone(), vec![]),
+            AppError::TooManyAttempts { message, .. } => {
+                ("För många försök", message.clone(), vec![])
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 self.error.log_if_internal("web page");
                 (
@@ -366,11 +369,13 @@ impl ResponseError for WebError {
             message,
             details,
         };
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.error.retry_after() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         match page.render() {
-            Ok(body) => HttpResponse::build(self.status_code())
-                .content_type("text/html; charset=utf-8")
-                .body(body),
-            Err(_) => HttpResponse::build(self.status_code())
+            Ok(body) => response.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => response
                 .content_type("text/plain; charset=utf-8")
                 .body(title),
         }

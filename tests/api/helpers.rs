@@ -207,6 +207,7 @@ pub async fn spawn_configured_at(now: DateTime<Utc>, edit: impl FnOnce(&mut Sett
         demo_password: Some(PASSWORD.into()),
         cookie_secure: false,
         db_pool_size: 4,
+        trusted_proxies: Vec::new(),
         workers: Some(1),
         mail: default_test_mail(&test_db),
     };
