@@ -14,7 +14,9 @@ The load (defaults): 2 000 failed logins, 32 at a time, over 50 client addresses
   - 40 % wrong passwords for the nine demo accounts,
   - 50 % invented addresses (a new one each time),
   - 10 % e-mail addresses of 1 MiB.
-Every request is a failure: no demo account has the password sent.
+Every request is a failure: no demo account has the password sent. With --rounds N the
+storm is repeated N times in the same process (new invented addresses each time), with
+memory and tables measured after each: flat means the figures stop growing.
 """
 
 import argparse
@@ -153,6 +155,8 @@ def main():
     parser.add_argument("--settle", type=float, default=10.0,
                         help="seconds to wait after the storm before measuring again")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="storms one after the other in the same process")
     args = parser.parse_args()
 
     work = tempfile.mkdtemp(prefix="login-storm-")
@@ -175,36 +179,39 @@ def main():
         rss0, _ = memory(process.pid)
         threads0 = threads(process.pid)
         tables0 = table_sizes(db_path)
-        load = plan(args.requests, args.seed)
-        started = time.time()
-        statuses = Counter()
-        peak_threads = threads0
-        with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
-            futures = [pool.submit(login, port, *item) for item in load]
-            for n, future in enumerate(concurrent.futures.as_completed(futures)):
-                statuses[future.result()] += 1
-                if n % 50 == 0:
-                    peak_threads = max(peak_threads, threads(process.pid))
-        elapsed = time.time() - started
-        rss1, hwm1 = memory(process.pid)
-        time.sleep(args.settle)
-        rss2, hwm2 = memory(process.pid)
-        tables1 = table_sizes(db_path)
         report = {
             "binary": args.binary,
-            "requests": args.requests,
+            "requests_per_round": args.requests,
             "concurrency": args.concurrency,
-            "seconds": round(elapsed, 1),
-            "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
             "rss_mib_before": round(rss0, 1),
-            "rss_mib_after": round(rss1, 1),
-            f"rss_mib_after_{args.settle:g}s": round(rss2, 1),
-            "peak_rss_mib": round(max(hwm1, hwm2), 1),
             "threads_before": threads0,
-            "threads_peak_seen": peak_threads,
             "before": tables0,
-            "after": tables1,
+            "rounds": [],
         }
+        for round_number in range(args.rounds):
+            load = plan(args.requests, args.seed + round_number)
+            started = time.time()
+            statuses = Counter()
+            peak_threads = threads0
+            with concurrent.futures.ThreadPoolExecutor(args.concurrency) as pool:
+                futures = [pool.submit(login, port, *item) for item in load]
+                for n, future in enumerate(concurrent.futures.as_completed(futures)):
+                    statuses[future.result()] += 1
+                    if n % 50 == 0:
+                        peak_threads = max(peak_threads, threads(process.pid))
+            elapsed = time.time() - started
+            rss1, hwm1 = memory(process.pid)
+            time.sleep(args.settle)
+            rss2, hwm2 = memory(process.pid)
+            report["rounds"].append({
+                "seconds": round(elapsed, 1),
+                "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
+                "rss_mib_after": round(rss1, 1),
+                f"rss_mib_after_{args.settle:g}s": round(rss2, 1),
+                "peak_rss_mib": round(max(hwm1, hwm2), 1),
+                "threads_peak_seen": peak_threads,
+                "tables": table_sizes(db_path),
+            })
         print(json.dumps(report, indent=2, ensure_ascii=False))
     finally:
         process.terminate()
