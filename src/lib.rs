@@ -34,6 +34,7 @@ pub mod payments;
 pub mod redistribution;
 pub mod registration;
 pub mod reports;
+pub mod request_log;
 pub mod spreadsheet;
 pub mod startup;
 pub mod web;

@@ -125,7 +125,7 @@ impl Application {
                         )
                         .build(),
                 )
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     crate::headers::add(cookie_secure, req, next)
                 }))

@@ -143,5 +143,6 @@ pub async fn document() -> web::Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
     doc.merge(super::reports::ReportsApiDoc::openapi());
     doc.merge(super::account::AccountApiDoc::openapi());
+    doc.merge(super::organisations::OrganisationsApiDoc::openapi());
     web::Json(doc)
 }
