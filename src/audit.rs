@@ -12,7 +12,13 @@ use crate::db::audit::{self as store, AuditEvent};
 /// What happened, as a stable code (`application.submitted`) for filtering and export.
 pub mod action {
     pub const LOGIN: &str = "auth.login";
+    /// The first wrong password of a run for an address (later ones are counted in the
+    /// lockout entries, not written one by one).
     pub const LOGIN_FAILED: &str = "auth.login_failed";
+    /// A lockout of an account or a client address after wrong passwords.
+    pub const LOGIN_THROTTLED: &str = "auth.login_throttled";
+    /// Failed-login entries over the trail's budget for a minute, counted in one entry.
+    pub const LOGIN_FAILURES_SUMMARISED: &str = "auth.login_failures_summarised";
     pub const LOGOUT: &str = "auth.logout";
     pub const ACCESS_DENIED: &str = "access.denied";
     pub const ACCOUNT_CREATED: &str = "account.created";

@@ -124,6 +124,11 @@ pub struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..=24 * 30)
     )]
     pub session_max_hours: u32,
+    /// Reverse proxies in front of the service (IP addresses, comma-separated). Only for a
+    /// request from one of them is the client's address read from `X-Forwarded-For` (for
+    /// throttling logins per address); otherwise the connection's own address counts.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// The address people use to reach the service, for links in e-mail
     /// (default: http:// and the bound address).
     #[arg(long, env = "PUBLIC_URL")]
@@ -285,6 +290,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         db_pool_size: args.db_pool_size,
         db_timeout: std::time::Duration::from_secs(args.db_timeout_seconds),
         sessions: SessionSettings::new(args.session_idle_minutes, args.session_max_hours),
+        trusted_proxies: args.trusted_proxies,
         workers: None,
         mail,
     };

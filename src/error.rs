@@ -98,6 +98,10 @@ pub enum AppError {
     /// The request is well-formed but the state of the case refuses it; the message says why.
     #[error("{0}")]
     Conflict(String),
+    /// Too many wrong passwords: nothing is checked until the lockout ends. The message
+    /// says when, in Swedish; `retry_after` is the same in seconds (`Retry-After`).
+    #[error("{message}")]
+    TooManyAttempts { retry_after: u64, message: String },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("internt fel: {0}")]
@@ -116,6 +120,7 @@ impl AppError {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Db(e) if e.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Db(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -138,6 +143,15 @@ impl AppError {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Seconds to wait before trying again, for the `Retry-After` header.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            _ if self.is_unavailable() => Some(u64::from(RETRY_AFTER_SECONDS)),
+            _ => None,
         }
     }
 

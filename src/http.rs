@@ -2,6 +2,7 @@
 //! person behind a request, and CSRF tokens.
 
 use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
 use std::pin::Pin;
 
 use actix_session::{Session, SessionExt};
@@ -25,6 +26,51 @@ pub struct AppState {
     pub clock: SharedClock,
     pub agency_name: String,
     pub links: crate::outbox::Links,
+    /// Wrong passwords per account and per client address (one for the process).
+    pub login_throttle: std::sync::Arc<accounts::throttle::Throttle>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: std::sync::Arc<[IpAddr]>,
+}
+
+impl AppState {
+    /// The throttle as it applies to this request's client.
+    pub fn login_gate(&self, req: &HttpRequest) -> accounts::login::Gate<'_> {
+        accounts::login::Gate {
+            throttle: &self.login_throttle,
+            address: client_address(req, &self.trusted_proxies),
+        }
+    }
+}
+
+/// The client's IP address: the connection's, unless it comes from a trusted proxy; then the
+/// nearest address in `X-Forwarded-For` that is not itself a trusted proxy (the ones to its
+/// left were written by the client and prove nothing).
+pub fn client_address(req: &HttpRequest, trusted_proxies: &[IpAddr]) -> IpAddr {
+    let peer = req
+        .peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+    if !trusted_proxies.contains(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<&str> = req
+        .headers()
+        .get_all("X-Forwarded-For")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    nearest_untrusted(&forwarded, trusted_proxies).unwrap_or(peer)
+}
+
+fn nearest_untrusted(forwarded: &[&str], trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    for hop in forwarded.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) if trusted_proxies.contains(&ip) => continue,
+            Ok(ip) => return Some(ip),
+            // Something unreadable where an address should be: trust nothing further left.
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 pub type State = web::Data<AppState>;
@@ -207,4 +253,23 @@ pub async fn session_unavailable(
             WebError::from(unavailable).into()
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_untrusted;
+    use std::net::IpAddr;
+
+    #[test]
+    fn only_trusted_proxies_name_the_client() {
+        let proxy: IpAddr = [10, 0, 0, 1].into();
+        let client: IpAddr = [192, 0, 2, 7].into();
+        assert_eq!(
+            nearest_untrusted(&["198.51.100.1", " 192.0.2.7", "10.0.0.1"], &[proxy]),
+            Some(client),
+            "the address a client wrote itself (leftmost) is not believed"
+        );
+        assert_eq!(nearest_untrusted(&["nonsense", "10.0.0.1"], &[proxy]), None);
+        assert_eq!(nearest_untrusted(&[], &[proxy]), None);
+    }
 }

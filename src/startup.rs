@@ -36,6 +36,8 @@ pub struct Settings {
     pub db_timeout: std::time::Duration,
     /// Idle and absolute session lifetimes.
     pub sessions: SessionSettings,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (login throttling).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Worker threads; actix's default (one per core) when `None`.
     pub workers: Option<usize>,
     /// E-mail delivery: SMTP or files, the sender, the background sender's interval.
@@ -110,6 +112,8 @@ impl Application {
                     .clone()
                     .unwrap_or_else(|| format!("http://{address}")),
             ),
+            login_throttle: std::sync::Arc::new(crate::accounts::throttle::Throttle::default()),
+            trusted_proxies: settings.trusted_proxies.clone().into(),
         });
         let (reminder_links, agency_name) = (state.links.clone(), state.agency_name.clone());
         let session_store = DbSessionStore::new(db.clone(), clock.clone(), settings.sessions);

@@ -2,8 +2,8 @@
 //! changing it, asking for a reset link. Whenever a password changes, every session of
 //! the person ends (the one that changed it continues under a new key) and open links die.
 //!
-//! Hashing and verifying are slow on purpose, so they run on a blocking thread of their
-//! own and never while a database connection is held.
+//! Hashing and verifying are slow on purpose, so they run on the bounded hashing pool
+//! (`password::off_connection`) and never while a database connection is held.
 
 use std::collections::HashMap;
 
@@ -12,7 +12,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::links::{self, LinkProblem, MailContext};
-use super::{Actor, MAX_PASSWORD_LENGTH, actor_for, normalise_email, password};
+use super::login::Gate;
+use super::password::off_connection;
+use super::{Actor, actor_for, normalise_email, password};
 use crate::audit::{self, action};
 use crate::db::account_links::{self as link_store, LinkPurpose};
 use crate::db::accounts::{self as users, User};
@@ -63,16 +65,6 @@ fn check_new_password(new: &str, again: &str, errors: &mut FieldErrors) {
     }
 }
 
-async fn off_connection<T, F>(work: F) -> Result<T, AppError>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    actix_web::web::block(work)
-        .await
-        .map_err(|e| AppError::Internal(format!("password work: {e}")))
-}
-
 /// Ends every session of a person (deletes its row). A session whose state cannot be
 /// read but mentions the person's id is ended too: one ended too many costs a login, one
 /// left alive would keep a door open.
@@ -110,9 +102,11 @@ fn after_new_password(
 
 /// A logged-in person changes their own password: the current one, and the new one twice.
 /// Every session of theirs ends, the caller's too: the caller renews its session key to
-/// continue.
+/// continue. Wrong current passwords count in the login throttle (a stolen session must not
+/// become a way to guess the password).
 pub async fn change_password(
     db: &Db,
+    gate: Gate<'_>,
     actor: &Actor,
     input: PasswordChangeInput,
     mail: &MailContext,
@@ -131,10 +125,26 @@ pub async fn change_password(
         .ok_or(AppError::Unauthenticated)?;
     let stored = user.password_hash.clone();
     let current = input.current_password;
-    // An over-long "current password" is wrong without the work of checking it.
-    let matches = current.chars().count() <= MAX_PASSWORD_LENGTH
-        && off_connection(move || password::verify(&current, &stored)).await?;
-    if !matches {
+    // An over-long "current password" is wrong without the work of checking it (or of
+    // counting it).
+    if current.len() > password::MAX_PASSWORD_BYTES {
+        return Err(AppError::invalid(
+            "current_password",
+            "Det nuvarande lösenordet stämmer inte. Inget ändrades.",
+        ));
+    }
+    let attempt = gate.begin(&normalise_email(&actor.email), now)?;
+    let matches = match off_connection(move || password::verify(&current, &stored)).await {
+        Ok(matches) => matches,
+        Err(e) => {
+            gate.throttle.abandoned(attempt);
+            return Err(e);
+        }
+    };
+    if matches {
+        gate.throttle.succeeded(attempt);
+    } else {
+        let failure = gate.throttle.failed(attempt, now);
         let who = actor.clone();
         db.run(move |c| {
             audit::record(
@@ -155,6 +165,9 @@ pub async fn change_password(
             .map_err(AppError::from)
         })
         .await?;
+        if let Some(locked) = failure.locked {
+            return Err(super::login::too_many(locked, now));
+        }
         return Err(AppError::invalid(
             "current_password",
             "Det nuvarande lösenordet stämmer inte. Inget ändrades.",
@@ -360,7 +373,7 @@ mod tests {
         assert!(check("ett långt lösenord", "ett långt lösenord").is_empty());
         assert!(check("kort", "kort").get("new_password").is_some());
         assert!(
-            check(&"x".repeat(MAX_PASSWORD_LENGTH + 1), "")
+            check(&"x".repeat(crate::accounts::MAX_PASSWORD_LENGTH + 1), "")
                 .get("new_password")
                 .is_some()
         );

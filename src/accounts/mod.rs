@@ -4,9 +4,11 @@ pub mod activation;
 pub mod credentials;
 pub mod invitations;
 pub mod links;
+pub mod login;
 pub mod members;
 pub mod password;
 pub mod session_store;
+pub mod throttle;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -279,60 +281,6 @@ pub fn create_account(
         },
     )?;
     Ok(user)
-}
-
-/// Checks an e-mail address and password. Every attempt is recorded; a failed one says
-/// only that the pair was wrong, never which half.
-pub fn authenticate(
-    conn: &mut DbConnection,
-    email: &str,
-    password_input: &str,
-    now: DateTime<Utc>,
-) -> Result<Option<Actor>, AppError> {
-    let email = normalise_email(email);
-    let user = store::find_by_email(conn, &email)?;
-    let verified = match &user {
-        Some(user) => user.active && password::verify(password_input, &user.password_hash),
-        None => {
-            // Spend the same time as for a real account, so that timing does not tell
-            // which addresses have accounts.
-            password::verify_dummy(password_input);
-            false
-        }
-    };
-    match user {
-        Some(user) if verified => {
-            let actor = actor_for(conn, &user)?;
-            audit::record(
-                conn,
-                Some(&actor),
-                now,
-                audit::Entry {
-                    action: action::LOGIN,
-                    entity_type: "user",
-                    entity_id: Some(&actor.user_id),
-                    summary: format!("Inloggning: {}", actor.email),
-                    details: json!({}),
-                },
-            )?;
-            Ok(Some(actor))
-        }
-        other => {
-            audit::record(
-                conn,
-                None,
-                now,
-                audit::Entry {
-                    action: action::LOGIN_FAILED,
-                    entity_type: "user",
-                    entity_id: other.as_ref().map(|u| u.id.as_str()),
-                    summary: format!("Misslyckad inloggning för {email}"),
-                    details: json!({ "email": email }),
-                },
-            )?;
-            Ok(None)
-        }
-    }
 }
 
 pub fn record_logout(

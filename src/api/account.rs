@@ -2,7 +2,7 @@
 //! by e-mailed links to pages, where a person types the new password.)
 
 use actix_session::Session;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 
 use super::{ApiError, CsrfChecked};
@@ -26,17 +26,21 @@ pub struct AccountApiDoc;
         (status = 403, body = super::Problem, content_type = "application/problem+json"),
         (status = 409, body = super::Problem, content_type = "application/problem+json"),
         (status = 422, body = super::Problem, content_type = "application/problem+json",
-            description = "Fel nuvarande lösenord (fältet current_password), eller ett nytt lösenord som bryter mot reglerna.")))]
+            description = "Fel nuvarande lösenord (fältet current_password), eller ett nytt lösenord som bryter mot reglerna."),
+        (status = 429, body = super::Problem, content_type = "application/problem+json",
+            description = "För många fel nuvarande lösenord; försök igen efter Retry-After sekunder.")))]
 pub async fn change_password(
     state: State,
     session: Session,
     actor: Authenticated,
     _csrf: CsrfChecked,
+    req: HttpRequest,
     body: web::Json<PasswordChangeInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mail = MailContext::new(&state.links, &state.agency_name);
     let now = state.clock.now();
-    credentials::change_password(&state.db, &actor.0, body.into_inner(), &mail, now).await?;
+    let gate = state.login_gate(&req);
+    credentials::change_password(&state.db, gate, &actor.0, body.into_inner(), &mail, now).await?;
     // Every session of the person has ended, this one too: it goes on under a new key.
     session.renew();
     Ok(HttpResponse::NoContent().finish())

@@ -312,6 +312,9 @@ impl ResponseError for ApiError {
                 );
                 return response;
             }
+            AppError::TooManyAttempts { message, .. } => {
+                ("För många försök", message.clone(), vec![])
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 self.0.log_if_internal("API");
                 (
@@ -321,7 +324,15 @@ impl ResponseError for ApiError {
                 )
             }
         };
-        problem(status, title, detail, errors)
+        let mut response = problem(status, title, detail, errors);
+        if let Some(seconds) = self.0.retry_after()
+            && let Ok(value) = seconds.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 

@@ -3,35 +3,38 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::ApiError;
 use super::dto::{LoginRequest, SessionDto};
+use crate::accounts::links::MailContext;
 use crate::accounts::{self, Actor};
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::http::{self, Authenticated, SESSION_USER, State};
 
 /// Logs in; the answer sets the session cookie and gives the CSRF token for writes.
+/// After five wrong passwords for an address (or thirty from one client), logins are
+/// refused for a while (429 with `Retry-After`), whether or not the account exists.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",
     request_body = LoginRequest,
     responses((status = 200, body = SessionDto), (status = 401, body = super::Problem),
-              (status = 422, body = super::Problem)))]
+              (status = 422, body = super::Problem),
+              (status = 429, body = super::Problem,
+                  description = "För många misslyckade försök; försök igen efter Retry-After sekunder.")))]
 pub async fn login(
     state: State,
     session: Session,
+    req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<SessionDto>, ApiError> {
     let LoginRequest { email, password } = body.into_inner();
-    let mut errors = FieldErrors::new();
-    if email.trim().is_empty() {
-        errors.add("email", "Ange din e-postadress.");
-    }
-    if password.is_empty() {
-        errors.add("password", "Ange ditt lösenord.");
-    }
-    errors.into_result()?;
     let now = state.clock.now();
-    let actor = state
-        .db
-        .run(move |c| accounts::authenticate(c, &email, &password, now))
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let mail = MailContext::new(&state.links, &state.agency_name);
+    let actor = accounts::login::log_in(
+        &state.db,
+        state.login_gate(&req),
+        &mail,
+        &email,
+        password,
+        now,
+    )
+    .await?;
     session.renew();
     session
         .insert(SESSION_USER, &actor.user_id)

@@ -1,13 +1,14 @@
 //! Logging in and out.
 
 use actix_session::Session;
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::{PageContext, WebError, redirect, render};
 use crate::accounts;
+use crate::accounts::links::MailContext;
 use crate::error::{AppError, FieldErrors};
 use crate::http::{self, MaybeActor, SESSION_USER, State};
 
@@ -79,10 +80,17 @@ pub struct LoginForm {
 pub async fn login(
     state: State,
     session: Session,
+    req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let next = safe_next(&form.next);
+    // The typed address is shown again, unless it is too long to be one.
+    let typed = if form.email.chars().count() <= accounts::login::MAX_EMAIL_LENGTH {
+        form.email.clone()
+    } else {
+        String::new()
+    };
     let again = |status: StatusCode, errors: FieldErrors, session: &Session| {
         let page = LoginPage {
             ctx: PageContext::new(
@@ -91,7 +99,7 @@ pub async fn login(
                 &state.agency_name,
                 "login",
             ),
-            email: form.email.clone(),
+            email: typed.clone(),
             next: next.clone(),
             errors,
         };
@@ -107,28 +115,38 @@ pub async fn login(
             &session,
         );
     }
-    let mut errors = FieldErrors::new();
-    if form.email.trim().is_empty() {
-        errors.add("email", "Ange din e-postadress.");
-    }
-    if form.password.is_empty() {
-        errors.add("password", "Ange ditt lösenord.");
-    }
-    if !errors.is_empty() {
-        return again(StatusCode::UNPROCESSABLE_ENTITY, errors, &session);
-    }
     let now = state.clock.now();
-    let (email, password) = (form.email.clone(), form.password.clone());
-    let actor = state
-        .db
-        .run(move |c| accounts::authenticate(c, &email, &password, now))
-        .await?;
-    let Some(actor) = actor else {
-        return again(
-            StatusCode::UNAUTHORIZED,
-            FieldErrors::single("email", "Fel e-postadress eller lösenord."),
-            &session,
-        );
+    let mail = MailContext::new(&state.links, &state.agency_name);
+    let gate = state.login_gate(&req);
+    let outcome =
+        accounts::login::log_in(&state.db, gate, &mail, &form.email, form.password, now).await;
+    let actor = match outcome {
+        Ok(actor) => actor,
+        Err(AppError::Invalid(errors)) => {
+            return again(StatusCode::UNPROCESSABLE_ENTITY, errors, &session);
+        }
+        Err(AppError::Unauthenticated) => {
+            return again(
+                StatusCode::UNAUTHORIZED,
+                FieldErrors::single("email", "Fel e-postadress eller lösenord."),
+                &session,
+            );
+        }
+        Err(AppError::TooManyAttempts {
+            retry_after,
+            message,
+        }) => {
+            let mut response = again(
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::single("email", message),
+                &session,
+            )?;
+            if let Ok(value) = retry_after.to_string().parse() {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return Ok(response);
+        }
+        Err(other) => return Err(other.into()),
     };
     // A new session key at login, so that a key planted before login is worthless after.
     session.renew();

@@ -358,6 +358,9 @@ impl ResponseError for WebError {
                     vec![],
                 )
             }
+            AppError::TooManyAttempts { message, .. } => {
+                ("För många försök", message.clone(), vec![])
+            }
             AppError::Db(_) | AppError::Internal(_) => {
                 self.error.log_if_internal("web page");
                 (
@@ -375,11 +378,8 @@ impl ResponseError for WebError {
             details,
         };
         let mut response = HttpResponse::build(self.status_code());
-        if self.error.is_unavailable() {
-            response.insert_header((
-                header::RETRY_AFTER,
-                crate::error::RETRY_AFTER_SECONDS.to_string(),
-            ));
+        if let Some(seconds) = self.error.retry_after() {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         match page.render() {
             Ok(body) => response.content_type("text/html; charset=utf-8").body(body),

@@ -4,7 +4,7 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -88,6 +88,7 @@ pub async fn change(
     state: State,
     session: Session,
     actor: Authenticated,
+    req: HttpRequest,
     form: web::Form<ChangeForm>,
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
@@ -110,7 +111,8 @@ pub async fn change(
     };
     let mail = MailContext::new(&state.links, &state.agency_name);
     let now = state.clock.now();
-    match credentials::change_password(&state.db, &actor, input, &mail, now).await {
+    let gate = state.login_gate(&req);
+    match credentials::change_password(&state.db, gate, &actor, input, &mail, now).await {
         Ok(()) => {
             // Every session of the person has ended, this one too: this browser goes on
             // under a new key, the others must log in again.
@@ -132,6 +134,25 @@ pub async fn change(
             false,
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
+        Err(AppError::TooManyAttempts {
+            retry_after,
+            message,
+        }) => {
+            let mut response = account_page(
+                &state,
+                &session,
+                actor,
+                FieldErrors::single("current_password", message),
+                false,
+                StatusCode::TOO_MANY_REQUESTS,
+            )?;
+            if let Ok(value) = retry_after.to_string().parse() {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::RETRY_AFTER, value);
+            }
+            Ok(response)
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -218,6 +218,7 @@ pub async fn spawn_configured_at(now: DateTime<Utc>, edit: impl FnOnce(&mut Sett
         db_pool_size: 4,
         db_timeout: statsbidrag::db::DEFAULT_TIMEOUT,
         sessions: story_sessions(),
+        trusted_proxies: Vec::new(),
         workers: Some(1),
         mail: default_test_mail(&test_db),
     };

@@ -22,6 +22,7 @@ mod fixtures;
 mod helpers;
 mod integrity;
 mod letters;
+mod login;
 mod mail;
 mod members;
 mod migrations;
