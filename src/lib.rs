@@ -35,6 +35,7 @@ pub mod payments;
 pub mod redistribution;
 pub mod registration;
 pub mod reports;
+pub mod request_log;
 pub mod spreadsheet;
 pub mod startup;
 pub mod web;

@@ -10,6 +10,7 @@ mod calls;
 mod decisions;
 pub mod dto;
 mod openapi;
+mod organisations;
 mod payments;
 mod redistribution;
 mod reports;
@@ -140,6 +141,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::delete().to(applications::remove_attachment),
                 )
                 .route("/audit-events", web::get().to(audit::list))
+                .route("/accounts", web::get().to(organisations::accounts_overview))
+                .route(
+                    "/organisations/{id}/people",
+                    web::get().to(organisations::people),
+                )
                 .route("/me", web::get().to(session::me))
                 .route("/me/password", web::post().to(account::change_password))
                 .route("/session", web::post().to(session::login))

@@ -154,6 +154,7 @@ pub fn api_document() -> &'static utoipa::openapi::OpenApi {
         let mut doc = ApiDoc::openapi();
         doc.merge(super::reports::ReportsApiDoc::openapi());
         doc.merge(super::account::AccountApiDoc::openapi());
+        doc.merge(super::organisations::OrganisationsApiDoc::openapi());
         Conventions.modify(&mut doc);
         doc
     });

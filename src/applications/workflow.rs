@@ -1039,20 +1039,56 @@ pub fn check_attachment(upload: &Upload) -> Result<CheckedFile, AppError> {
 /// file could ask for gigabytes.
 const PDF_STREAM_MAX_INFLATED: usize = 4 * 1024 * 1024;
 
+/// Most object streams a PDF may have. The bound above is per stream, so a 10 MB file of
+/// thousands of small compressed streams would still inflate to gigabytes; real files have
+/// a handful (a 300-page report from Word has about ten). With both bounds, reading one
+/// upload costs at most 32 × 4 MiB.
+const PDF_MAX_OBJECT_STREAMS: usize = 32;
+
+thread_local! {
+    /// Object streams met so far by the PDF being read on this thread (lopdf's filter is a
+    /// plain function, so the count cannot live in a closure).
+    static OBJECT_STREAMS_SEEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// lopdf calls this for every object before it inflates an object stream: past the bound,
+/// object streams are dropped unread (and the file is refused below).
+fn count_object_streams(
+    id: lopdf::ObjectId,
+    object: &mut lopdf::Object,
+) -> Option<(lopdf::ObjectId, lopdf::Object)> {
+    if let Ok(stream) = object.as_stream()
+        && stream.dict.has_type(b"ObjStm")
+    {
+        let seen = OBJECT_STREAMS_SEEN.with(|n| {
+            n.set(n.get() + 1);
+            n.get()
+        });
+        if seen > PDF_MAX_OBJECT_STREAMS {
+            return None;
+        }
+    }
+    Some((id, object.clone()))
+}
+
 /// Whether the bytes are a PDF that a reader can open: it parses (lopdf, the library the
 /// letters are written with), has a catalogue and at least one page. Anything that only
-/// starts like a PDF is refused. The parser never gets to take the service down: should it
-/// panic on a hostile file, the file is simply not a readable PDF.
+/// starts like a PDF is refused, and so is a file built to make the reading costly (too
+/// many object streams). The parser never gets to take the service down: should it panic
+/// on a hostile file, the file is simply not a readable PDF.
 fn is_readable_pdf(bytes: &[u8]) -> bool {
     let options = lopdf::LoadOptions {
         max_decompressed_size: Some(PDF_STREAM_MAX_INFLATED),
+        filter: Some(count_object_streams),
         ..lopdf::LoadOptions::default()
     };
+    OBJECT_STREAMS_SEEN.with(|n| n.set(0));
     let parsed = std::panic::catch_unwind(|| {
         lopdf::Document::load_mem_with_options(bytes, options)
             .map(|doc| doc.catalog().is_ok() && !doc.get_pages().is_empty())
     });
-    matches!(parsed, Ok(Ok(true)))
+    let within_bounds = OBJECT_STREAMS_SEEN.with(|n| n.get()) <= PDF_MAX_OBJECT_STREAMS;
+    matches!(parsed, Ok(Ok(true))) && within_bounds
 }
 
 /// A file name as it is kept and shown: the last path part, without control characters and
@@ -1343,4 +1379,76 @@ pub fn download_attachment(
 /// Whether a call still takes new applications from anyone (for start buttons).
 pub fn call_takes_applications(def: &CallDefinition, now: DateTime<Utc>) -> bool {
     def.call.status == CallStatus::Published && calls::phase(&def.call, now) == CallPhase::Open
+}
+
+#[cfg(test)]
+mod pdf_tests {
+    use lopdf::{Stream, dictionary};
+
+    use super::{PDF_MAX_OBJECT_STREAMS, is_readable_pdf};
+
+    /// A one-page PDF with `streams` object streams, each inflating to 1 MiB, written by
+    /// hand (a PDF library would tidy the unreferenced streams away when saving).
+    fn pdf_with_object_streams(streams: usize) -> Vec<u8> {
+        let mut content = b"9 0 ".to_vec();
+        content.resize(1024 * 1024, b' ');
+        let mut stream = Stream::new(dictionary! {}, content);
+        stream.compress().expect("compress");
+        let deflated = stream.content;
+
+        let mut out = b"%PDF-1.5\n".to_vec();
+        let mut offsets = Vec::new();
+        for (i, object) in [
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        ]
+        .iter()
+        .enumerate()
+        {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
+        }
+        for i in 0..streams {
+            offsets.push(out.len());
+            out.extend_from_slice(
+                format!(
+                    "{} 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length {} >>\nstream\n",
+                    i + 4,
+                    deflated.len()
+                )
+                .as_bytes(),
+            );
+            out.extend_from_slice(&deflated);
+            out.extend_from_slice(b"\nendstream\nendobj\n");
+        }
+        let xref_at = out.len();
+        out.extend_from_slice(
+            format!("xref\n0 {}\n0000000000 65535 f \n", offsets.len() + 1).as_bytes(),
+        );
+        for offset in &offsets {
+            out.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!(
+                "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref_at}\n%%EOF\n",
+                offsets.len() + 1
+            )
+            .as_bytes(),
+        );
+        out
+    }
+
+    #[test]
+    fn a_few_object_streams_are_read_and_a_swarm_of_them_is_refused() {
+        let modest = pdf_with_object_streams(3);
+        assert!(is_readable_pdf(&modest));
+        let swarm = pdf_with_object_streams(PDF_MAX_OBJECT_STREAMS + 8);
+        // Small on disk (each MiB of spaces compresses to about a kilobyte) ...
+        assert!(swarm.len() < 200_000, "{}", swarm.len());
+        // ... and refused rather than inflated to 40 MiB.
+        assert!(!is_readable_pdf(&swarm));
+        // The count starts again for the next file on the same thread.
+        assert!(is_readable_pdf(&modest));
+    }
 }

@@ -227,3 +227,83 @@ async fn redistribution_rounds_are_listed_per_call_and_open_ones_per_organisatio
     let (status, _) = read_as(&app, ADMIN, "/api/v1/rounds").await;
     assert_eq!(status, 403);
 }
+
+/// The administrator's page of accounts and an organisation's page of people have their
+/// reads: the same people, the same rules, never a password.
+#[actix_web::test]
+async fn people_and_organisations_are_read_with_the_pages_rules() {
+    let app = spawn_app().await;
+    let skane_org = {
+        let mut conn = app.conn();
+        statsbidrag::db::organisations::find_by_number(&mut conn, "232100-0255")
+            .expect("query")
+            .expect("Region Skåne")
+            .id
+    };
+    let vgr_org = {
+        let mut conn = app.conn();
+        statsbidrag::db::organisations::find_by_number(&mut conn, "232100-0131")
+            .expect("query")
+            .expect("Västra Götalandsregionen")
+            .id
+    };
+    let people_path = format!("/api/v1/organisations/{skane_org}/people");
+
+    // The organisation's own people read it, as on the page.
+    let (status, body) = read_as(&app, SKANE, &people_path).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["organisation"]["name"], "Region Skåne");
+    assert_eq!(body["organisation"]["org_number"], "232100-0255");
+    let people = body["people"].as_array().unwrap();
+    assert!(people.iter().any(|p| p["email"] == SKANE), "{body}");
+    assert!(
+        people
+            .iter()
+            .all(|p| p["organisation_id"] == skane_org.as_str())
+    );
+    let text = body.to_string();
+    assert!(
+        !text.contains("password_hash") && !text.contains("$argon2"),
+        "{text}"
+    );
+
+    // Another organisation's people: 404, recorded.
+    let before = denied(&app, &vgr_org);
+    let (status, _) = read_as(
+        &app,
+        SKANE,
+        &format!("/api/v1/organisations/{vgr_org}/people"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(denied(&app, &vgr_org), before + 1);
+
+    // The administrator reads any organisation's people and the whole overview.
+    let (status, body) = read_as(&app, ADMIN, &people_path).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = read_as(&app, ADMIN, "/api/v1/accounts").await;
+    assert_eq!(status, 200, "{body}");
+    let everyone = body["people"].as_array().unwrap();
+    for email in [SKANE, OFFICER, AUDITOR, ADMIN] {
+        assert!(everyone.iter().any(|p| p["email"] == email), "{email}");
+    }
+    assert!(
+        everyone
+            .iter()
+            .any(|p| p["email"] == OFFICER && p["role"] == "officer" && p["active"] == true)
+    );
+    assert!(body["organisations"].as_array().unwrap().len() >= 21);
+
+    // Nobody else reads the overview: 403, recorded.
+    for email in [OFFICER, SKANE, AUDITOR] {
+        let (status, body) = read_as(&app, email, "/api/v1/accounts").await;
+        assert_eq!(status, 403, "{email}: {body}");
+    }
+    // Without a session: 401.
+    let anonymous = reqwest::Client::new()
+        .get(app.url("/api/v1/accounts"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+}

@@ -378,3 +378,72 @@ fn demo_accounts_only_by_default_on_the_embedded_database() {
     let (_, accounts) = counts(&test_db);
     assert_eq!(accounts > 0, test_db.is_postgres(), "{printed}");
 }
+
+#[test]
+fn logs_to_a_file_carry_no_colour_codes_and_no_secrets() {
+    use std::io::{BufRead, BufReader, Read};
+    let test_db = TestDb::new();
+    let outbox = tempfile::tempdir().unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_statsbidrag"))
+        .env("DATABASE_URL", &test_db.url)
+        .env("BIND_ADDRESS", "127.0.0.1:0")
+        .env("OUTBOX_DIR", outbox.path())
+        .env("RUST_LOG", "info")
+        .env("LOAD_DEMO", "false")
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(log.reopen().unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut address = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Tjänsten svarar på") {
+            address = rest
+                .trim()
+                .trim_start_matches("http://")
+                .split('/')
+                .next()
+                .map(str::to_string);
+            break;
+        }
+    }
+    // Requests, so that the request log writes lines too: one with a secret-looking token
+    // in its path and an address in its query, which the log must not repeat.
+    let address = address.expect("the service says where it answers");
+    let get = |target: &str| {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            stream,
+            "GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let answer = get("/healthz");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let token = "Qw7rT2yU9iO3pA5sD8fG1hJ4kL6zX0cV";
+    let answer = get(&format!(
+        "/valj-losenord/{token}/finns-inte?epost=anna.hemlig"
+    ));
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let _ = child.kill();
+    let _ = child.wait();
+    let written = std::fs::read_to_string(log.path()).unwrap();
+    assert!(written.contains("INFO"), "something was logged: {written}");
+    assert!(
+        !written.contains('\u{1b}'),
+        "no terminal escape codes in a log file: {written:?}"
+    );
+    assert!(written.contains("/valj-losenord/[dold]"), "{written}");
+    assert!(!written.contains(token), "no token in the log: {written}");
+    assert!(
+        !written.contains("anna.hemlig"),
+        "no query values: {written}"
+    );
+}

@@ -3,7 +3,7 @@
 use crate::helpers::{AUDITOR, SKANE, spawn_app};
 
 #[actix_web::test]
-async fn health_answers_when_the_database_does() {
+async fn liveness_answers_without_asking_the_database() {
     let app = spawn_app().await;
     let (status, body) = app.get_json("/healthz").await;
     assert_eq!(status, 200);
@@ -14,6 +14,98 @@ async fn health_answers_when_the_database_does() {
         "SQLite"
     };
     assert_eq!(body["database"], expected);
+}
+
+/// The newest migration folder of the backend under test, as diesel writes its version.
+fn newest_migration(postgres: bool) -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(if postgres { "postgres" } else { "sqlite" });
+    std::fs::read_dir(dir)
+        .expect("migrations folder")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            let version = name.split('_').next()?.replace('-', "");
+            version
+                .chars()
+                .all(|c| c.is_ascii_digit())
+                .then_some(version)
+        })
+        .max()
+        .expect("a migration")
+}
+
+#[actix_web::test]
+async fn readiness_proves_the_schema_and_a_write_and_says_why_not() {
+    let app = spawn_app().await;
+    let postgres = app.test_db.is_postgres();
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["schema_version"], newest_migration(postgres).as_str());
+
+    // A database that refuses writes (read-only, full disk) is not ready, though it reads.
+    let refuse = if postgres {
+        vec![
+            "CREATE FUNCTION refuse_writes() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'read-only'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_probe BEFORE INSERT OR UPDATE ON readiness_checks FOR EACH ROW EXECUTE FUNCTION refuse_writes()",
+        ]
+    } else {
+        vec![
+            "CREATE TRIGGER refuse_probe_update BEFORE UPDATE ON readiness_checks BEGIN SELECT RAISE(ABORT, 'read-only'); END",
+            "CREATE TRIGGER refuse_probe_insert BEFORE INSERT ON readiness_checks BEGIN SELECT RAISE(ABORT, 'read-only'); END",
+        ]
+    };
+    for sql in refuse {
+        crate::helpers::execute(&mut app.conn(), sql).expect("install the refusal");
+    }
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["status"], "unavailable");
+    assert!(
+        body["reason"].as_str().unwrap().contains("skrivningar"),
+        "{body}"
+    );
+    // Liveness does not ask the database: the process is fine and must not be restarted.
+    let (status, _) = app.get_json("/healthz").await;
+    assert_eq!(status, 200);
+    let lift = if postgres {
+        "DROP TRIGGER refuse_probe ON readiness_checks"
+    } else {
+        "DROP TRIGGER refuse_probe_update"
+    };
+    crate::helpers::execute(&mut app.conn(), lift).unwrap();
+    if !postgres {
+        crate::helpers::execute(&mut app.conn(), "DROP TRIGGER refuse_probe_insert").unwrap();
+    }
+    let (status, _) = app.get_json("/readyz").await;
+    assert_eq!(status, 200, "ready again once writes are taken");
+
+    // A database missing a migration this binary needs (an older or foreign one).
+    crate::helpers::execute(
+        &mut app.conn(),
+        &format!(
+            "DELETE FROM __diesel_schema_migrations WHERE version = '{}'",
+            newest_migration(postgres)
+        ),
+    )
+    .unwrap();
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["reason"].as_str().unwrap().contains("migreringar"),
+        "{body}"
+    );
+
+    // A database that is not ours at all (no migration table).
+    crate::helpers::execute(&mut app.conn(), "DROP TABLE __diesel_schema_migrations").unwrap();
+    let (status, body) = app.get_json("/readyz").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["reason"].as_str().unwrap().contains("schemaversion"),
+        "{body}"
+    );
 }
 
 #[actix_web::test]
@@ -32,6 +124,7 @@ async fn the_openapi_document_describes_the_api() {
         "/api/v1/session",
         "/api/v1/me",
         "/healthz",
+        "/readyz",
     ] {
         assert!(doc["paths"].get(path).is_some(), "{path} not described");
     }
