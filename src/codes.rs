@@ -11,7 +11,7 @@ macro_rules! text_enum {
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             diesel::AsExpression, diesel::FromSqlRow,
-            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            serde::Serialize, serde::Deserialize,
         )]
         #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name {
@@ -37,6 +37,23 @@ macro_rules! text_enum {
             /// Every code, for error messages: `"officer", "applicant"`.
             pub fn codes() -> String {
                 $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        // The schema lists the codes the API sends, written out here: utoipa's derive does
+        // not see the `serde(rename)` a macro hands it and would list the Rust names.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($code),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($name))
             }
         }
 

@@ -25,6 +25,7 @@ pub mod forms;
 pub mod headers;
 pub mod health;
 pub mod http;
+pub mod input_guard;
 pub mod letters;
 pub mod mail;
 pub mod money;

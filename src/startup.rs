@@ -142,6 +142,9 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::http::session_unavailable,
                 ))
+                // Outside the session: a request with characters no text may have is
+                // answered before its session is even loaded.
+                .wrap(actix_web::middleware::from_fn(crate::input_guard::guard))
                 .wrap(TracingLogger::<crate::request_log::RedactedRootSpan>::new())
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     crate::headers::add(cookie_secure, req, next)

@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::error::{AppError, FieldError};
 use crate::http::SESSION_USER;
 
-pub use openapi::ApiDoc;
+pub use openapi::{ApiDoc, api_document};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

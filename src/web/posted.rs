@@ -144,6 +144,17 @@ async fn read_multipart(mut stream: Multipart) -> Result<PostedForm, WebError> {
                     }
                     value.extend_from_slice(&chunk);
                 }
+                // The same characters are refused here as in every other body (see
+                // `input_guard`, which leaves multipart bodies to their readers).
+                if let Err(fault) = crate::input_guard::check_text(&value) {
+                    return Err(WebError::from(AppError::invalid(name, fault.message())));
+                }
+                if let Err(fault) = crate::input_guard::check_str(&name) {
+                    return Err(WebError::from(AppError::invalid(
+                        "formulär",
+                        fault.message(),
+                    )));
+                }
                 let value =
                     String::from_utf8(value).map_err(|_| unreadable("text field is not UTF-8"))?;
                 form.pairs.push((name, value));

@@ -414,8 +414,16 @@ async fn a_pdf_is_a_pdf_by_being_readable_and_names_lose_hidden_characters() {
     assert_eq!(response.status().as_u16(), 422);
     let problem: Value = response.json().await.unwrap();
     assert_eq!(problem["errors"][0]["field"], "file");
+    // C0 control characters (BEL, ESC) are refused in any query before the handler
+    // (`input_guard`); direction marks, which are not, are taken out of the name.
+    let response = upload("rapport\u{7}\u{1b}[31m.pdf", pdf(3_000))
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let problem: Value = response.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "filename");
     let response = upload(
-        "\u{2067}rapport\u{2069}\u{200f}\u{061c}\u{200e}\u{202a}\u{7}\u{1b}[31m.pdf",
+        "\u{2067}rapport\u{2069}\u{200f}\u{061c}\u{200e}\u{202a}[31m.pdf",
         pdf(3_000),
     )
     .await
