@@ -122,3 +122,58 @@ fn migrations_go_up_down_and_up_again() {
     select_every_column(&mut conn);
     assert!(db::run_migrations(&mut conn).unwrap().is_empty());
 }
+
+/// Every column the service looks rows up by has an index on both backends, named the same
+/// (issue 12: without them a case page and the dashboard scan whole tables).
+#[test]
+fn lookup_columns_are_indexed_on_both_backends() {
+    #[derive(diesel::QueryableByName)]
+    struct Named {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let test_db = TestDb::new();
+    let pool = test_db.connect();
+    let mut conn = pool.get().unwrap();
+    db::run_migrations(&mut conn).unwrap();
+    let query = if test_db.is_postgres() {
+        "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+    } else {
+        "SELECT name FROM sqlite_master WHERE type = 'index'"
+    };
+    let present: BTreeSet<String> = diesel::sql_query(query)
+        .load::<Named>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    let wanted = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations/sqlite/2026-12-01-000009_lookup_indexes/up.sql"),
+    )
+    .unwrap();
+    let names: Vec<&str> = wanted
+        .lines()
+        .filter_map(|l| l.strip_prefix("CREATE INDEX IF NOT EXISTS "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.len() >= 30, "{names:?}");
+    for name in names {
+        assert!(present.contains(name), "index {name} missing: {present:?}");
+    }
+    // The ones the issue names in particular.
+    for name in [
+        "applications_call",
+        "applications_organisation",
+        "payments_call",
+        "payments_decision",
+        "repayment_claims_call",
+        "decisions_application",
+        "decisions_amends",
+        "supplement_requests_application",
+        "attachments_version",
+        "proposals_application",
+    ] {
+        assert!(present.contains(name), "{name}");
+    }
+}
