@@ -1,0 +1,1 @@
+//! The login throttle's shared state (see `accounts::throttle`).
