@@ -395,3 +395,118 @@ async fn the_login_throttle_counts_attempts_on_both_instances_together() {
     a.clock.set(a.clock.now() + chrono::Duration::minutes(2));
     assert_eq!(attempt(&b, PASSWORD).await, 200);
 }
+
+/// Starts the real binary on `test_db` with `env`; returns it once it answers.
+fn start_binary(test_db: &crate::helpers::TestDb, env: &[(&str, &str)]) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_statsbidrag"));
+    command
+        .env("DATABASE_URL", &test_db.url)
+        .env("BIND_ADDRESS", "127.0.0.1:0")
+        .env("LOAD_DEMO", "true")
+        .env("RUST_LOG", "warn")
+        .env_remove("DEMO_PASSWORD")
+        .env_remove("SMTP_HOST")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut address = String::new();
+    for line in BufReader::new(stdout).lines() {
+        if let Some(rest) = line.unwrap().strip_prefix("Tjänsten svarar på http://") {
+            address = rest.trim().to_string();
+            break;
+        }
+    }
+    // Answering requests: the server runs, its signal handlers with it.
+    let answered = (0..100).any(|_| {
+        let ok = std::net::TcpStream::connect(&address).is_ok_and(|mut stream| {
+            use std::io::{Read, Write};
+            let mut answer = String::new();
+            write!(stream, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .is_ok()
+                && stream.read_to_string(&mut answer).is_ok()
+                && answer.starts_with("HTTP/1.1 200")
+        });
+        if !ok {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ok
+    });
+    assert!(answered, "the service answers on {address}");
+    child
+}
+
+/// Sends SIGTERM and waits, with a generous limit, for the process to end.
+fn terminate(child: &mut std::process::Child) -> Option<std::process::ExitStatus> {
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for _ in 0..150 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+#[test]
+fn sigterm_stops_the_service_while_background_work_is_pending() {
+    // The demo's 2020 grants owe reports long overdue by the system clock: the reminder
+    // round starts at once, and its mail is written to files.
+    let test_db = crate::helpers::TestDb::new();
+    let outbox = tempfile::tempdir().unwrap();
+    let outbox_dir = outbox.path().to_string_lossy().to_string();
+    let mut child = start_binary(&test_db, &[("OUTBOX_DIR", &outbox_dir)]);
+    let status = terminate(&mut child);
+    assert!(status.is_some_and(|s| s.success()), "{status:?}");
+
+    // An SMTP server that accepts the connection and never answers: the sender is inside a
+    // send (lettre waits for the greeting) when SIGTERM comes, with mail still queued.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let mut child = start_binary(
+        &test_db,
+        &[
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", &port),
+            ("SMTP_TLS", "none"),
+        ],
+    );
+    {
+        let mut conn = test_db.connect().get().unwrap();
+        for n in 0..5 {
+            statsbidrag::outbox::queue(
+                &mut conn,
+                chrono::Utc::now(),
+                &format!("mottagare{n}@example.org"),
+                "Ärende",
+                "Text.",
+            )
+            .unwrap();
+        }
+    }
+    // Wait (up to a minute) until the sender has connected; keep the connection open.
+    silent.set_nonblocking(true).unwrap();
+    let mut held = None;
+    for _ in 0..600 {
+        if let Ok((stream, _)) = silent.accept() {
+            held = Some(stream);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(held.is_some(), "the sender connected to the SMTP server");
+    let status = terminate(&mut child);
+    assert!(status.is_some(), "the process ended after SIGTERM");
+    drop(held);
+}
