@@ -492,7 +492,10 @@ fn address_row_key(address: IpAddr) -> String {
 /// An account's row key: `a:` and the SHA-256 of its normalised address (the address
 /// itself is not kept).
 fn account_key(normalised_email: &str) -> String {
-    format!("a:{}", hex::encode(Sha256::digest(normalised_email.as_bytes())))
+    format!(
+        "a:{}",
+        hex::encode(Sha256::digest(normalised_email.as_bytes()))
+    )
 }
 
 /// An IPv4 address as it is (also when it comes mapped into IPv6); an IPv6 address by its

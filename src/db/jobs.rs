@@ -28,13 +28,11 @@ pub fn claim_lease(
 ) -> QueryResult<bool> {
     let update = |conn: &mut DbConnection| {
         diesel::update(
-            job_leases::table
-                .filter(job_leases::job.eq(job))
-                .filter(
-                    job_leases::leased_until
-                        .le(now)
-                        .or(job_leases::holder.eq(holder)),
-                ),
+            job_leases::table.filter(job_leases::job.eq(job)).filter(
+                job_leases::leased_until
+                    .le(now)
+                    .or(job_leases::holder.eq(holder)),
+            ),
         )
         .set((
             job_leases::holder.eq(holder),
@@ -194,7 +192,14 @@ pub fn pending_slots(
     Ok(rows
         .into_iter()
         .map(
-            |(decision_id, registration_number, organisation_id, organisation_name, year, report_id)| {
+            |(
+                decision_id,
+                registration_number,
+                organisation_id,
+                organisation_name,
+                year,
+                report_id,
+            )| {
                 PendingSlot {
                     decision_id,
                     registration_number,

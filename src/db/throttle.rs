@@ -104,8 +104,9 @@ pub fn prune(
             .limit((count - capacity).min(10_000))
             .select(login_throttle::key)
             .load(conn)?;
-        removed += diesel::delete(login_throttle::table.filter(login_throttle::key.eq_any(&victims)))
-            .execute(conn)?;
+        removed +=
+            diesel::delete(login_throttle::table.filter(login_throttle::key.eq_any(&victims)))
+                .execute(conn)?;
     }
     Ok(removed)
 }

@@ -289,7 +289,8 @@ impl Mailer {
         db: &Db,
         clock: &SharedClock,
     ) -> Result<DeliveryReport, MailError> {
-        self.deliver_due_until(db, clock, &Shutdown::default()).await
+        self.deliver_due_until(db, clock, &Shutdown::default())
+            .await
     }
 
     /// One delivery round on a blocking thread, stopping early at `shutdown`.

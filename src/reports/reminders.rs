@@ -47,7 +47,11 @@ pub fn due_reminder(
 
 /// For a report not in yet (not started, or a draft): the reminder due today, by its due
 /// day and the day the reminder before it goes out. Plain rule, no I/O.
-pub fn kind_due(due_on: NaiveDate, reminder_on: NaiveDate, today: NaiveDate) -> Option<&'static str> {
+pub fn kind_due(
+    due_on: NaiveDate,
+    reminder_on: NaiveDate,
+    today: NaiveDate,
+) -> Option<&'static str> {
     if today > due_on {
         Some(OVERDUE)
     } else if today >= reminder_on {
@@ -316,7 +320,11 @@ pub fn round(
         // Unfinished: let the next instance to come by finish it.
         db::jobs::release_lease(conn, lease.job, &lease.holder, clock.now().naive_utc())?;
     } else {
-        lease.keep_until(conn, clock.now(), started + period - chrono::Duration::minutes(1))?;
+        lease.keep_until(
+            conn,
+            clock.now(),
+            started + period - chrono::Duration::minutes(1),
+        )?;
     }
     Ok(Some(sent))
 }

@@ -67,7 +67,11 @@ async fn a_session_made_on_one_instance_works_on_the_other_and_ends_on_both() {
     let b = spawn_instance_beside(&a, |_| {}).await;
     let (cookie, csrf) = log_in(&a, OFFICER).await;
     assert_eq!(me(&a, &cookie).await, 200);
-    assert_eq!(me(&b, &cookie).await, 200, "the session is in the shared database");
+    assert_eq!(
+        me(&b, &cookie).await,
+        200,
+        "the session is in the shared database"
+    );
     // A write with the session's CSRF token on the other instance works too.
     let response = reqwest::Client::new()
         .delete(b.url("/api/v1/session"))
@@ -145,7 +149,10 @@ async fn each_queued_email_is_delivered_once_with_both_instances_sending() {
     assert_eq!(sent_a + sent_b, pending_before, "{sent_a} + {sent_b}");
     assert_eq!(files_a.len() + files_b.len(), pending_before);
     assert!(files_a.is_disjoint(&files_b), "a message went out twice");
-    assert_eq!(statsbidrag::db::outbox::pending_count(&mut a.conn()).unwrap(), 0);
+    assert_eq!(
+        statsbidrag::db::outbox::pending_count(&mut a.conn()).unwrap(),
+        0
+    );
 }
 
 fn reminder_mails(app: &TestApp, prefix: &str) -> usize {
@@ -249,7 +256,14 @@ async fn registration_numbers_stay_unique_and_gapless_with_submissions_on_both()
     let applicants: Vec<_> = REGIONS
         .iter()
         .enumerate()
-        .map(|(n, org)| account(&a, &format!("sokande{n}@region.example"), "applicant", Some(org)))
+        .map(|(n, org)| {
+            account(
+                &a,
+                &format!("sokande{n}@region.example"),
+                "applicant",
+                Some(org),
+            )
+        })
         .collect();
     // Half the submissions through each instance's connections, all at once.
     let ids: Vec<String> = std::thread::scope(|s| {
@@ -287,7 +301,7 @@ async fn registration_numbers_stay_unique_and_gapless_with_submissions_on_both()
             let mut conn = app.conn();
             statsbidrag::db::write_tx(&mut conn, |c: &mut DbConnection| {
                 let number = statsbidrag::registration::next(c, 2031)?;
-                if n % 3 == 0 {
+                if n.is_multiple_of(3) {
                     Err(diesel::result::Error::RollbackTransaction)
                 } else {
                     Ok(number)
@@ -323,7 +337,12 @@ async fn signings_on_both_instances_never_pass_the_ceiling() {
     let officer = new_client();
     let csrf = api_login(&a, &officer, OFFICER).await;
     for (n, org) in REGIONS.iter().take(4).enumerate() {
-        let applicant = account(&a, &format!("sokande{n}@region.example"), "applicant", Some(org));
+        let applicant = account(
+            &a,
+            &format!("sokande{n}@region.example"),
+            "applicant",
+            Some(org),
+        );
         let application = submitted(&a, &applicant, &call_id, "400000");
         drafts.push(prepared(&a, &officer, &csrf, &application, "grant", "400000").await);
     }
@@ -427,8 +446,11 @@ fn start_binary(test_db: &crate::helpers::TestDb, env: &[(&str, &str)]) -> std::
         let ok = std::net::TcpStream::connect(&address).is_ok_and(|mut stream| {
             use std::io::{Read, Write};
             let mut answer = String::new();
-            write!(stream, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .is_ok()
+            write!(
+                stream,
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .is_ok()
                 && stream.read_to_string(&mut answer).is_ok()
                 && answer.starts_with("HTTP/1.1 200")
         });

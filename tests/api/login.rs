@@ -353,7 +353,8 @@ async fn the_shared_throttle_table_stays_bounded() {
     // Every attempt a new account from a new address: two rows each.
     for n in 0..1500u32 {
         let address = IpAddr::from((0x0a00_0000 + n).to_be_bytes());
-        if let Ok(Ok(attempt)) = throttle.begin(&mut conn, &format!("{n}@example.org"), address, now)
+        if let Ok(Ok(attempt)) =
+            throttle.begin(&mut conn, &format!("{n}@example.org"), address, now)
         {
             statsbidrag::db::write_tx(&mut conn, |c| throttle.failed(c, &attempt, now)).unwrap();
         }

@@ -1072,7 +1072,11 @@ async fn the_reminder_query_finds_exactly_what_the_rule_says_is_due() {
     app.clock.set(at("2022-03-10T09:00:00Z"));
     let csrf = app.api_login(OFFICER).await;
     let (status, _) = app
-        .post_json(&csrf, &format!("/api/v1/reports/{skane}/approve"), json!({}))
+        .post_json(
+            &csrf,
+            &format!("/api/v1/reports/{skane}/approve"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, 200);
     app.clock.set(at("2022-04-01T09:00:00Z"));
@@ -1118,9 +1122,13 @@ async fn the_reminder_query_finds_exactly_what_the_rule_says_is_due() {
         seen += rule.len();
         if then_run {
             let mut conn = app.conn();
-            let sent =
-                statsbidrag::reports::reminders::run(&mut conn, at(when), &links, "Socialstyrelsen")
-                    .unwrap();
+            let sent = statsbidrag::reports::reminders::run(
+                &mut conn,
+                at(when),
+                &links,
+                "Socialstyrelsen",
+            )
+            .unwrap();
             assert_eq!(sent.before_due + sent.overdue, rule.len(), "at {when}");
             drop(conn);
             assert!(due_by_query(&app, when).is_empty(), "all sent at {when}");
