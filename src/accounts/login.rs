@@ -3,7 +3,8 @@
 //! In order, so that a storm of wrong guesses costs little and leaves little behind:
 //! 1. lengths are checked before anything else (nothing hashed, nothing stored);
 //! 2. the throttle refuses an account or a client address under a lockout, before the
-//!    database or the hash is touched, whether or not the account exists;
+//!    account is read or the hash is touched, whether or not the account exists (its
+//!    counts are in the database, shared by every instance: `accounts::throttle`);
 //! 3. the account is read, the connection returned, and the password verified on the
 //!    bounded hashing pool (a dummy verification for no account, for equal timing);
 //! 4. the audit trail gets the first wrong password of a run and one entry per lockout,

@@ -312,8 +312,19 @@ pub fn round(
     if !lease.claim(conn, started)? {
         return Ok(None);
     }
+    // The lease is renewed when a third of it has passed, not before every chunk: a round
+    // with nothing due writes only its claim and its end.
+    let mut renewed = started;
     let mut go_on = |c: &mut DbConnection| {
-        !shutdown.requested() && lease.claim(c, clock.now()).unwrap_or(false)
+        if shutdown.requested() {
+            return false;
+        }
+        let now = clock.now();
+        if now - renewed < lease.length / 3 {
+            return true;
+        }
+        renewed = now;
+        lease.claim(c, now).unwrap_or(false)
     };
     let sent = run_between(conn, started, links, agency, &mut go_on)?;
     if shutdown.requested() {
