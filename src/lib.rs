@@ -26,6 +26,7 @@ pub mod headers;
 pub mod health;
 pub mod http;
 pub mod input_guard;
+pub mod jobs;
 pub mod letters;
 pub mod mail;
 pub mod money;

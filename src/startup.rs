@@ -65,7 +65,21 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     db: Db,
-    mail_sender: Option<actix_web::rt::task::JoinHandle<()>>,
+    /// The mail sender and the reminder job, when mail is sent in the background.
+    background: Vec<actix_web::rt::task::JoinHandle<()>>,
+    shutdown: crate::jobs::Shutdown,
+}
+
+/// How long a stopping service waits for its background jobs to reach the end of a chunk.
+pub const BACKGROUND_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How the service stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// Every background job ended within [`BACKGROUND_GRACE`]. When not (an SMTP server
+    /// that does not answer holds a send for up to its timeouts), the caller should end the
+    /// process without waiting for the job's thread: the runtime would wait for it.
+    pub background_finished: bool,
 }
 
 impl Application {
@@ -167,27 +181,36 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(delivery = %mailer.describe(), "e-mail delivery");
-        let mail_sender = settings
-            .mail
-            .send_interval
-            .map(|interval| crate::mail::spawn_sender(db.clone(), clock.clone(), mailer, interval));
-        // Report-back reminders go out with the mail: hourly, where mail is sent in the
-        // background at all (tests run `reports::reminders::run` with their own clock).
-        if settings.mail.send_interval.is_some() {
-            crate::reports::reminders::spawn(
+        // Background jobs stop between chunks once the server has stopped (see `jobs`).
+        let shutdown = crate::jobs::Shutdown::default();
+        let mut background = Vec::new();
+        if let Some(interval) = settings.mail.send_interval {
+            background.push(crate::mail::spawn_sender(
+                db.clone(),
+                clock.clone(),
+                mailer,
+                interval,
+                shutdown.clone(),
+            ));
+            // Report-back reminders go out with the mail: at start and hourly, where mail is
+            // sent in the background at all (tests run `reports::reminders::run` with their
+            // own clock). With several instances one of them runs each round (a lease).
+            background.push(crate::reports::reminders::spawn(
                 db.clone(),
                 clock.clone(),
                 reminder_links,
                 agency_name,
                 std::time::Duration::from_secs(3600),
-            );
+                shutdown.clone(),
+            ));
         }
         Ok((
             Application {
                 address,
                 server: server.run(),
                 db,
-                mail_sender,
+                background,
+                shutdown,
             },
             report,
         ))
@@ -205,14 +228,28 @@ impl Application {
         &self.db
     }
 
-    /// Serves until the server stops; then stops the background mail sender too (a send
-    /// in progress finishes on its thread and is marked as usual).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// Serves until the server stops (SIGTERM, SIGINT); then asks the background jobs to
+    /// stop and waits for them a little (a job stops at the end of its current chunk, a
+    /// message being sent is finished and marked).
+    pub async fn run_until_stopped(self) -> std::io::Result<Stopped> {
         let result = self.server.await;
-        if let Some(sender) = self.mail_sender {
-            sender.abort();
+        self.shutdown.request();
+        let deadline = actix_web::rt::time::Instant::now() + BACKGROUND_GRACE;
+        let mut background_finished = true;
+        for job in self.background {
+            let left = deadline.saturating_duration_since(actix_web::rt::time::Instant::now());
+            if actix_web::rt::time::timeout(left, job).await.is_err() {
+                background_finished = false;
+            }
         }
-        result
+        result.map(|()| Stopped {
+            background_finished,
+        })
+    }
+
+    /// The flag that stops the background jobs (set when the server stops).
+    pub fn shutdown(&self) -> crate::jobs::Shutdown {
+        self.shutdown.clone()
     }
 }
 

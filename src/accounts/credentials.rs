@@ -133,18 +133,21 @@ pub async fn change_password(
             "Det nuvarande lösenordet stämmer inte. Inget ändrades.",
         ));
     }
-    let attempt = gate.begin(&normalise_email(&actor.email), now)?;
+    let attempt = gate.begin(db, &normalise_email(&actor.email), now).await?;
     let matches = match off_connection(move || password::verify(&current, &stored)).await {
         Ok(matches) => matches,
         Err(e) => {
-            gate.throttle.abandoned(attempt);
+            gate.abandoned(db, attempt).await;
             return Err(e);
         }
     };
     if matches {
-        gate.throttle.succeeded(attempt);
+        gate.succeeded(db, attempt).await?;
     } else {
-        let failure = gate.throttle.failed(attempt, now);
+        let throttle = gate.throttle.clone();
+        let failure = db
+            .run(move |c| db::write_tx(c, |c| throttle.failed(c, &attempt, now)))
+            .await?;
         let who = actor.clone();
         db.run(move |c| {
             audit::record(

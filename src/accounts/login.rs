@@ -3,7 +3,8 @@
 //! In order, so that a storm of wrong guesses costs little and leaves little behind:
 //! 1. lengths are checked before anything else (nothing hashed, nothing stored);
 //! 2. the throttle refuses an account or a client address under a lockout, before the
-//!    database or the hash is touched, whether or not the account exists;
+//!    account is read or the hash is touched, whether or not the account exists (its
+//!    counts are in the database, shared by every instance: `accounts::throttle`);
 //! 3. the account is read, the connection returned, and the password verified on the
 //!    bounded hashing pool (a dummy verification for no account, for equal timing);
 //! 4. the audit trail gets the first wrong password of a run and one entry per lockout,
@@ -11,13 +12,14 @@
 //! 5. the account holder is e-mailed once when a run of wrong passwords locks the account.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::links::MailContext;
-use super::throttle::{Locked, Note, Throttle};
+use super::throttle::{Attempt, Locked, Note, Throttle};
 use super::{Actor, MAX_PASSWORD_LENGTH, actor_for, normalise_email, password};
 use crate::audit::{self, action};
 use crate::clock::format_stockholm;
@@ -33,20 +35,38 @@ pub const MAX_EMAIL_LENGTH: usize = 254;
 /// Where an attempt comes from, and the throttle it answers to.
 #[derive(Clone, Copy)]
 pub struct Gate<'a> {
-    pub throttle: &'a Throttle,
+    pub throttle: &'a Arc<Throttle>,
     pub address: IpAddr,
 }
 
 impl Gate<'_> {
     /// Before a password is checked: refused (429) under a lockout.
-    pub fn begin(
+    pub async fn begin(
         &self,
+        db: &Db,
         normalised_email: &str,
         now: DateTime<Utc>,
-    ) -> Result<super::throttle::Attempt, AppError> {
-        self.throttle
-            .begin(normalised_email, self.address, now)
+    ) -> Result<Attempt, AppError> {
+        let (throttle, address) = (self.throttle.clone(), self.address);
+        let email = normalised_email.to_string();
+        db.run(move |c| throttle.begin(c, &email, address, now))
+            .await?
             .map_err(|locked| too_many(locked, now))
+    }
+
+    /// The password was right.
+    pub async fn succeeded(&self, db: &Db, attempt: Attempt) -> Result<(), AppError> {
+        let throttle = self.throttle.clone();
+        db.run(move |c| throttle.succeeded(c, &attempt)).await
+    }
+
+    /// The password could not be checked: the attempt counts for nothing. (If even that
+    /// cannot be stored, the count stands: one failure too many, on the safe side.)
+    pub async fn abandoned(&self, db: &Db, attempt: Attempt) {
+        let throttle = self.throttle.clone();
+        if let Err(e) = db.run(move |c| throttle.abandoned(c, &attempt)).await {
+            e.log_if_internal("login throttle");
+        }
     }
 }
 
@@ -97,39 +117,40 @@ pub async fn log_in(
 ) -> Result<Actor, AppError> {
     check_input(email, &password_input).into_result()?;
     let email = normalise_email(email);
-    let attempt = gate.begin(&email, now)?;
+    let attempt = gate.begin(db, &email, now).await?;
     let user = match check_password(db, &email, password_input).await {
         Ok(Ok(user)) => user,
         Ok(Err(user)) => {
-            let failure = gate.throttle.failed(attempt, now);
-            let tell = failure
-                .tell_holder
-                .filter(|_| user.as_ref().is_some_and(|u| u.active));
-            if !failure.notes.is_empty() || tell.is_some() {
-                let (mail, address) = (mail.clone(), gate.address);
-                db.run(move |c| {
+            // The failure's counts, its audit entries and the warning in one transaction.
+            let (mail, address, throttle) = (mail.clone(), gate.address, gate.throttle.clone());
+            let locked = db
+                .run(move |c| {
                     db::write_tx(c, |c| {
+                        let failure = throttle.failed(c, &attempt, now)?;
+                        let tell = failure
+                            .tell_holder
+                            .filter(|_| user.as_ref().is_some_and(|u| u.active));
                         record_failure(c, &failure.notes, &email, user.as_ref(), address, now)?;
                         if let (Some(locked), Some(user)) = (tell, user.as_ref()) {
                             queue_warning(c, &mail, user, locked, now)?;
                         }
-                        Ok::<_, AppError>(())
+                        Ok::<_, AppError>(failure.locked)
                     })
                 })
                 .await?;
-            }
-            return Err(match failure.locked {
+            return Err(match locked {
                 Some(locked) => too_many(locked, now),
                 None => AppError::Unauthenticated,
             });
         }
         Err(e) => {
-            gate.throttle.abandoned(attempt);
+            gate.abandoned(db, attempt).await;
             return Err(e);
         }
     };
-    gate.throttle.succeeded(attempt);
+    let throttle = gate.throttle.clone();
     db.run(move |c| {
+        throttle.succeeded(c, &attempt)?;
         let actor = actor_for(c, &user)?;
         audit::record(
             c,

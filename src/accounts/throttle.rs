@@ -3,20 +3,25 @@
 //! An account is known here by the SHA-256 of its normalised e-mail address, whether or not
 //! an account has that address: the answers never depend on whether it exists. A client is
 //! known by its IP address (an IPv6 client by its /64 network, which one subscriber usually
-//! holds whole). Everything lives in memory in two tables of bounded size: old entries are
-//! forgotten after a quiet day, and when a table is full the entry that matters least gives
-//! way, so that a storm of invented addresses cannot grow the process.
+//! holds whole). The counts live in the database (`db::throttle`), shared by every instance,
+//! so that the limits hold however a load balancer spreads the attempts: a row per account
+//! and per address, read and written under a row lock in one short transaction per step.
+//! Old rows are forgotten after a quiet day, and when the table is over its size the rows
+//! that matter least give way, so that a storm of invented addresses cannot grow it.
 //!
 //! A failure is counted when the attempt begins, before the slow password check, so that
 //! many attempts at once cannot all slip past the count; a success takes its count back.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
+
+use crate::db::throttle as store;
+use crate::db::{self, DbConnection};
+use crate::error::AppError;
 
 /// How many wrong passwords are free and how long the lockouts after them last.
 #[derive(Debug, Clone, Copy)]
@@ -54,8 +59,9 @@ pub const ADDRESS_POLICY: Policy = Policy {
 
 /// A run of failures is forgotten after this long without one (and without a lockout).
 pub const FORGET_AFTER: Duration = Duration::hours(24);
-/// At most this many accounts and this many addresses are tracked (about 100 bytes each).
-pub const MAX_TRACKED: usize = 20_000;
+/// At most about this many accounts and addresses together are tracked (a row of about 150
+/// bytes each); pruning brings the table back under it.
+pub const MAX_TRACKED: usize = 40_000;
 /// At most this many first failures, and this many lockouts, reach the audit trail a
 /// minute; the rest are counted in one summary entry for the minute.
 pub const AUDIT_ENTRIES_PER_MINUTE: u32 = 20;
@@ -90,6 +96,54 @@ impl Record {
     fn forgotten_at(&self, now: DateTime<Utc>) -> bool {
         self.locked_at(now).is_none() && now - self.last_failure >= FORGET_AFTER
     }
+
+    fn count_failure(&mut self, policy: &Policy, now: DateTime<Utc>) -> Counted {
+        if self.forgotten_at(now) {
+            *self = Record::new(now);
+        }
+        self.failures = self.failures.saturating_add(1);
+        self.last_failure = now;
+        let lock_started = policy.lockout(self.failures).map(|d| now + d);
+        if lock_started.is_some() {
+            self.locked_until = lock_started;
+        }
+        Counted {
+            failures: self.failures,
+            lock_started,
+        }
+    }
+
+    /// Takes back a failure counted for an attempt that did not fail (and the lockout it
+    /// started, unless other failures still call for one). True when nothing is left to
+    /// remember.
+    fn take_back(&mut self, counted: Counted) -> bool {
+        self.failures = self.failures.saturating_sub(1);
+        if counted.lock_started.is_some() && self.locked_until == counted.lock_started {
+            self.locked_until = None;
+        }
+        self.failures == 0 && self.locked_until.is_none()
+    }
+
+    fn from_row(row: &store::ThrottleRow) -> Record {
+        Record {
+            failures: u32::try_from(row.failures).unwrap_or(0),
+            locked_until: row.locked_until.map(|t| t.and_utc()),
+            last_failure: row.last_failure.and_utc(),
+            refused: u32::try_from(row.refused).unwrap_or(0),
+            told: row.told,
+        }
+    }
+
+    fn to_row(&self, key: &str) -> store::ThrottleRow {
+        store::ThrottleRow {
+            key: key.to_string(),
+            failures: i32::try_from(self.failures).unwrap_or(i32::MAX),
+            locked_until: self.locked_until.map(|t| t.naive_utc()),
+            last_failure: self.last_failure.naive_utc(),
+            refused: i32::try_from(self.refused).unwrap_or(i32::MAX),
+            told: self.told,
+        }
+    }
 }
 
 /// What counting one failure did to a record.
@@ -97,100 +151,6 @@ impl Record {
 struct Counted {
     failures: u32,
     lock_started: Option<DateTime<Utc>>,
-}
-
-struct Table<K> {
-    entries: HashMap<K, Record>,
-    policy: Policy,
-    capacity: usize,
-}
-
-impl<K: Hash + Eq + Clone> Table<K> {
-    fn new(policy: Policy, capacity: usize) -> Table<K> {
-        Table {
-            entries: HashMap::new(),
-            policy,
-            capacity,
-        }
-    }
-
-    /// When the key's lockout ends, if it is locked; the refusal is counted.
-    fn refuse_if_locked(&mut self, key: &K, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let record = self.entries.get_mut(key)?;
-        let until = record.locked_at(now)?;
-        record.refused = record.refused.saturating_add(1);
-        Some(until)
-    }
-
-    fn count_failure(&mut self, key: &K, now: DateTime<Utc>) -> Counted {
-        if !self.entries.contains_key(key) {
-            self.make_room(now);
-        }
-        let record = self
-            .entries
-            .entry(key.clone())
-            .or_insert_with(|| Record::new(now));
-        if record.forgotten_at(now) {
-            *record = Record::new(now);
-        }
-        record.failures = record.failures.saturating_add(1);
-        record.last_failure = now;
-        let lock_started = self.policy.lockout(record.failures).map(|d| now + d);
-        if lock_started.is_some() {
-            record.locked_until = lock_started;
-        }
-        Counted {
-            failures: record.failures,
-            lock_started,
-        }
-    }
-
-    /// Takes back a failure counted for an attempt that did not fail (and the lockout it
-    /// started, unless other failures still call for one).
-    fn take_back(&mut self, key: &K, counted: Counted) {
-        if let Some(record) = self.entries.get_mut(key) {
-            record.failures = record.failures.saturating_sub(1);
-            if counted.lock_started.is_some() && record.locked_until == counted.lock_started {
-                record.locked_until = None;
-            }
-            if record.failures == 0 && record.locked_until.is_none() {
-                self.entries.remove(key);
-            }
-        }
-    }
-
-    fn locked_until(&self, key: &K, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.entries.get(key).and_then(|r| r.locked_at(now))
-    }
-
-    fn forget_old(&mut self, now: DateTime<Utc>) {
-        self.entries.retain(|_, r| !r.forgotten_at(now));
-    }
-
-    /// Makes room for one more entry: forgotten ones go first; if the table is still full,
-    /// the unlocked entry with the oldest failure, or else the lockout that ends first.
-    fn make_room(&mut self, now: DateTime<Utc>) {
-        if self.entries.len() < self.capacity {
-            return;
-        }
-        self.forget_old(now);
-        while self.entries.len() >= self.capacity {
-            let victim = self
-                .entries
-                .iter()
-                .min_by_key(|(_, r)| {
-                    let locked = r.locked_at(now);
-                    (locked.is_some(), locked.unwrap_or(r.last_failure))
-                })
-                .map(|(k, _)| k.clone());
-            match victim {
-                Some(key) => {
-                    self.entries.remove(&key);
-                }
-                None => break,
-            }
-        }
-    }
 }
 
 /// The rate at which failed logins reach the audit trail: first failures and lockouts each
@@ -237,6 +197,24 @@ impl AuditBudget {
             }
         }
         admitted
+    }
+
+    fn from_row(row: &store::BudgetRow) -> AuditBudget {
+        AuditBudget {
+            minute_start: row.minute_start.and_utc(),
+            first_failures: u32::try_from(row.first_failures).unwrap_or(0),
+            lockouts: u32::try_from(row.lockouts).unwrap_or(0),
+            left_out: u32::try_from(row.left_out).unwrap_or(0),
+        }
+    }
+
+    fn to_row(&self) -> store::BudgetRow {
+        store::BudgetRow {
+            minute_start: self.minute_start.naive_utc(),
+            first_failures: i32::try_from(self.first_failures).unwrap_or(i32::MAX),
+            lockouts: i32::try_from(self.lockouts).unwrap_or(i32::MAX),
+            left_out: i32::try_from(self.left_out).unwrap_or(i32::MAX),
+        }
     }
 }
 
@@ -295,8 +273,8 @@ impl Locked {
 /// A login attempt under way: its failure is already counted.
 #[derive(Debug)]
 pub struct Attempt {
-    account: [u8; 32],
-    address: IpAddr,
+    account: String,
+    address: String,
     account_count: Counted,
     address_count: Counted,
 }
@@ -312,16 +290,12 @@ pub struct Failure {
     pub tell_holder: Option<Locked>,
 }
 
-struct State {
-    accounts: Table<[u8; 32]>,
-    addresses: Table<IpAddr>,
-    audit: AuditBudget,
-    last_sweep: DateTime<Utc>,
-}
-
-/// The throttle for the whole service (one per process).
+/// The throttle's handle in one process: the state is in the database; the process keeps
+/// only when it last pruned the table.
 pub struct Throttle {
-    state: Mutex<State>,
+    capacity: i64,
+    last_sweep: Mutex<DateTime<Utc>>,
+    since_sweep: AtomicU32,
 }
 
 impl Default for Throttle {
@@ -330,128 +304,198 @@ impl Default for Throttle {
     }
 }
 
+/// The table is pruned at least this often, and after this many attempts of the process.
+const SWEEP_EVERY: Duration = Duration::minutes(10);
+pub const SWEEP_AFTER_ATTEMPTS: u32 = 1000;
+
 impl Throttle {
     pub fn new(capacity: usize) -> Throttle {
-        let epoch = DateTime::<Utc>::MIN_UTC;
         Throttle {
-            state: Mutex::new(State {
-                accounts: Table::new(ACCOUNT_POLICY, capacity),
-                addresses: Table::new(ADDRESS_POLICY, capacity),
-                audit: AuditBudget::new(epoch),
-                last_sweep: epoch,
-            }),
+            capacity: i64::try_from(capacity).unwrap_or(i64::MAX),
+            last_sweep: Mutex::new(DateTime::<Utc>::MIN_UTC),
+            since_sweep: AtomicU32::new(0),
         }
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        // A panic while holding the lock leaves counts, never broken invariants.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    /// Whether this attempt should prune the table first (every ten minutes or thousand
+    /// attempts of this process).
+    fn sweep_due(&self, now: DateTime<Utc>) -> bool {
+        let attempts = self.since_sweep.fetch_add(1, Ordering::Relaxed);
+        // A panic while holding the lock leaves a time, never broken invariants.
+        let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if attempts >= SWEEP_AFTER_ATTEMPTS || now - *last >= SWEEP_EVERY || now < *last {
+            *last = now;
+            self.since_sweep.store(0, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
     }
 
     /// Before checking a password: refused if the account or the address is locked out;
     /// otherwise the attempt is counted as a failure until it is known to be one or not.
+    /// One write transaction.
     pub fn begin(
         &self,
+        conn: &mut DbConnection,
         normalised_email: &str,
         address: IpAddr,
         now: DateTime<Utc>,
-    ) -> Result<Attempt, Locked> {
+    ) -> Result<Result<Attempt, Locked>, AppError> {
         let account = account_key(normalised_email);
-        let address = address_key(address);
-        let mut state = self.state();
-        if now - state.last_sweep >= Duration::minutes(10) || now < state.last_sweep {
-            state.accounts.forget_old(now);
-            state.addresses.forget_old(now);
-            state.last_sweep = now;
+        let address = address_row_key(address);
+        if self.sweep_due(now) {
+            store::prune(
+                conn,
+                now.naive_utc(),
+                (now - FORGET_AFTER).naive_utc(),
+                self.capacity,
+            )?;
         }
-        let account_lock = state.accounts.refuse_if_locked(&account, now);
-        let address_lock = state.addresses.refuse_if_locked(&address, now);
-        if let Some(until) = account_lock.max(address_lock) {
-            return Err(Locked { until });
-        }
-        let account_count = state.accounts.count_failure(&account, now);
-        let address_count = state.addresses.count_failure(&address, now);
-        Ok(Attempt {
-            account,
-            address,
-            account_count,
-            address_count,
+        db::write_tx(conn, |c| {
+            let keys = [account.as_str(), address.as_str()];
+            store::ensure(c, &keys, now.naive_utc())?;
+            let rows = store::lock(c, &keys)?;
+            let mut acc = record_of(&rows, &account, now);
+            let mut adr = record_of(&rows, &address, now);
+            let account_lock = acc.locked_at(now);
+            let address_lock = adr.locked_at(now);
+            if let Some(until) = account_lock.max(address_lock) {
+                if account_lock.is_some() {
+                    acc.refused = acc.refused.saturating_add(1);
+                    store::save(c, &acc.to_row(&account))?;
+                }
+                if address_lock.is_some() {
+                    adr.refused = adr.refused.saturating_add(1);
+                    store::save(c, &adr.to_row(&address))?;
+                }
+                return Ok(Err(Locked { until }));
+            }
+            let account_count = acc.count_failure(&ACCOUNT_POLICY, now);
+            let address_count = adr.count_failure(&ADDRESS_POLICY, now);
+            store::save(c, &acc.to_row(&account))?;
+            store::save(c, &adr.to_row(&address))?;
+            Ok(Ok(Attempt {
+                account,
+                address,
+                account_count,
+                address_count,
+            }))
         })
     }
 
-    /// The password was wrong (or the account inactive).
-    pub fn failed(&self, attempt: Attempt, now: DateTime<Utc>) -> Failure {
-        let mut state = self.state();
+    /// The password was wrong (or the account inactive). Run it in the write transaction
+    /// that records what it returns.
+    pub fn failed(
+        &self,
+        conn: &mut DbConnection,
+        attempt: &Attempt,
+        now: DateTime<Utc>,
+    ) -> Result<Failure, AppError> {
+        let rows = store::lock(conn, &[attempt.account.as_str(), attempt.address.as_str()])?;
+        let mut acc = record_of(&rows, &attempt.account, now);
+        let mut adr = record_of(&rows, &attempt.address, now);
         let mut notes = Vec::new();
         if attempt.account_count.failures == 1 {
             notes.push(Note::FirstFailure);
         }
         let mut tell_holder = None;
-        if let Some(until) = attempt.account_count.lock_started
-            && let Some(record) = state.accounts.entries.get_mut(&attempt.account)
-        {
+        if let Some(until) = attempt.account_count.lock_started {
             notes.push(Note::AccountLocked {
-                failures: record.failures,
-                refused: std::mem::take(&mut record.refused),
+                failures: acc.failures,
+                refused: std::mem::take(&mut acc.refused),
                 until,
             });
-            if !record.told {
-                record.told = true;
+            if !acc.told {
+                acc.told = true;
                 tell_holder = Some(Locked { until });
             }
+            store::save(conn, &acc.to_row(&attempt.account))?;
         }
-        if let Some(until) = attempt.address_count.lock_started
-            && let Some(record) = state.addresses.entries.get_mut(&attempt.address)
-        {
+        if let Some(until) = attempt.address_count.lock_started {
             notes.push(Note::AddressLocked {
-                failures: record.failures,
-                refused: std::mem::take(&mut record.refused),
+                failures: adr.failures,
+                refused: std::mem::take(&mut adr.refused),
                 until,
             });
+            store::save(conn, &adr.to_row(&attempt.address))?;
         }
-        let notes = state.audit.admit(notes, now);
-        let locked = state
-            .accounts
-            .locked_until(&attempt.account, now)
-            .max(state.addresses.locked_until(&attempt.address, now))
+        let notes = match store::lock_budget(conn)? {
+            Some(row) => {
+                let mut budget = AuditBudget::from_row(&row);
+                let admitted = budget.admit(notes, now);
+                store::save_budget(conn, &budget.to_row())?;
+                admitted
+            }
+            None => notes,
+        };
+        let locked = acc
+            .locked_at(now)
+            .max(adr.locked_at(now))
             .map(|until| Locked { until });
-        Failure {
+        Ok(Failure {
             locked,
             notes,
             tell_holder,
-        }
+        })
     }
 
     /// The password was right: the account's run is over; the address keeps its other
     /// failures (a success of one's own must not clear the way for guesses at others).
-    pub fn succeeded(&self, attempt: Attempt) {
-        let mut state = self.state();
-        state.accounts.entries.remove(&attempt.account);
-        state
-            .addresses
-            .take_back(&attempt.address, attempt.address_count);
+    pub fn succeeded(&self, conn: &mut DbConnection, attempt: &Attempt) -> Result<(), AppError> {
+        db::write_tx(conn, |c| {
+            store::delete(c, &attempt.account)?;
+            take_back(c, &attempt.address, attempt.address_count)
+        })
     }
 
     /// The attempt could not be checked (the database failed): it counts for nothing.
-    pub fn abandoned(&self, attempt: Attempt) {
-        let mut state = self.state();
-        state
-            .accounts
-            .take_back(&attempt.account, attempt.account_count);
-        state
-            .addresses
-            .take_back(&attempt.address, attempt.address_count);
+    pub fn abandoned(&self, conn: &mut DbConnection, attempt: &Attempt) -> Result<(), AppError> {
+        db::write_tx(conn, |c| {
+            take_back(c, &attempt.account, attempt.account_count)?;
+            take_back(c, &attempt.address, attempt.address_count)
+        })
     }
 
-    /// How many accounts and addresses are tracked (for tests and measurements).
-    pub fn tracked(&self) -> (usize, usize) {
-        let state = self.state();
-        (state.accounts.entries.len(), state.addresses.entries.len())
+    /// How many accounts and addresses are tracked together (for tests and measurements).
+    pub fn tracked(&self, conn: &mut DbConnection) -> Result<i64, AppError> {
+        Ok(store::count(conn)?)
     }
 }
 
-fn account_key(normalised_email: &str) -> [u8; 32] {
-    Sha256::digest(normalised_email.as_bytes()).into()
+fn record_of(rows: &[store::ThrottleRow], key: &str, now: DateTime<Utc>) -> Record {
+    rows.iter()
+        .find(|r| r.key == key)
+        .map(Record::from_row)
+        .unwrap_or_else(|| Record::new(now))
+}
+
+fn take_back(conn: &mut DbConnection, key: &str, counted: Counted) -> Result<(), AppError> {
+    let rows = store::lock(conn, &[key])?;
+    let Some(row) = rows.first() else {
+        return Ok(());
+    };
+    let mut record = Record::from_row(row);
+    if record.take_back(counted) {
+        store::delete(conn, key)?;
+    } else {
+        store::save(conn, &record.to_row(key))?;
+    }
+    Ok(())
+}
+
+/// An address's row key: `ip:` and the address as counted ([`address_key`]).
+fn address_row_key(address: IpAddr) -> String {
+    format!("ip:{}", address_key(address))
+}
+
+/// An account's row key: `a:` and the SHA-256 of its normalised address (the address
+/// itself is not kept).
+fn account_key(normalised_email: &str) -> String {
+    format!(
+        "a:{}",
+        hex::encode(Sha256::digest(normalised_email.as_bytes()))
+    )
 }
 
 /// An IPv4 address as it is (also when it comes mapped into IPv6); an IPv6 address by its
@@ -486,39 +530,25 @@ mod tests {
 
     #[test]
     fn the_fifth_wrong_password_locks_with_growing_lockouts() {
-        let throttle = Throttle::default();
+        let mut record = Record::new(at(0));
         for n in 1..=4 {
-            let attempt = throttle.begin("a@b.se", ip(1), at(0));
-            let failure = throttle.failed(attempt.unwrap_or_else(|_| unreachable!()), at(0));
-            assert!(failure.locked.is_none(), "attempt {n}");
+            let counted = record.count_failure(&ACCOUNT_POLICY, at(0));
+            assert!(counted.lock_started.is_none(), "attempt {n}");
         }
-        let Ok(attempt) = throttle.begin("a@b.se", ip(1), at(0)) else {
-            unreachable!()
-        };
-        let failure = throttle.failed(attempt, at(0));
-        assert_eq!(failure.locked.map(|l| l.until), Some(at(1)));
-        assert!(failure.tell_holder.is_some());
-        // Locked: even the right password is not checked.
-        assert_eq!(
-            throttle
-                .begin("a@b.se", ip(2), at(0))
-                .err()
-                .map(|l| l.until),
-            Some(at(1))
-        );
-        // After the lockout, one more wrong password locks for twice as long; no new mail.
-        let Ok(attempt) = throttle.begin("a@b.se", ip(2), at(1)) else {
-            unreachable!()
-        };
-        let failure = throttle.failed(attempt, at(1));
-        assert_eq!(failure.locked.map(|l| l.until), Some(at(3)));
-        assert!(failure.tell_holder.is_none());
-        // Other accounts are not affected.
-        assert!(throttle.begin("c@b.se", ip(3), at(1)).is_ok());
+        let counted = record.count_failure(&ACCOUNT_POLICY, at(0));
+        assert_eq!(counted.lock_started, Some(at(1)));
+        assert_eq!(record.locked_at(at(0)), Some(at(1)));
+        assert_eq!(record.locked_at(at(1)), None);
+        // After the lockout, one more wrong password locks for twice as long.
+        let counted = record.count_failure(&ACCOUNT_POLICY, at(1));
+        assert_eq!(counted.lock_started, Some(at(3)));
+        // A quiet day later the run is forgotten.
+        let counted = record.count_failure(&ACCOUNT_POLICY, at(3) + FORGET_AFTER);
+        assert_eq!(counted.failures, 1);
     }
 
     #[test]
-    fn lockouts_are_capped_and_a_success_ends_the_run() {
+    fn lockouts_are_capped_and_a_taken_back_failure_undoes_its_lockout() {
         assert_eq!(ACCOUNT_POLICY.lockout(4), None);
         assert_eq!(ACCOUNT_POLICY.lockout(5), Some(Duration::minutes(1)));
         assert_eq!(ACCOUNT_POLICY.lockout(8), Some(Duration::minutes(8)));
@@ -527,47 +557,44 @@ mod tests {
             ACCOUNT_POLICY.lockout(u32::MAX),
             Some(Duration::minutes(15))
         );
-        let throttle = Throttle::default();
+        let mut record = Record::new(at(0));
+        let first = record.count_failure(&ACCOUNT_POLICY, at(0));
+        assert!(record.take_back(first), "nothing left to remember");
         for _ in 0..4 {
-            if let Ok(a) = throttle.begin("a@b.se", ip(1), at(0)) {
-                throttle.failed(a, at(0));
-            }
+            record.count_failure(&ACCOUNT_POLICY, at(0));
         }
-        if let Ok(a) = throttle.begin("a@b.se", ip(1), at(0)) {
-            throttle.succeeded(a);
-        }
-        assert_eq!(throttle.tracked().0, 0);
+        let fifth = record.count_failure(&ACCOUNT_POLICY, at(0));
+        assert!(!record.take_back(fifth));
+        assert_eq!(record.locked_at(at(0)), None);
+        assert_eq!(record.failures, 4);
     }
 
     #[test]
-    fn tables_stay_bounded() {
-        let throttle = Throttle::new(100);
-        for n in 0..1000u32 {
-            let email = format!("{n}@example.org");
-            let address = IpAddr::from(n.to_be_bytes());
-            if let Ok(a) = throttle.begin(&email, address, at(0)) {
-                throttle.failed(a, at(0));
-            }
+    fn rows_keep_every_field() {
+        let mut record = Record::new(at(0));
+        for _ in 0..5 {
+            record.count_failure(&ACCOUNT_POLICY, at(0));
         }
-        let (accounts, addresses) = throttle.tracked();
-        assert!(accounts <= 100 && addresses <= 100);
+        record.refused = 3;
+        record.told = true;
+        let back = Record::from_row(&record.to_row("a:x"));
+        assert_eq!(back.failures, 5);
+        assert_eq!(back.locked_until, Some(at(1)));
+        assert_eq!(back.refused, 3);
+        assert!(back.told);
+        assert_eq!(back.last_failure, at(0));
     }
 
     #[test]
     fn the_audit_trail_gets_a_bounded_number_of_entries_a_minute() {
-        let throttle = Throttle::default();
+        let mut budget = AuditBudget::new(DateTime::<Utc>::MIN_UTC);
         let mut written = 0;
-        for n in 0..500u32 {
-            let address = IpAddr::from(n.to_be_bytes());
-            if let Ok(a) = throttle.begin(&format!("{n}@x.se"), address, at(0)) {
-                written += throttle.failed(a, at(0)).notes.len();
-            }
+        for _ in 0..500u32 {
+            written += budget.admit(vec![Note::FirstFailure], at(0)).len();
         }
         assert_eq!(written, AUDIT_ENTRIES_PER_MINUTE as usize);
-        let Ok(a) = throttle.begin("late@x.se", ip(1), at(2)) else {
-            unreachable!()
-        };
-        let notes = throttle.failed(a, at(2)).notes;
+        let mut budget = AuditBudget::from_row(&budget.to_row());
+        let notes = budget.admit(vec![Note::FirstFailure], at(2));
         assert_eq!(
             notes.first(),
             Some(&Note::NotItemised {
@@ -584,5 +611,7 @@ mod tests {
         assert_eq!(address_key(a), address_key(b));
         let mapped: IpAddr = "::ffff:10.0.0.1".parse().unwrap_or(ip(0));
         assert_eq!(address_key(mapped), ip(1));
+        assert_eq!(address_row_key(ip(1)), "ip:10.0.0.1");
+        assert!(account_key("a@b.se").starts_with("a:"));
     }
 }

@@ -15,6 +15,7 @@ pub mod calls;
 pub mod decisions;
 pub mod eligibility;
 pub mod health;
+pub mod jobs;
 pub mod money_figures;
 pub mod organisations;
 pub mod outbox;
@@ -26,6 +27,7 @@ pub mod schema;
 pub mod secrets;
 pub mod sessions;
 pub mod stashes;
+pub mod throttle;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -446,16 +446,10 @@ pub fn record_reminder(
     at: NaiveDateTime,
     recipients: i32,
 ) -> QueryResult<bool> {
-    let sent: i64 = report_reminders::table
-        .filter(report_reminders::decision_id.eq(decision_id))
-        .filter(report_reminders::year.eq(year))
-        .filter(report_reminders::kind.eq(kind))
-        .count()
-        .get_result(conn)?;
-    if sent > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(report_reminders::table)
+    // The primary key (decision, year, kind) is the last guard against a reminder sent
+    // twice: of two rounds at once (two instances whose lease lapsed), the second insert
+    // does nothing and its transaction queues no mail.
+    let insert = diesel::insert_into(report_reminders::table)
         .values((
             report_reminders::decision_id.eq(decision_id),
             report_reminders::year.eq(year),
@@ -463,8 +457,12 @@ pub fn record_reminder(
             report_reminders::sent_at.eq(at),
             report_reminders::recipients.eq(recipients),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Sqlite(c) => insert.execute(c)?,
+        DbConnection::Postgresql(c) => insert.execute(c)?,
+    };
+    Ok(inserted == 1)
 }
 
 pub fn reminders_sent(

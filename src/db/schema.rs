@@ -746,3 +746,32 @@ diesel::table! {
         checked_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    job_leases (job) {
+        job -> Text,
+        holder -> Text,
+        leased_until -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_failure -> Timestamp,
+        refused -> Integer,
+        told -> Bool,
+    }
+}
+
+diesel::table! {
+    login_audit_budget (id) {
+        id -> Integer,
+        minute_start -> Timestamp,
+        first_failures -> Integer,
+        lockouts -> Integer,
+        left_out -> Integer,
+    }
+}

@@ -57,8 +57,13 @@ pub fn years_text(years: &[i32]) -> String {
 
 /// The day a year's report is due: on the call's day in the following year.
 pub fn report_due(def: &CallDefinition, year: i32) -> Option<NaiveDate> {
-    let month = def.call.report_due_month.clamp(1, 12) as u32;
-    let mut day = def.call.report_due_day.clamp(1, 31) as u32;
+    report_due_of_call(&def.call, year)
+}
+
+/// As [`report_due`], from the call's row alone (the reminder job reads no more).
+pub fn report_due_of_call(call: &crate::db::calls::Call, year: i32) -> Option<NaiveDate> {
+    let month = call.report_due_month.clamp(1, 12) as u32;
+    let mut day = call.report_due_day.clamp(1, 31) as u32;
     loop {
         if let Some(date) = NaiveDate::from_ymd_opt(year + 1, month, day) {
             return Some(date);

@@ -42,6 +42,7 @@ use lettre::{SmtpTransport, Transport};
 use crate::clock::{Clock, SharedClock, to_db};
 use crate::db::outbox::{self as store, OutboxMessage};
 use crate::db::{self, Db, DbError};
+use crate::jobs::Shutdown;
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
 /// The default with `SMTP_TLS=tls` (submissions).
@@ -189,16 +190,18 @@ pub async fn deliver_due(
 }
 
 /// Starts the background sender on the current (actix) runtime: a round at once, then one
-/// every `interval`, or at once again after a round that stopped at its limit.
+/// every `interval`, or at once again after a round that stopped at its limit. Ends at
+/// `shutdown`; a round in progress stops after the message it is sending.
 pub fn spawn_sender(
     db: Db,
     clock: SharedClock,
     mailer: Mailer,
     interval: StdDuration,
+    shutdown: Shutdown,
 ) -> actix_web::rt::task::JoinHandle<()> {
     actix_web::rt::spawn(async move {
-        loop {
-            let more_due = match mailer.deliver_due(&db, &clock).await {
+        while !shutdown.requested() {
+            let more_due = match mailer.deliver_due_until(&db, &clock, &shutdown).await {
                 Ok(report) => report.more_due,
                 Err(e) => {
                     tracing::error!(error = %e, "e-mail delivery round failed");
@@ -286,12 +289,26 @@ impl Mailer {
         db: &Db,
         clock: &SharedClock,
     ) -> Result<DeliveryReport, MailError> {
+        self.deliver_due_until(db, clock, &Shutdown::default())
+            .await
+    }
+
+    /// One delivery round on a blocking thread, stopping early at `shutdown`.
+    pub async fn deliver_due_until(
+        &self,
+        db: &Db,
+        clock: &SharedClock,
+        shutdown: &Shutdown,
+    ) -> Result<DeliveryReport, MailError> {
         let mailer = self.clone();
         let db = db.clone();
         let clock = clock.clone();
-        actix_web::rt::task::spawn_blocking(move || mailer.deliver_due_blocking(&db, &*clock))
-            .await
-            .map_err(|_| MailError::Canceled)?
+        let shutdown = shutdown.clone();
+        actix_web::rt::task::spawn_blocking(move || {
+            mailer.deliver_due_blocking_until(&db, &*clock, &shutdown)
+        })
+        .await
+        .map_err(|_| MailError::Canceled)?
     }
 
     /// One delivery round on the calling thread, which it blocks (database and network).
@@ -300,8 +317,22 @@ impl Mailer {
         db: &Db,
         clock: &dyn Clock,
     ) -> Result<DeliveryReport, MailError> {
+        self.deliver_due_blocking_until(db, clock, &Shutdown::default())
+    }
+
+    /// As [`Mailer::deliver_due_blocking`], asking `shutdown` before each message: a
+    /// stopping process sends nothing more (what is unsent stays due for the next sender).
+    pub fn deliver_due_blocking_until(
+        &self,
+        db: &Db,
+        clock: &dyn Clock,
+        shutdown: &Shutdown,
+    ) -> Result<DeliveryReport, MailError> {
         let mut report = DeliveryReport::default();
         while report.sent + report.failed < MAX_PER_ROUND {
+            if shutdown.requested() {
+                return Ok(report);
+            }
             let now = clock.now();
             let claimed = {
                 let mut conn = db.get()?;

@@ -423,3 +423,48 @@ pub async fn spawn_demo_app_with_smtp(port: u16) -> (TestApp, MailSettings) {
     let mail = smtp_mail_settings(port);
     (spawn_with_mail(true, true, Some(mail.clone())).await, mail)
 }
+
+/// A second service instance on `app`'s database (as behind a load balancer), with the
+/// same clock and the settings of `spawn_configured` changed by `edit`; its mail goes to a
+/// directory of its own. Dropping it leaves the database alone: `app` owns it.
+pub async fn spawn_instance_beside(app: &TestApp, edit: impl FnOnce(&mut Settings)) -> TestApp {
+    let alias = TestDb {
+        url: app.test_db.url.clone(),
+        pg_admin: None,
+        _dir: None,
+    };
+    let mut settings = Settings {
+        database_url: alias.database_url(),
+        bind_address: "127.0.0.1:0".into(),
+        load_demo: true,
+        load_demo_cases: true,
+        public_url: Some("https://statsbidrag.example".into()),
+        demo_password: Some(PASSWORD.into()),
+        cookie_secure: false,
+        db_pool_size: 4,
+        db_timeout: statsbidrag::db::DEFAULT_TIMEOUT,
+        sessions: story_sessions(),
+        trusted_proxies: Vec::new(),
+        workers: Some(1),
+        mail: MailSettings {
+            send_interval: None,
+            ..MailSettings::files(
+                std::env::temp_dir().join(format!("statsbidrag-test-{}", uuid_simple())),
+            )
+        },
+    };
+    edit(&mut settings);
+    let (instance, _report) = Application::build(settings, Arc::new(app.clock.clone()))
+        .await
+        .expect("build second instance");
+    let address = format!("http://{}", instance.address());
+    let db = instance.db().clone();
+    actix_web::rt::spawn(instance.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        clock: app.clock.clone(),
+        client: new_client(),
+        test_db: alias,
+    }
+}

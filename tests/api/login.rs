@@ -342,3 +342,27 @@ async fn wrong_current_passwords_on_the_account_page_are_throttled_too() {
     let (status, _, _) = api_login(&app, &client_from(5), SKANE, PASSWORD).await;
     assert_eq!(status, 429);
 }
+
+#[actix_web::test]
+async fn the_shared_throttle_table_stays_bounded() {
+    use statsbidrag::accounts::throttle::{SWEEP_AFTER_ATTEMPTS, Throttle};
+    let app = spawn_app().await;
+    let throttle = Throttle::new(100);
+    let mut conn = app.conn();
+    let now = app.clock_now();
+    // Every attempt a new account from a new address: two rows each.
+    for n in 0..1500u32 {
+        let address = IpAddr::from((0x0a00_0000 + n).to_be_bytes());
+        if let Ok(Ok(attempt)) =
+            throttle.begin(&mut conn, &format!("{n}@example.org"), address, now)
+        {
+            statsbidrag::db::write_tx(&mut conn, |c| throttle.failed(c, &attempt, now)).unwrap();
+        }
+    }
+    let tracked = throttle.tracked(&mut conn).unwrap();
+    assert!(
+        tracked <= 100 + 2 * i64::from(SWEEP_AFTER_ATTEMPTS),
+        "{tracked} rows"
+    );
+    assert!(tracked < 3000, "pruned: {tracked} rows");
+}

@@ -21,6 +21,7 @@ mod demo_past;
 mod eligibility;
 mod fixtures;
 mod helpers;
+mod instances;
 mod integrity;
 mod letters;
 mod login;

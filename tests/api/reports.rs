@@ -1010,3 +1010,129 @@ async fn a_grant_revoked_after_its_repayment_is_claimed_and_counted_once() {
         "{report}"
     );
 }
+
+/// Every reminder due at `now` and not yet sent, by the plain rule over every slot: what
+/// the set-based query of `reminders::due` must agree with.
+fn due_by_rule(app: &TestApp, now: &str) -> std::collections::BTreeSet<(String, i32, String)> {
+    use statsbidrag::reports::{reminders, workflow};
+    let mut conn = app.conn();
+    let today = statsbidrag::clock::stockholm_date(at(now));
+    let mut due = std::collections::BTreeSet::new();
+    let calls = statsbidrag::db::calls::list_calls(
+        &mut conn,
+        &[
+            statsbidrag::codes::CallStatus::Published,
+            statsbidrag::codes::CallStatus::Closed,
+        ],
+    )
+    .unwrap();
+    for call in calls {
+        let rules = workflow::rules_for(&mut conn, &call.id).unwrap();
+        for slot in workflow::slots(&mut conn, Some(&call.id), None).unwrap() {
+            let Some(kind) = reminders::due_reminder(&slot, &rules, today) else {
+                continue;
+            };
+            let sent =
+                statsbidrag::db::reports::reminders_sent(&mut conn, &slot.decision.id, slot.year)
+                    .unwrap();
+            if !sent.iter().any(|k| k == kind) {
+                due.insert((slot.decision.id.clone(), slot.year, kind.to_string()));
+            }
+        }
+    }
+    due
+}
+
+fn due_by_query(app: &TestApp, now: &str) -> std::collections::BTreeSet<(String, i32, String)> {
+    let mut conn = app.conn();
+    statsbidrag::reports::reminders::due(&mut conn, at(now))
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.slot.decision_id, d.slot.year, d.kind.to_string()))
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_reminder_query_finds_exactly_what_the_rule_says_is_due() {
+    let app = spawn_app().await;
+    let call_id = app.call_id().await;
+    pay_2021(&app, &call_id).await;
+    // Slots in every state: Skåne's 2021 report submitted and approved, its grant then
+    // revoked (2022 owes nothing); Västra Götaland's 2021 report a draft; Östergötland's not
+    // started; the 2022 reports not open until 2023.
+    let skane = file(
+        &app,
+        SKANE,
+        json!({"personal": "2 000 000", "resor": "413 808", "utbildning": "100 000"}),
+        12,
+    )
+    .await;
+    let csrf = app.api_login(VGR).await;
+    start_2021(&app, &csrf).await;
+    app.clock.set(at("2022-03-10T09:00:00Z"));
+    let csrf = app.api_login(OFFICER).await;
+    let (status, _) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/reports/{skane}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    app.clock.set(at("2022-04-01T09:00:00Z"));
+    let csrf = app.api_login(OFFICER).await;
+    let grant = crate::changes::grant_of(&app, "232100-0255");
+    let (status, draft) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/decisions/{}/changes", grant.id),
+            json!({"kind": "revocation", "reasons": "Verksamheten har upphört."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{draft}");
+    let csrf = app
+        .api_login("beslutsfattare@socialstyrelsen.example")
+        .await;
+    let (status, body) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/decisions/{}/sign", draft["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let links = statsbidrag::outbox::Links::new("https://statsbidrag.example");
+    let mut seen = 0;
+    for (when, then_run) in [
+        ("2021-06-01T08:00:00Z", false),
+        ("2022-01-20T08:00:00Z", false),
+        ("2022-02-15T08:00:00Z", false),
+        ("2022-02-15T09:00:00Z", true),
+        ("2022-02-20T08:00:00Z", false),
+        ("2022-03-02T08:00:00Z", false),
+        ("2023-02-20T08:00:00Z", false),
+        ("2023-03-05T08:00:00Z", true),
+        ("2022-03-02T09:00:00Z", false),
+        ("2022-03-02T10:00:00Z", true),
+        ("2024-06-01T08:00:00Z", false),
+    ] {
+        let (rule, query) = (due_by_rule(&app, when), due_by_query(&app, when));
+        assert_eq!(rule, query, "at {when}");
+        seen += rule.len();
+        if then_run {
+            let mut conn = app.conn();
+            let sent = statsbidrag::reports::reminders::run(
+                &mut conn,
+                at(when),
+                &links,
+                "Socialstyrelsen",
+            )
+            .unwrap();
+            assert_eq!(sent.before_due + sent.overdue, rule.len(), "at {when}");
+            drop(conn);
+            assert!(due_by_query(&app, when).is_empty(), "all sent at {when}");
+        }
+    }
+    assert!(seen >= 6, "the states were exercised: {seen}");
+}
