@@ -153,6 +153,8 @@ impl Manager {
                     busy_timeout_ms(self.timeout)
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                applications::register_sqlite_functions(&mut conn)
+                    .map_err(ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConnection::Sqlite(conn))
             }
         }

@@ -336,10 +336,17 @@ pub fn answers_of(
     if version_ids.is_empty() {
         return Ok(Vec::new());
     }
-    report_answers::table
-        .filter(report_answers::version_id.eq_any(version_ids))
-        .select(ReportAnswer::as_select())
-        .load(conn)
+    // In chunks: SQLite binds at most 32 766 variables in one statement.
+    let mut out = Vec::new();
+    for chunk in version_ids.chunks(super::applications::ID_CHUNK) {
+        out.extend(
+            report_answers::table
+                .filter(report_answers::version_id.eq_any(chunk))
+                .select(ReportAnswer::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn cost_lines(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<CostLine>> {
