@@ -11,8 +11,8 @@ use crate::accounts::Actor;
 use crate::applications::draft::DraftInput;
 use crate::applications::workflow::{self, SupplementInput};
 use crate::applications::{self, ApplicationView};
-use crate::db::DbConnection;
 use crate::codes::ApplicationStatus;
+use crate::db::DbConnection;
 use crate::db::applications::{ListSort, StatusFilter};
 use crate::decisions::Outcome;
 use crate::error::{AppError, FieldErrors};
@@ -50,9 +50,7 @@ pub const DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 500;
 
 /// The query checked: each word it does not know is refused with the codes it knows.
-fn parse_list_query(
-    q: &ListQuery,
-) -> Result<(ListSort, Option<StatusFilter>, i64, i64), AppError> {
+fn parse_list_query(q: &ListQuery) -> Result<(ListSort, Option<StatusFilter>, i64, i64), AppError> {
     let mut errors = FieldErrors::new();
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {

@@ -472,9 +472,9 @@ fn ordered<'a>(
     let first_key = match sort {
         ListSort::RegistrationNumber if filter.submitted_only => None,
         // An organisation's own drafts have no number yet: last.
-        ListSort::RegistrationNumber => Some(
-            "CASE WHEN applications.registration_number IS NULL THEN 1 ELSE 0 END".to_string(),
-        ),
+        ListSort::RegistrationNumber => {
+            Some("CASE WHEN applications.registration_number IS NULL THEN 1 ELSE 0 END".to_string())
+        }
         ListSort::Organisation => Some(format!("organisations.name{collate}")),
         ListSort::Status => Some(status_rank_sql()),
         ListSort::Requested(year) => Some(requested_sql(year)),
@@ -547,28 +547,6 @@ pub fn with_organisation(
         .collect();
     rows.sort_by_key(|(a, _)| place.get(a.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(rows)
-}
-
-/// What the filtered applications apply for in total per year (latest submitted versions).
-pub fn requested_sums(
-    conn: &mut DbConnection,
-    filter: &ListFilter,
-    years: &[i32],
-) -> QueryResult<Vec<Ore>> {
-    use diesel::dsl::sql;
-    use diesel::sql_types::BigInt;
-    let sqlite = is_sqlite(conn);
-    let mut out = Vec::with_capacity(years.len());
-    for year in years {
-        let sum: i64 = filtered(filter, sqlite)
-            .select(sql::<BigInt>(&format!(
-                "CAST(COALESCE(SUM((SELECT ay.requested_ore FROM application_years ay \
-                 WHERE ay.version_id = {LATEST_VERSION} AND ay.year = {year})), 0) AS BIGINT)"
-            )))
-            .get_result(conn)?;
-        out.push(Ore::from_ore(sum));
-    }
-    Ok(out)
 }
 
 /// How many applications of a call there are per status (drafts left out).

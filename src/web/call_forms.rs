@@ -480,7 +480,9 @@ async fn list_rows(
                 PAGE_SIZE,
                 (page - 1).saturating_mul(PAGE_SIZE),
             )?;
-            let sums = crate::db::applications::requested_sums(c, &filter, &years)?;
+            // The page's own sums: a sum over every matching row would read the whole call
+            // for every page (the CSV export has the sums over all of them).
+            let sums = applications::requested_sums(&rows.rows, &years);
             Ok::<_, AppError>((def, rows, total, sums))
         })
         .await?)

@@ -44,8 +44,13 @@ struct ApplicantHome {
 struct AuditorHome {
     ctx: PageContext,
     calls: Vec<CallOverview>,
+    /// The latest cases to arrive; each call's list has them all.
     cases: Vec<ApplicationSummary>,
+    cases_total: i64,
 }
+
+/// How many of the latest cases the auditor's start page lists.
+const LATEST_CASES: i64 = 20;
 
 pub async fn show(
     state: State,
@@ -120,13 +125,29 @@ pub async fn show(
             let (calls, cases) = state
                 .db
                 .run(move |c| {
+                    let filter = applications::visible_to(c, &actor, None, now)?;
                     Ok::<_, AppError>((
                         calls::overview(c, Some(&actor), now)?,
-                        applications::list_for(c, &actor, None, now)?,
+                        applications::page(
+                            c,
+                            &filter,
+                            crate::db::applications::ListSort::RegistrationNumber,
+                            true,
+                            LATEST_CASES,
+                            0,
+                        )?,
                     ))
                 })
                 .await?;
-            render(StatusCode::OK, &AuditorHome { ctx, calls, cases })
+            render(
+                StatusCode::OK,
+                &AuditorHome {
+                    ctx,
+                    calls,
+                    cases_total: cases.total,
+                    cases: cases.rows,
+                },
+            )
         }
         Role::Admin => Ok(redirect("/admin")),
     }

@@ -23,6 +23,7 @@ mod fixtures;
 mod helpers;
 mod integrity;
 mod letters;
+mod lists;
 mod login;
 mod mail;
 mod members;
