@@ -46,6 +46,16 @@ fn insert_bulk_applications(db: &Db, call_id: &str) {
         "UPDATE application_versions SET status = 'submitted', \
          submitted_at = created_at WHERE id LIKE 'bulk-ver-%'"
             .to_string(),
+        // A planned payment of 10 kr per bulk organisation, under one of the demo's
+        // decisions (the payments list and file need not follow decisions here).
+        format!(
+            "{series} INSERT INTO payments \
+             (id, decision_id, call_id, organisation_id, year, amount_ore, due_on, status, \
+              created_at) \
+             SELECT 'bulk-pay-' || i, (SELECT MIN(id) FROM decisions WHERE call_id = '{call_id}'), \
+             '{call_id}', 'bulk-org-' || i, 2021, 1000, '2021-01-15', 'planned', \
+             '2020-07-01 09:00:00' FROM n"
+        ),
         // Statistics, as a database that grew to this size over time has them.
         "ANALYZE".to_string(),
     ];
@@ -180,6 +190,45 @@ async fn a_call_with_more_applications_than_sqlite_binds_is_listed_paged_and_exp
             "{query}"
         );
     }
+
+    // The payments: a page of 100 with the count and sums over all, the file streamed, the
+    // API a page at a time.
+    let payments = format!("/utlysningar/{call_id}/utbetalningar");
+    let (status, page) = app.get_text(&payments).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("aria-label=\"Sidor i listan över utbetalningar\""));
+    assert_eq!(page.matches("name=\"payment_ids\"").count(), 100);
+    let (status, _) = app.get_text(&format!("{payments}?sida=999999")).await;
+    assert_eq!(status, 200);
+    let response = app.get(&format!("{payments}.csv")).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let file = response.text().await.unwrap();
+    assert!(file.lines().count() as i64 > BULK, "every line of the file");
+    let response = app
+        .get(&format!(
+            "/api/v1/calls/{call_id}/payments?limit=500&offset=1000"
+        ))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let in_all: i64 = response.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(in_all > BULK);
+    assert!(response.headers().get("link").is_some());
+    let rows: Value = response.json().await.unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 500);
+    let (status, _) = app
+        .get_json(&format!("/api/v1/calls/{call_id}/payments?limit=0"))
+        .await;
+    assert_eq!(status, 422);
+
+    // The money dashboard adds up in SQL.
+    let (status, _) = app
+        .get_text(&format!("/utlysningar/{call_id}/ekonomi"))
+        .await;
+    assert_eq!(status, 200);
 
     // The CSV export: every row, streamed.
     let response = app.get(&format!("{list}.csv")).await;
