@@ -76,7 +76,14 @@ fn build(
     let mut years: Vec<i32> = all.iter().map(|s| s.year).collect();
     years.sort_unstable();
     years.dedup();
-    let claims = db::reports::claims_of_call(conn, &call.id)?;
+    // By report, so that each row finds its claim without reading every claim of the call.
+    let mut claims: std::collections::HashMap<String, crate::db::reports::RepaymentClaim> =
+        std::collections::HashMap::new();
+    for claim in db::reports::claims_of_call(conn, &call.id)? {
+        if let Some(report_id) = claim.report_id.clone() {
+            claims.entry(report_id).or_insert(claim);
+        }
+    }
     let mut rows = Vec::new();
     let mut totals = Totals::default();
     for slot in all.into_iter().filter(|s| s.year == year) {
@@ -113,12 +120,10 @@ fn build(
             totals.used = totals.used + m.used;
             totals.unused = totals.unused + m.unused();
         }
-        let claim = slot.report.as_ref().and_then(|r| {
-            claims
-                .iter()
-                .find(|c| c.report_id.as_deref() == Some(r.id.as_str()))
-                .cloned()
-        });
+        let claim = slot
+            .report
+            .as_ref()
+            .and_then(|r| claims.get(&r.id).cloned());
         if let Some(c) = &claim
             && c.status == super::ClaimStatus::Received
         {

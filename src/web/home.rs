@@ -79,10 +79,20 @@ pub async fn show(
                 .run(move |c| {
                     let calls = calls::overview(c, Some(&actor), now)?;
                     let mut drafts = Vec::new();
+                    // One read per organisation, not per draft.
+                    let mut names: std::collections::HashMap<String, String> =
+                        std::collections::HashMap::new();
                     for d in crate::db::decisions::drafts(c)? {
-                        let name = crate::db::organisations::find(c, &d.organisation_id)?
-                            .map(|o| o.name)
-                            .unwrap_or_default();
+                        let name = match names.get(&d.organisation_id) {
+                            Some(name) => name.clone(),
+                            None => {
+                                let name = crate::db::organisations::find(c, &d.organisation_id)?
+                                    .map(|o| o.name)
+                                    .unwrap_or_default();
+                                names.insert(d.organisation_id.clone(), name.clone());
+                                name
+                            }
+                        };
                         drafts.push((d, name));
                     }
                     Ok::<_, AppError>((calls, drafts))
