@@ -135,6 +135,19 @@ pub fn page(
     offset: i64,
 ) -> Result<SummaryPage, AppError> {
     let total = db::applications::count(conn, filter)?;
+    page_of(conn, filter, sort, descending, limit, offset, total)
+}
+
+/// As [`page`], with the count already known.
+pub fn page_of(
+    conn: &mut DbConnection,
+    filter: &db::applications::ListFilter,
+    sort: db::applications::ListSort,
+    descending: bool,
+    limit: i64,
+    offset: i64,
+    total: i64,
+) -> Result<SummaryPage, AppError> {
     let rows = if offset < total {
         db::applications::list_page(conn, filter, sort, descending, limit, offset)?
     } else {

@@ -259,6 +259,32 @@ pub fn versions(conn: &mut DbConnection, report_id: &str) -> QueryResult<Vec<Rep
         .load(conn)
 }
 
+/// The latest submitted version of each of the reports (the overview's rows), read in
+/// chunks of ids: `report id -> version`.
+pub fn latest_submitted_versions(
+    conn: &mut DbConnection,
+    report_ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, ReportVersion>> {
+    let mut out: std::collections::HashMap<String, ReportVersion> =
+        std::collections::HashMap::new();
+    for chunk in report_ids.chunks(super::applications::ID_CHUNK) {
+        let versions: Vec<ReportVersion> = report_versions::table
+            .filter(report_versions::report_id.eq_any(chunk))
+            .filter(report_versions::status.eq(crate::codes::VersionStatus::Submitted))
+            .select(ReportVersion::as_select())
+            .load(conn)?;
+        for version in versions {
+            match out.get(&version.report_id) {
+                Some(kept) if kept.number >= version.number => {}
+                _ => {
+                    out.insert(version.report_id.clone(), version);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn insert_version(conn: &mut DbConnection, version: &ReportVersion) -> QueryResult<()> {
     diesel::insert_into(report_versions::table)
         .values(version)

@@ -472,13 +472,20 @@ async fn list_rows(
             let total = crate::db::applications::count(c, &visible)?;
             let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
             let filter = q.narrow(visible);
-            let rows = applications::page(
+            // Unfiltered, the matching are all of them: counted once.
+            let matching = if filter.status.is_none() && filter.text.is_none() {
+                total
+            } else {
+                crate::db::applications::count(c, &filter)?
+            };
+            let rows = applications::page_of(
                 c,
                 &filter,
                 q.sort_key(&years),
                 q.descending,
                 PAGE_SIZE,
                 (page - 1).saturating_mul(PAGE_SIZE),
+                matching,
             )?;
             // The page's own sums: a sum over every matching row would read the whole call
             // for every page (the CSV export has the sums over all of them).

@@ -82,15 +82,16 @@ pub async fn show(
             let applications = match &viewer {
                 Some(a) if access::can_list_all_cases(a) => {
                     let filter = applications::visible_to(c, a, Some(&call_id), now)?;
-                    let first = applications::page(
+                    let by_status = crate::db::applications::count_by_status(c, &call_id)?;
+                    let first = applications::page_of(
                         c,
                         &filter,
                         crate::db::applications::ListSort::RegistrationNumber,
                         false,
                         FIRST_CASES,
                         0,
+                        by_status.iter().map(|(_, n)| n).sum(),
                     )?;
-                    let by_status = crate::db::applications::count_by_status(c, &call_id)?;
                     let counts = crate::codes::ApplicationStatus::ALL
                         .iter()
                         .filter_map(|s| {
