@@ -122,6 +122,12 @@ async fn a_call_with_more_applications_than_sqlite_binds_is_listed_paged_and_exp
         "{found}"
     );
     assert!(found.contains(">SB-2019-133000<"));
+    // Any case, Å, Ä and Ö too (SQLite's own lower() folds ASCII only).
+    let (_, skane) = app.get_text(&format!("{list}?q=REGION%20SK%C3%85NE")).await;
+    assert!(
+        skane.contains(&format!("Visar 1 av {total} ansökningar")),
+        "{skane}"
+    );
     let (_, submitted) = app.get_text(&format!("{list}?status=submitted")).await;
     assert!(submitted.contains(&format!("Visar {BULK} av {total} ansökningar")));
 
