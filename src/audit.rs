@@ -151,7 +151,9 @@ pub fn list_for(
         )?;
         return Err(crate::error::AppError::Forbidden);
     }
-    let page = page.max(1);
+    // A page number past any trail (typed into the address) reads an empty page instead of
+    // overflowing the offset.
+    let page = page.clamp(1, i64::MAX / PER_PAGE);
     let mut events = store::list(conn, filter, PER_PAGE + 1, (page - 1) * PER_PAGE)?;
     let has_next = events.len() as i64 > PER_PAGE;
     events.truncate(PER_PAGE as usize);

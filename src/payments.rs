@@ -291,40 +291,107 @@ pub struct PaymentLine {
     pub registration_number: String,
 }
 
-/// The payments of a call (the agency and auditors) or of an organisation (also its own
-/// people).
-pub fn list(
+/// A page of payments, with how many there are and their sums per status over all of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentPage {
+    pub lines: Vec<PaymentLine>,
+    pub total: i64,
+    pub totals: Vec<(PaymentStatus, Ore)>,
+}
+
+impl PaymentPage {
+    /// The sum of one status's payments; `None` for every payment that is to be paid or
+    /// has been (a cancelled payment never will be).
+    pub fn sum(&self, status: Option<PaymentStatus>) -> Ore {
+        self.totals
+            .iter()
+            .filter(|(s, _)| match status {
+                Some(wanted) => *s == wanted,
+                None => *s != PaymentStatus::Cancelled,
+            })
+            .map(|(_, amount)| *amount)
+            .sum()
+    }
+}
+
+/// Refuses whoever may not list these payments, and records the attempt.
+fn check_listing(
     conn: &mut DbConnection,
     actor: &Actor,
     call_id: Option<&str>,
     organisation_id: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<Vec<PaymentLine>, AppError> {
+) -> Result<(), AppError> {
     let allowed = access::can_list_all_cases(actor)
         || (organisation_id.is_some() && organisation_id == actor.organisation_id.as_deref());
-    if !allowed {
-        audit::record_denied(
-            conn,
-            actor,
-            now,
-            "payments",
-            call_id.or(organisation_id),
-            "se utbetalningar",
-        )?;
-        return Err(if actor.role == Role::Applicant {
-            AppError::NotFound
-        } else {
-            AppError::Forbidden
-        });
+    if allowed {
+        return Ok(());
     }
-    Ok(db::payments::list(conn, call_id, organisation_id)?
-        .into_iter()
+    audit::record_denied(
+        conn,
+        actor,
+        now,
+        "payments",
+        call_id.or(organisation_id),
+        "se utbetalningar",
+    )?;
+    Err(if actor.role == Role::Applicant {
+        AppError::NotFound
+    } else {
+        AppError::Forbidden
+    })
+}
+
+fn lines(rows: Vec<(Payment, Organisation, String)>) -> Vec<PaymentLine> {
+    rows.into_iter()
         .map(|(payment, organisation, registration_number)| PaymentLine {
             payment,
             organisation,
             registration_number,
         })
-        .collect())
+        .collect()
+}
+
+/// A page of the payments of a call (the agency and auditors) or of an organisation (also
+/// its own people), with the count and the sums over all of them.
+pub fn list(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+    limit: i64,
+    offset: i64,
+    now: DateTime<Utc>,
+) -> Result<PaymentPage, AppError> {
+    check_listing(conn, actor, call_id, organisation_id, now)?;
+    let total = db::payments::count(conn, call_id, organisation_id)?;
+    let rows = if offset < total {
+        db::payments::list(conn, call_id, organisation_id, limit, offset)?
+    } else {
+        Vec::new()
+    };
+    Ok(PaymentPage {
+        lines: lines(rows),
+        total,
+        totals: db::payments::totals(conn, call_id, organisation_id)?,
+    })
+}
+
+/// The ids of the lines of a call's payment file, in order, for whoever may list the
+/// call's payments.
+pub fn file_ids(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AppError> {
+    check_listing(conn, actor, Some(call_id), None, now)?;
+    Ok(db::payments::file_ids(conn, call_id)?)
+}
+
+/// Payment lines by id, in that order (a chunk of the payment file).
+pub fn lines_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<PaymentLine>, AppError> {
+    Ok(lines(db::payments::with_details(conn, ids)?))
 }
 
 /// Refuses a read of an organisation's money to whoever may not read its cases: recorded,
@@ -525,14 +592,8 @@ pub fn mark_paid(
 
 /// The payment file for the finance system: organisation number, recipient, amount
 /// (kronor, decimal comma), the decision's registration number as reference, due day and
-/// status. UTF-8 with BOM, semicolons.
-pub fn to_csv(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
-    // A cancelled payment is never to be paid: it stays in the lists, not in the file.
-    let lines: Vec<&PaymentLine> = lines
-        .iter()
-        .filter(|l| l.payment.status != PaymentStatus::Cancelled)
-        .collect();
-    use crate::spreadsheet::amount as csv_amount;
+/// status. UTF-8 with BOM, semicolons. Its header row, with the byte order mark.
+pub fn csv_header() -> Result<Vec<u8>, AppError> {
     let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
     writer.row([
         "Organisationsnummer",
@@ -545,7 +606,18 @@ pub fn to_csv(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
         "Utbetald",
         "Verifikation",
     ])?;
-    for line in lines {
+    writer.finish()
+}
+
+/// Lines of the payment file after its header. A cancelled payment is never to be paid: it
+/// stays in the lists, not in the file.
+pub fn csv_rows(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
+    use crate::spreadsheet::amount as csv_amount;
+    let mut writer = crate::spreadsheet::SpreadsheetCsv::continuation();
+    for line in lines
+        .iter()
+        .filter(|l| l.payment.status != PaymentStatus::Cancelled)
+    {
         let p = &line.payment;
         writer.row([
             line.organisation.org_number.clone(),

@@ -284,35 +284,21 @@ pub fn view(
     let round = db::redistribution::find(conn, round_id)?.ok_or(AppError::NotFound)?;
     let call = db::calls::find_call(conn, &round.call_id)?.ok_or(AppError::NotFound)?;
     let money = year_money(conn, &call.id, round.year)?;
-    let mut applications = Vec::new();
-    for id in db::redistribution::application_ids(conn, &round.id)? {
-        let application = db::applications::find(conn, &id)?.ok_or(AppError::NotFound)?;
-        let organisation = db::organisations::find(conn, &application.organisation_id)?
-            .map(|o| o.name)
-            .unwrap_or_default();
-        let applied = crate::assessment::applied_amounts(conn, &id)?;
-        let requested = applied.values().copied().sum();
-        let outcome = crate::decisions::outcomes(conn, &[(id.clone(), applied)])?
-            .remove(&id)
-            .filter(|_| application.status == crate::codes::ApplicationStatus::Decided);
-        let mut granted = Ore::ZERO;
-        for decision in db::decisions::for_application(conn, &id)? {
-            if decision.status == crate::codes::DecisionStatus::Signed {
-                granted = granted
-                    + db::decisions::years(conn, &decision.id)?
-                        .iter()
-                        .map(|y| y.amount_ore)
-                        .sum::<Ore>();
-            }
-        }
-        applications.push(RoundApplication {
-            application,
-            organisation,
-            requested,
-            granted,
-            outcome,
-        });
-    }
+    // The round's applications with their amounts and outcomes in a few queries, not six
+    // per application.
+    let ids = db::redistribution::application_ids(conn, &round.id)?;
+    let granted = db::redistribution::signed_totals(conn, &ids)?;
+    let rows = db::applications::with_organisation(conn, &ids)?;
+    let applications = crate::applications::summaries(conn, rows)?
+        .into_iter()
+        .map(|s| RoundApplication {
+            requested: s.requested.values().copied().sum(),
+            granted: granted.get(&s.application.id).copied().unwrap_or(Ore::ZERO),
+            outcome: s.outcome,
+            organisation: s.organisation.name,
+            application: s.application,
+        })
+        .collect();
     Ok(RoundView {
         taking_applications: taking_applications(&round, now),
         round,

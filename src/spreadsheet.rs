@@ -11,6 +11,9 @@ use crate::money::Ore;
 /// A CSV file being written, one row at a time.
 pub struct SpreadsheetCsv {
     writer: csv::Writer<Vec<u8>>,
+    /// Whether `finish` puts the byte order mark first: a file's first part has it, the
+    /// parts of a streamed file after it do not.
+    bom: bool,
 }
 
 impl Default for SpreadsheetCsv {
@@ -26,6 +29,15 @@ impl SpreadsheetCsv {
                 .delimiter(b';')
                 .terminator(csv::Terminator::CRLF)
                 .from_writer(Vec::new()),
+            bom: true,
+        }
+    }
+
+    /// Rows that continue a file already begun (a streamed export): no byte order mark.
+    pub fn continuation() -> SpreadsheetCsv {
+        SpreadsheetCsv {
+            bom: false,
+            ..SpreadsheetCsv::new()
         }
     }
 
@@ -51,7 +63,9 @@ impl SpreadsheetCsv {
             .into_inner()
             .map_err(|e| AppError::Internal(format!("csv: {e}")))?;
         let mut out = Vec::with_capacity(body.len() + 3);
-        out.extend_from_slice(b"\xEF\xBB\xBF");
+        if self.bom {
+            out.extend_from_slice(b"\xEF\xBB\xBF");
+        }
         out.extend_from_slice(&body);
         Ok(out)
     }

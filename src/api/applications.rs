@@ -11,35 +11,172 @@ use crate::accounts::Actor;
 use crate::applications::draft::DraftInput;
 use crate::applications::workflow::{self, SupplementInput};
 use crate::applications::{self, ApplicationView};
+use crate::codes::ApplicationStatus;
 use crate::db::DbConnection;
-use crate::error::AppError;
+use crate::db::applications::{ListSort, StatusFilter};
+use crate::decisions::Outcome;
+use crate::error::{AppError, FieldErrors};
 use crate::http::{Authenticated, State};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only the applications of this call.
     call_id: Option<String>,
+    /// Only this status (`submitted`, `supplement_requested`, `complete`, `assessed`,
+    /// `decided`; an applicant also `draft`) or, among decided ones, this outcome
+    /// (`granted`, `partly_granted`, `rejected`).
+    status: Option<String>,
+    /// Free text: part of the organisation's name or number or of the registration number.
+    q: Option<String>,
+    /// The order: `registration_number` (the default; drafts last), `organisation`,
+    /// `status` (by the Swedish label), or `requested_YEAR` (the amount applied for that
+    /// year, such as `requested_2021`). Ties go by registration number.
+    sort: Option<String>,
+    /// The order reversed.
+    descending: Option<bool>,
+    /// How many applications to answer with, 1–500; 100 if left out.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// How many to skip first (the next page starts at `offset + limit`); 0 if left out.
+    /// The answer's `X-Total-Count` header says how many match in all, and its `Link`
+    /// header gives the next page while there is one.
+    #[param(minimum = 0)]
+    offset: Option<i64>,
 }
 
-/// Applications the logged-in person may see: an applicant their own organisation's.
+/// Rows per answer when `limit` is left out, and the most one answer holds.
+pub const DEFAULT_LIMIT: i64 = 100;
+pub const MAX_LIMIT: i64 = 500;
+
+/// The query checked: each word it does not know is refused with the codes it knows.
+fn parse_list_query(q: &ListQuery) -> Result<(ListSort, Option<StatusFilter>, i64, i64), AppError> {
+    let mut errors = FieldErrors::new();
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        errors.add(
+            "limit",
+            format!("limit ska vara ett heltal från 1 till {MAX_LIMIT}."),
+        );
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        errors.add("offset", "offset ska vara 0 eller större.");
+    }
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(code) => {
+            if let Some(s) = ApplicationStatus::parse(code) {
+                Some(StatusFilter::Status(s))
+            } else if let Some(o) = Outcome::parse(code) {
+                Some(StatusFilter::Outcome(o))
+            } else {
+                errors.add(
+                    "status",
+                    format!(
+                        "Okänd status \"{code}\". Välj någon av: {}, {}.",
+                        ApplicationStatus::codes(),
+                        Outcome::codes()
+                    ),
+                );
+                None
+            }
+        }
+    };
+    let sort = match q.sort.as_deref().map(str::trim).unwrap_or("") {
+        "" | "registration_number" => ListSort::RegistrationNumber,
+        "organisation" => ListSort::Organisation,
+        "status" => ListSort::Status,
+        other => match other
+            .strip_prefix("requested_")
+            .and_then(|y| y.parse::<i32>().ok())
+            .filter(|y| (1900..=2200).contains(y))
+        {
+            Some(year) => ListSort::Requested(year),
+            None => {
+                errors.add(
+                    "sort",
+                    "Okänd sortering. Välj registration_number, organisation, status \
+                     eller requested_ÅR (till exempel requested_2021).",
+                );
+                ListSort::RegistrationNumber
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok((sort, status, limit, offset))
+}
+
+/// Applications the logged-in person may see (an applicant their own organisation's), a
+/// page at a time, filtered and ordered in the database.
 #[utoipa::path(get, path = "/api/v1/applications", tag = "applications",
     params(ListQuery),
-    responses((status = 200, body = Vec<ApplicationSummaryDto>),
-              (status = 401, body = super::Problem), (status = 403, body = super::Problem)))]
+    responses((status = 200, body = Vec<ApplicationSummaryDto>,
+               headers(("X-Total-Count" = i64,
+                        description = "How many applications match the filter in all"),
+                       ("Link" = String,
+                        description = "`<URL>; rel=\"next\"`: the next page, while there is one"))),
+              (status = 401, body = super::Problem), (status = 403, body = super::Problem),
+              (status = 422, body = super::Problem)))]
 pub async fn list(
     state: State,
     actor: Authenticated,
     query: web::Query<ListQuery>,
-) -> Result<web::Json<Vec<ApplicationSummaryDto>>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let now = state.clock.now();
-    let call_id = query.into_inner().call_id;
-    let rows = state
+    let q = query.into_inner();
+    let (sort, status, limit, offset) = parse_list_query(&q)?;
+    let descending = q.descending.unwrap_or(false);
+    let (call_id, text) = (q.call_id.clone(), q.q.clone());
+    let page = state
         .db
-        .run(move |c| applications::list_for(c, &actor.0, call_id.as_deref(), now))
+        .run(move |c| {
+            let mut filter = applications::visible_to(c, &actor.0, call_id.as_deref(), now)?;
+            filter.status = status;
+            filter.text = text
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty());
+            applications::page(c, &filter, sort, descending, limit, offset)
+        })
         .await?;
-    Ok(web::Json(
-        rows.iter().map(ApplicationSummaryDto::new).collect(),
-    ))
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("X-Total-Count", page.total.to_string()));
+    if offset.saturating_add(limit) < page.total {
+        response.insert_header((
+            actix_web::http::header::LINK,
+            format!(
+                "<{}>; rel=\"next\"",
+                next_page_url(&q, offset.saturating_add(limit), limit)
+            ),
+        ));
+    }
+    let rows: Vec<ApplicationSummaryDto> =
+        page.rows.iter().map(ApplicationSummaryDto::new).collect();
+    Ok(response.json(rows))
+}
+
+/// The same query with the next offset.
+fn next_page_url(q: &ListQuery, offset: i64, limit: i64) -> String {
+    let enc = crate::web::format::url_encode;
+    let mut parts: Vec<String> = Vec::new();
+    for (name, value) in [
+        ("call_id", &q.call_id),
+        ("status", &q.status),
+        ("q", &q.q),
+        ("sort", &q.sort),
+    ] {
+        if let Some(v) = value {
+            parts.push(format!("{name}={}", enc(v)));
+        }
+    }
+    if let Some(d) = q.descending {
+        parts.push(format!("descending={d}"));
+    }
+    parts.push(format!("limit={limit}"));
+    parts.push(format!("offset={offset}"));
+    format!("/api/v1/applications?{}", parts.join("&"))
 }
 
 /// One application with every version and its decisions. Another organisation's

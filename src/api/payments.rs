@@ -1,11 +1,12 @@
 //! Payments through the API.
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ApiError, CsrfChecked};
+use crate::error::AppError;
 use crate::http::{Authenticated, State};
 use crate::payments::{self, MarkPaidInput, PaymentLine};
 
@@ -46,40 +47,110 @@ impl PaymentDto {
     }
 }
 
-/// A call's payments (the agency and auditors).
+/// A page of a payments list: `limit` (1–500, default 100) and `offset` (default 0).
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// How many payments to answer with, 1–500; 100 if left out.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// How many to skip first; 0 if left out. The answer's `X-Total-Count` header says how
+    /// many there are in all, and its `Link` header gives the next page while there is one.
+    #[param(minimum = 0)]
+    offset: Option<i64>,
+}
+
+impl PageQuery {
+    fn checked(&self) -> Result<(i64, i64), AppError> {
+        let mut errors = crate::error::FieldErrors::new();
+        let limit = self.limit.unwrap_or(super::applications::DEFAULT_LIMIT);
+        if !(1..=super::applications::MAX_LIMIT).contains(&limit) {
+            errors.add(
+                "limit",
+                format!(
+                    "limit ska vara ett heltal från 1 till {}.",
+                    super::applications::MAX_LIMIT
+                ),
+            );
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            errors.add("offset", "offset ska vara 0 eller större.");
+        }
+        if errors.is_empty() {
+            Ok((limit, offset))
+        } else {
+            Err(AppError::Invalid(errors))
+        }
+    }
+}
+
+/// The page as JSON, with the total and the next page in headers.
+fn page_response(
+    path: &str,
+    page: &crate::payments::PaymentPage,
+    limit: i64,
+    offset: i64,
+) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("X-Total-Count", page.total.to_string()));
+    let next = offset.saturating_add(limit);
+    if next < page.total {
+        response.insert_header((
+            actix_web::http::header::LINK,
+            format!("<{path}?limit={limit}&offset={next}>; rel=\"next\""),
+        ));
+    }
+    let rows: Vec<PaymentDto> = page.lines.iter().map(PaymentDto::new).collect();
+    response.json(rows)
+}
+
+/// A call's payments (the agency and auditors), a page at a time.
 #[utoipa::path(get, path = "/api/v1/calls/{id}/payments", tag = "payments",
-    params(("id" = String, Path, description = "The call's id")),
-    responses((status = 200, body = Vec<PaymentDto>), (status = 403, body = super::Problem)))]
+    params(("id" = String, Path, description = "The call's id"), PageQuery),
+    responses((status = 200, body = Vec<PaymentDto>,
+               headers(("X-Total-Count" = i64, description = "How many payments there are in all"),
+                       ("Link" = String, description = "`<URL>; rel=\"next\"`: the next page, while there is one"))),
+              (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn for_call(
     state: State,
     actor: Authenticated,
     path: web::Path<String>,
-) -> Result<web::Json<Vec<PaymentDto>>, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, offset) = query.checked()?;
     let id = path.into_inner();
+    let url = format!("/api/v1/calls/{id}/payments");
     let now = state.clock.now();
-    let lines = state
+    let page = state
         .db
-        .run(move |c| payments::list(c, &actor.0, Some(&id), None, now))
+        .run(move |c| payments::list(c, &actor.0, Some(&id), None, limit, offset, now))
         .await?;
-    Ok(web::Json(lines.iter().map(PaymentDto::new).collect()))
+    Ok(page_response(&url, &page, limit, offset))
 }
 
-/// An organisation's payments (also its own people).
+/// An organisation's payments (also its own people), a page at a time.
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/payments", tag = "payments",
-    params(("id" = String, Path, description = "The organisation's id")),
-    responses((status = 200, body = Vec<PaymentDto>), (status = 404, body = super::Problem)))]
+    params(("id" = String, Path, description = "The organisation's id"), PageQuery),
+    responses((status = 200, body = Vec<PaymentDto>,
+               headers(("X-Total-Count" = i64, description = "How many payments there are in all"),
+                       ("Link" = String, description = "`<URL>; rel=\"next\"`: the next page, while there is one"))),
+              (status = 404, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn for_organisation(
     state: State,
     actor: Authenticated,
     path: web::Path<String>,
-) -> Result<web::Json<Vec<PaymentDto>>, ApiError> {
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (limit, offset) = query.checked()?;
     let id = path.into_inner();
+    let url = format!("/api/v1/organisations/{id}/payments");
     let now = state.clock.now();
-    let lines = state
+    let page = state
         .db
-        .run(move |c| payments::list(c, &actor.0, None, Some(&id), now))
+        .run(move |c| payments::list(c, &actor.0, None, Some(&id), limit, offset, now))
         .await?;
-    Ok(web::Json(lines.iter().map(PaymentDto::new).collect()))
+    Ok(page_response(&url, &page, limit, offset))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

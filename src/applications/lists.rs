@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::ApplicationSummary;
 use crate::codes::ApplicationStatus;
+use crate::db::applications::{ListFilter, ListSort, StatusFilter};
 use crate::db::calls::CallDefinition;
 use crate::decisions::Outcome;
 use crate::error::AppError;
@@ -25,6 +26,9 @@ pub struct ListQuery {
     pub sort: String,
     #[serde(default)]
     pub descending: bool,
+    /// The page, from 1 (the web list; anything unreadable is the first page).
+    #[serde(default)]
+    pub page: String,
 }
 
 impl ListQuery {
@@ -55,107 +59,128 @@ pub fn status_choices() -> Vec<(&'static str, &'static str)> {
     .collect()
 }
 
-/// Applies the filter and the order. Unknown sort keys fall back to the registration number.
-pub fn filter_and_sort(
-    rows: Vec<ApplicationSummary>,
-    query: &ListQuery,
-    years: &[i32],
-) -> Vec<ApplicationSummary> {
-    let needle = query.q.trim().to_lowercase();
-    let mut rows: Vec<ApplicationSummary> = rows
-        .into_iter()
-        .filter(|r| {
-            query.status.is_empty()
-                || r.application.status.as_str() == query.status
-                || r.status_code() == query.status
-        })
-        .filter(|r| {
-            needle.is_empty()
-                || r.organisation.name.to_lowercase().contains(&needle)
-                || r.organisation.org_number.contains(&needle)
-                || r.application
-                    .registration_number
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(&needle))
-        })
-        .collect();
-    let requested_year = query
-        .sort
-        .strip_prefix("requested_")
-        .and_then(|y| y.parse::<i32>().ok())
-        .filter(|y| years.contains(y));
-    match (query.sort.as_str(), requested_year) {
-        (_, Some(year)) => {
-            rows.sort_by_key(|r| r.requested.get(&year).copied().unwrap_or(Ore::ZERO))
+impl ListQuery {
+    /// The status filter: a status, an outcome, or (an unknown word) nothing at all.
+    pub fn status_filter(&self) -> Option<StatusFilter> {
+        let status = self.status.trim();
+        if status.is_empty() {
+            None
+        } else if let Some(s) = ApplicationStatus::parse(status) {
+            Some(StatusFilter::Status(s))
+        } else if let Some(o) = Outcome::parse(status) {
+            Some(StatusFilter::Outcome(o))
+        } else {
+            Some(StatusFilter::Nothing)
         }
-        ("organisation", _) => rows.sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name)),
-        ("status", _) => rows.sort_by_key(|r| r.status_label()),
-        _ => rows.sort_by(|a, b| {
-            // Drafts (no number yet) last.
-            let key = |r: &ApplicationSummary| {
-                (
-                    r.application.registration_number.is_none(),
-                    r.application.registration_number.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
-        }),
     }
-    if query.descending {
-        rows.reverse();
+
+    /// The order. Unknown sort keys, and years the call does not have, fall back to the
+    /// registration number.
+    pub fn sort_key(&self, years: &[i32]) -> ListSort {
+        match self.sort.as_str() {
+            "organisation" => ListSort::Organisation,
+            "status" => ListSort::Status,
+            other => other
+                .strip_prefix("requested_")
+                .and_then(|y| y.parse::<i32>().ok())
+                .filter(|y| years.contains(y))
+                .map(ListSort::Requested)
+                .unwrap_or(ListSort::RegistrationNumber),
+        }
     }
-    rows
+
+    /// The filter over what `visible` (the person's own filter) holds.
+    pub fn narrow(&self, visible: ListFilter) -> ListFilter {
+        let text = self.q.trim().to_lowercase();
+        ListFilter {
+            status: self.status_filter(),
+            text: (!text.is_empty()).then_some(text),
+            ..visible
+        }
+    }
 }
 
 pub use crate::spreadsheet::amount as csv_amount;
 
-/// The list as CSV: a byte order mark, semicolons, decimal comma, CRLF line ends.
-pub fn to_csv(def: &CallDefinition, rows: &[ApplicationSummary]) -> Result<Vec<u8>, AppError> {
-    let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
-    let mut header = vec![
-        "Diarienummer".to_string(),
-        "Organisation".to_string(),
-        "Organisationsnummer".to_string(),
-        "Status".to_string(),
-        "Inkommen".to_string(),
-    ];
-    header.extend(def.years.iter().map(|y| format!("Sökt {} (kr)", y.year)));
-    writer.row(&header)?;
-    for row in rows {
-        let mut record = vec![
-            row.application
-                .registration_number
-                .clone()
-                .unwrap_or_default(),
-            row.organisation.name.clone(),
-            row.organisation.org_number.clone(),
-            row.status_label().to_string(),
-            row.application
-                .submitted_at
-                .map(crate::clock::format_stockholm)
-                .unwrap_or_default(),
+/// The list as CSV, written a chunk of rows at a time: a byte order mark, semicolons,
+/// decimal comma, CRLF line ends; the sums per year last.
+pub struct CsvExport {
+    years: Vec<i32>,
+    sums: Vec<Ore>,
+    /// The header, until the first chunk carries it.
+    header: Option<Vec<u8>>,
+}
+
+impl CsvExport {
+    pub fn new(def: &CallDefinition) -> Result<CsvExport, AppError> {
+        let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
+        let mut header = vec![
+            "Diarienummer".to_string(),
+            "Organisation".to_string(),
+            "Organisationsnummer".to_string(),
+            "Status".to_string(),
+            "Inkommen".to_string(),
         ];
-        record.extend(def.years.iter().map(|y| {
-            row.requested
-                .get(&y.year)
-                .map(|a| csv_amount(*a))
-                .unwrap_or_default()
-        }));
-        writer.row(&record)?;
+        header.extend(def.years.iter().map(|y| format!("Sökt {} (kr)", y.year)));
+        writer.row(&header)?;
+        Ok(CsvExport {
+            years: def.years.iter().map(|y| y.year).collect(),
+            sums: vec![Ore::ZERO; def.years.len()],
+            header: Some(writer.finish()?),
+        })
     }
-    let mut sums = vec![
-        "Summa".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-    ];
-    let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
-    sums.extend(
-        super::requested_sums(rows, &years)
-            .into_iter()
-            .map(csv_amount),
-    );
-    writer.row(&sums)?;
-    writer.finish()
+
+    /// The next rows (with the header before the first).
+    pub fn rows(&mut self, rows: &[ApplicationSummary]) -> Result<Vec<u8>, AppError> {
+        let mut writer = crate::spreadsheet::SpreadsheetCsv::continuation();
+        for row in rows {
+            let mut record = vec![
+                row.application
+                    .registration_number
+                    .clone()
+                    .unwrap_or_default(),
+                row.organisation.name.clone(),
+                row.organisation.org_number.clone(),
+                row.status_label().to_string(),
+                row.application
+                    .submitted_at
+                    .map(crate::clock::format_stockholm)
+                    .unwrap_or_default(),
+            ];
+            record.extend(self.years.iter().map(|y| {
+                row.requested
+                    .get(y)
+                    .map(|a| csv_amount(*a))
+                    .unwrap_or_default()
+            }));
+            writer.row(&record)?;
+        }
+        for (sum, add) in self
+            .sums
+            .iter_mut()
+            .zip(super::requested_sums(rows, &self.years))
+        {
+            *sum = *sum + add;
+        }
+        let mut out = self.header.take().unwrap_or_default();
+        out.extend(writer.finish()?);
+        Ok(out)
+    }
+
+    /// The sums row (with the header, if no row came).
+    pub fn finish(mut self) -> Result<Vec<u8>, AppError> {
+        let mut writer = crate::spreadsheet::SpreadsheetCsv::continuation();
+        let mut sums = vec![
+            "Summa".to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        sums.extend(self.sums.iter().map(|a| csv_amount(*a)));
+        writer.row(&sums)?;
+        let mut out = self.header.take().unwrap_or_default();
+        out.extend(writer.finish()?);
+        Ok(out)
+    }
 }

@@ -89,31 +89,101 @@ pub fn requested_sums(summaries: &[ApplicationSummary], years: &[i32]) -> Vec<Or
         .collect()
 }
 
-/// The applications a person may list: an applicant their own organisation's, the agency's
-/// staff and auditors every one. Optionally only those of one call.
+/// The applications a person may list, as a filter: an applicant their own organisation's
+/// (drafts too), the agency's staff and auditors every one that has arrived. Anyone else is
+/// refused, and the attempt recorded.
+pub fn visible_to(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<db::applications::ListFilter, AppError> {
+    let mut filter = db::applications::ListFilter {
+        call_id: call_id.map(str::to_string),
+        ..Default::default()
+    };
+    if access::can_list_all_cases(actor) {
+        // An organisation's drafts are its own until it submits: the agency lists cases
+        // that have arrived.
+        filter.submitted_only = true;
+    } else if let (crate::codes::Role::Applicant, Some(org)) =
+        (actor.role, actor.organisation_id.as_deref())
+    {
+        filter.organisation_id = Some(org.to_string());
+    } else {
+        audit::record_denied(conn, actor, now, "application", None, "lista ansökningar")?;
+        return Err(AppError::Forbidden);
+    }
+    Ok(filter)
+}
+
+/// One page of a list of applications, and how many the filter holds in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryPage {
+    pub rows: Vec<ApplicationSummary>,
+    pub total: i64,
+}
+
+/// One page of what `filter` holds, in the asked order, with the amounts and outcomes of
+/// the page's rows only: the work grows with the page, not with the call.
+pub fn page(
+    conn: &mut DbConnection,
+    filter: &db::applications::ListFilter,
+    sort: db::applications::ListSort,
+    descending: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<SummaryPage, AppError> {
+    let total = db::applications::count(conn, filter)?;
+    page_of(conn, filter, sort, descending, limit, offset, total)
+}
+
+/// As [`page`], with the count already known.
+pub fn page_of(
+    conn: &mut DbConnection,
+    filter: &db::applications::ListFilter,
+    sort: db::applications::ListSort,
+    descending: bool,
+    limit: i64,
+    offset: i64,
+    total: i64,
+) -> Result<SummaryPage, AppError> {
+    let rows = if offset < total {
+        db::applications::list_page(conn, filter, sort, descending, limit, offset)?
+    } else {
+        Vec::new()
+    };
+    Ok(SummaryPage {
+        rows: summaries(conn, rows)?,
+        total,
+    })
+}
+
+/// Every application a person may list (an applicant's organisation's: a short list).
+/// Optionally only those of one call.
 pub fn list_for(
     conn: &mut DbConnection,
     actor: &Actor,
     call_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<Vec<ApplicationSummary>, AppError> {
-    let organisation_filter = if access::can_list_all_cases(actor) {
-        None
-    } else if let (crate::codes::Role::Applicant, Some(org)) =
-        (actor.role, actor.organisation_id.as_deref())
-    {
-        Some(org.to_string())
-    } else {
-        audit::record_denied(conn, actor, now, "application", None, "lista ansökningar")?;
-        return Err(AppError::Forbidden);
-    };
-    let mut rows =
-        db::applications::list_with_organisation(conn, call_id, organisation_filter.as_deref())?;
-    // An organisation's drafts are its own until it submits: the agency lists cases that
-    // have arrived.
-    if organisation_filter.is_none() {
-        rows.retain(|(a, _)| a.status != crate::codes::ApplicationStatus::Draft);
-    }
+    let filter = visible_to(conn, actor, call_id, now)?;
+    let rows = db::applications::list_page(
+        conn,
+        &filter,
+        db::applications::ListSort::RegistrationNumber,
+        false,
+        i64::MAX,
+        0,
+    )?;
+    summaries(conn, rows)
+}
+
+/// The lines of a list: each application with what it applies for and how it was decided.
+pub fn summaries(
+    conn: &mut DbConnection,
+    rows: Vec<(Application, Organisation)>,
+) -> Result<Vec<ApplicationSummary>, AppError> {
     let ids: Vec<String> = rows.iter().map(|(a, _)| a.id.clone()).collect();
     let mut requested: BTreeMap<String, BTreeMap<i32, Ore>> = BTreeMap::new();
     for (app_id, year, amount) in db::applications::latest_submitted_requests(conn, &ids)? {

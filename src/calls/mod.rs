@@ -93,7 +93,7 @@ pub fn overview(
         let allocation = allocation_for(conn, &call)?;
         let application_count = match actor {
             Some(a) if access::can_list_all_cases(a) => {
-                db::applications::list_with_organisation(conn, Some(&call.id), None)?.len()
+                db::applications::count_submitted(conn, &call.id)? as usize
             }
             _ => 0,
         };

@@ -246,45 +246,373 @@ pub fn supplement_requests(
         .load(conn)
 }
 
-/// The amounts applied for per year in the latest submitted version of each application of
-/// a call: `(application_id, year, amount)`.
+/// The amounts applied for per year in the latest submitted version of each application:
+/// `(application_id, year, amount)`. The ids go in chunks, so that any number of them stays
+/// under SQLite's limit on bound variables.
 pub fn latest_submitted_requests(
     conn: &mut DbConnection,
     application_ids: &[String],
 ) -> QueryResult<Vec<(String, i32, Ore)>> {
-    let versions: Vec<(String, String, i32)> = application_versions::table
-        .filter(application_versions::application_id.eq_any(application_ids))
-        .filter(application_versions::status.eq(VersionStatus::Submitted))
-        .select((
-            application_versions::application_id,
-            application_versions::id,
-            application_versions::number,
-        ))
-        .load(conn)?;
-    let mut latest: std::collections::BTreeMap<String, (String, i32)> = Default::default();
-    for (app_id, version_id, number) in versions {
-        let entry = latest.entry(app_id).or_insert((version_id.clone(), number));
-        if number > entry.1 {
-            *entry = (version_id, number);
-        }
+    let mut out = Vec::new();
+    for chunk in application_ids.chunks(ID_CHUNK) {
+        let rows: Vec<(String, i32, Ore)> = application_years::table
+            .inner_join(application_versions::table)
+            .filter(application_versions::application_id.eq_any(chunk))
+            .filter(application_versions::status.eq(VersionStatus::Submitted))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "application_versions.number = (SELECT MAX(v2.number) \
+                 FROM application_versions v2 \
+                 WHERE v2.application_id = application_versions.application_id \
+                 AND v2.status = 'submitted')",
+            ))
+            .select((
+                application_versions::application_id,
+                application_years::year,
+                application_years::requested_ore,
+            ))
+            .load(conn)?;
+        out.extend(rows);
     }
-    let version_ids: Vec<String> = latest.values().map(|(id, _)| id.clone()).collect();
-    let rows: Vec<YearRequest> = application_years::table
-        .filter(application_years::version_id.eq_any(&version_ids))
-        .select(YearRequest::as_select())
-        .load(conn)?;
-    let by_version: std::collections::HashMap<&str, &str> = latest
+    Ok(out)
+}
+
+/// How many ids one statement binds at most: far below SQLite's 32 766 variables.
+pub const ID_CHUNK: usize = 5_000;
+
+/// Which applications a list holds. Every part is a condition in SQL, so that a page of a
+/// call with 100 000 applications reads one page of rows, not the call.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub call_id: Option<String>,
+    pub organisation_id: Option<String>,
+    /// The agency lists the cases that have arrived; an organisation's drafts are its own.
+    pub submitted_only: bool,
+    pub status: Option<StatusFilter>,
+    /// Part of the organisation's name or number or of the registration number, any case.
+    pub text: Option<String>,
+}
+
+/// The status a list is narrowed to: a status, or how decided cases were decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    Status(ApplicationStatus),
+    Outcome(crate::decisions::Outcome),
+    /// A code no application has: the list is empty (as a filter on an unknown word is).
+    Nothing,
+}
+
+/// The order of a list. Ties go by registration number, then id, so pages never overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListSort {
+    #[default]
+    RegistrationNumber,
+    Organisation,
+    /// By the Swedish status label people read, as the column shows it.
+    Status,
+    /// By the amount applied for the year in the latest submitted version (none as 0).
+    Requested(i32),
+}
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+type ListQuery<'a> = diesel::helper_types::IntoBoxed<
+    'a,
+    diesel::helper_types::InnerJoin<applications::table, organisations::table>,
+    Backend,
+>;
+
+/// A signed decision that answers an application (grant, top-up, rejection), as
+/// `decisions::answers_application` says, over a `decisions` row named `d`.
+const SIGNED_ANSWER: &str = "d.status = 'signed' AND d.amends_decision_id IS NULL \
+     AND d.kind IN ('grant', 'top_up', 'rejection')";
+
+/// The id of the application's latest submitted version.
+const LATEST_VERSION: &str = "(SELECT v.id FROM application_versions v \
+     WHERE v.application_id = applications.id AND v.status = 'submitted' \
+     ORDER BY v.number DESC LIMIT 1)";
+
+/// `decisions::outcome` in SQL, for filtering and sorting by it: NULL unless the
+/// application is decided by a signed answer; `rejected` when no year is granted more than
+/// nothing; `partly_granted` when some year applied for is granted less; else `granted`.
+fn outcome_sql() -> String {
+    format!(
+        "CASE WHEN applications.status <> 'decided' THEN NULL \
+         WHEN NOT EXISTS (SELECT 1 FROM decisions d \
+             WHERE d.application_id = applications.id AND {SIGNED_ANSWER}) THEN NULL \
+         WHEN NOT EXISTS (SELECT 1 FROM decisions d \
+             JOIN decision_years dy ON dy.decision_id = d.id \
+             WHERE d.application_id = applications.id AND {SIGNED_ANSWER} \
+             GROUP BY dy.year HAVING SUM(dy.amount_ore) > 0) THEN 'rejected' \
+         WHEN EXISTS (SELECT 1 FROM application_years ay \
+             WHERE ay.version_id = {LATEST_VERSION} \
+             AND ay.requested_ore > COALESCE((SELECT SUM(dy.amount_ore) FROM decisions d \
+                 JOIN decision_years dy ON dy.decision_id = d.id \
+                 WHERE d.application_id = applications.id AND {SIGNED_ANSWER} \
+                 AND dy.year = ay.year), 0)) THEN 'partly_granted' \
+         ELSE 'granted' END"
+    )
+}
+
+/// The amount applied for a year in the latest submitted version, 0 where none.
+fn requested_sql(year: i32) -> String {
+    format!(
+        "COALESCE((SELECT ay.requested_ore FROM application_years ay \
+         WHERE ay.version_id = {LATEST_VERSION} AND ay.year = {year}), 0)"
+    )
+}
+
+/// The status label's place in alphabetical order, as the list sorts by it: the code
+/// people see (the outcome, once decided) mapped to its rank.
+fn status_rank_sql() -> String {
+    let mut labels: Vec<(&str, &str)> = ApplicationStatus::ALL
         .iter()
-        .map(|(app, (version, _))| (version.as_str(), app.as_str()))
+        .map(|s| (s.as_str(), s.label()))
+        .chain(
+            crate::decisions::Outcome::ALL
+                .iter()
+                .map(|o| (o.as_str(), o.label())),
+        )
         .collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            by_version
-                .get(r.version_id.as_str())
-                .map(|app| (app.to_string(), r.year, r.requested_ore))
-        })
-        .collect())
+    labels.sort_by(|a, b| a.1.cmp(b.1));
+    let whens: String = labels
+        .iter()
+        .enumerate()
+        .map(|(rank, (code, _))| format!(" WHEN '{code}' THEN {rank}"))
+        .collect();
+    format!(
+        "CASE (CASE WHEN applications.status = 'decided' \
+         THEN COALESCE(({}), 'decided') ELSE applications.status END){whens} ELSE 99 END",
+        outcome_sql()
+    )
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// The filtered applications joined with their organisations, unordered.
+fn filtered<'a>(filter: &ListFilter, sqlite: bool) -> ListQuery<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let mut query = applications::table
+        .inner_join(organisations::table)
+        .into_boxed();
+    if let Some(call_id) = &filter.call_id {
+        query = query.filter(applications::call_id.eq(call_id.clone()));
+    }
+    if let Some(org_id) = &filter.organisation_id {
+        query = query.filter(applications::organisation_id.eq(org_id.clone()));
+    }
+    if filter.submitted_only {
+        query = query.filter(applications::status.ne(ApplicationStatus::Draft));
+    }
+    match filter.status {
+        None => {}
+        Some(StatusFilter::Status(status)) => {
+            query = query.filter(applications::status.eq(status));
+        }
+        Some(StatusFilter::Outcome(outcome)) => {
+            query = query
+                .filter(applications::status.eq(ApplicationStatus::Decided))
+                .filter(sql::<Bool>(&format!(
+                    "({}) = '{}'",
+                    outcome_sql(),
+                    outcome.as_str()
+                )));
+        }
+        Some(StatusFilter::Nothing) => query = query.filter(sql::<Bool>("1 = 0")),
+    }
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.is_empty()) {
+        // SQLite's own lower() folds ASCII only: `unicode_lower` (registered on every
+        // connection) folds Å, Ä and Ö as PostgreSQL's lower() does.
+        let lower = if sqlite { "unicode_lower" } else { "lower" };
+        let pattern = like_pattern(&text.to_lowercase());
+        query = query.filter(
+            sql::<Bool>(&format!("({lower}(organisations.name) LIKE "))
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\' OR organisations.org_number LIKE ")
+                .bind::<Text, _>(pattern.clone())
+                .sql(&format!(
+                    " ESCAPE '\\' OR {lower}(COALESCE(applications.registration_number, '')) LIKE "
+                ))
+                .bind::<Text, _>(pattern)
+                .sql(" ESCAPE '\\')"),
+        );
+    }
+    query
+}
+
+fn is_sqlite(conn: &DbConnection) -> bool {
+    matches!(conn, DbConnection::Sqlite(_))
+}
+
+/// How many applications the filter holds.
+pub fn count(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<i64> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    let sqlite = is_sqlite(conn);
+    if filter.text.is_some() {
+        return filtered(filter, sqlite).count().get_result(conn);
+    }
+    // Without the join to organisations (only the text filter needs it; every application
+    // has its organisation), so that the count is read from an index of applications alone.
+    let mut query = applications::table.into_boxed();
+    if let Some(call_id) = &filter.call_id {
+        query = query.filter(applications::call_id.eq(call_id.clone()));
+    }
+    if let Some(org_id) = &filter.organisation_id {
+        query = query.filter(applications::organisation_id.eq(org_id.clone()));
+    }
+    if filter.submitted_only {
+        query = query.filter(applications::status.ne(ApplicationStatus::Draft));
+    }
+    match filter.status {
+        None => {}
+        Some(StatusFilter::Status(status)) => {
+            query = query.filter(applications::status.eq(status));
+        }
+        Some(StatusFilter::Outcome(outcome)) => {
+            query = query
+                .filter(applications::status.eq(ApplicationStatus::Decided))
+                .filter(sql::<Bool>(&format!(
+                    "({}) = '{}'",
+                    outcome_sql(),
+                    outcome.as_str()
+                )));
+        }
+        Some(StatusFilter::Nothing) => query = query.filter(sql::<Bool>("1 = 0")),
+    }
+    query.count().get_result(conn)
+}
+
+/// The filtered applications in the asked order.
+fn ordered<'a>(
+    conn: &DbConnection,
+    filter: &ListFilter,
+    sort: ListSort,
+    descending: bool,
+) -> ListQuery<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
+    let sqlite = is_sqlite(conn);
+    let dir = if descending { " DESC" } else { " ASC" };
+    // Byte order, as the lists sorted before they sorted in SQL (PostgreSQL's default
+    // collation would put "Ö" among the "O"s).
+    let collate = if sqlite { "" } else { " COLLATE \"C\"" };
+    let first_key = match sort {
+        ListSort::RegistrationNumber if filter.submitted_only => None,
+        // An organisation's own drafts have no number yet: last.
+        ListSort::RegistrationNumber => {
+            Some("CASE WHEN applications.registration_number IS NULL THEN 1 ELSE 0 END".to_string())
+        }
+        ListSort::Organisation => Some(format!("organisations.name{collate}")),
+        ListSort::Status => Some(status_rank_sql()),
+        ListSort::Requested(year) => Some(requested_sql(year)),
+    };
+    let mut query = filtered(filter, sqlite);
+    if let Some(key) = first_key {
+        query = query.then_order_by(sql::<BigInt>(&format!("{key}{dir}")));
+    }
+    if descending {
+        query.then_order_by((
+            applications::registration_number.desc(),
+            applications::id.desc(),
+        ))
+    } else {
+        query.then_order_by((
+            applications::registration_number.asc(),
+            applications::id.asc(),
+        ))
+    }
+}
+
+/// One page of the filtered applications in the asked order.
+pub fn list_page(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    sort: ListSort,
+    descending: bool,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<Vec<(Application, Organisation)>> {
+    ordered(conn, filter, sort, descending)
+        .limit(limit.max(0))
+        .offset(offset.max(0))
+        .select((Application::as_select(), Organisation::as_select()))
+        .load(conn)
+}
+
+/// The ids of every filtered application in the asked order (for an export that reads
+/// the rows a chunk at a time).
+pub fn list_ids(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    sort: ListSort,
+    descending: bool,
+) -> QueryResult<Vec<String>> {
+    ordered(conn, filter, sort, descending)
+        .select(applications::id)
+        .load(conn)
+}
+
+/// Applications with their organisations, in the order of `ids` (at most a chunk).
+pub fn with_organisation(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(Application, Organisation)>> {
+    let mut rows: Vec<(Application, Organisation)> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ID_CHUNK) {
+        rows.extend(
+            applications::table
+                .inner_join(organisations::table)
+                .filter(applications::id.eq_any(chunk))
+                .select((Application::as_select(), Organisation::as_select()))
+                .load::<(Application, Organisation)>(conn)?,
+        );
+    }
+    let place: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    rows.sort_by_key(|(a, _)| place.get(a.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(rows)
+}
+
+/// How many applications of a call there are per status (drafts left out).
+pub fn count_by_status(
+    conn: &mut DbConnection,
+    call_id: &str,
+) -> QueryResult<Vec<(ApplicationStatus, i64)>> {
+    applications::table
+        .filter(applications::call_id.eq(call_id))
+        .filter(applications::status.ne(ApplicationStatus::Draft))
+        .group_by(applications::status)
+        .select((applications::status, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// How many applications have arrived in a call (drafts left out).
+pub fn count_submitted(conn: &mut DbConnection, call_id: &str) -> QueryResult<i64> {
+    applications::table
+        .filter(applications::call_id.eq(call_id))
+        .filter(applications::status.ne(ApplicationStatus::Draft))
+        .count()
+        .get_result(conn)
+}
+
+/// Registers the SQL functions SQLite lacks on a new connection: `unicode_lower`, a
+/// lower() that folds every letter (SQLite's folds ASCII only).
+pub fn register_sqlite_functions(conn: &mut diesel::SqliteConnection) -> QueryResult<()> {
+    unicode_lower_utils::register_impl(conn, |text: String| text.to_lowercase())
+}
+
+diesel::define_sql_function! {
+    /// lower() over every letter, for SQLite (see `register_sqlite_functions`).
+    fn unicode_lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// An attachment without its content, for lists.

@@ -184,26 +184,31 @@ pub fn signed_answers(
     if application_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let rows: Vec<(Option<String>, Option<i32>, Option<Ore>)> = decisions::table
-        .left_join(decision_years::table)
-        .filter(decisions::application_id.eq_any(application_ids.to_vec()))
-        .filter(decisions::status.eq(DecisionStatus::Signed))
-        .filter(decisions::amends_decision_id.is_null())
-        .filter(decisions::kind.eq_any(vec![
-            DecisionKind::Grant,
-            DecisionKind::TopUp,
-            DecisionKind::Rejection,
-        ]))
-        .select((
-            decisions::application_id,
-            decision_years::year.nullable(),
-            decision_years::amount_ore.nullable(),
-        ))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, year, amount)| id.map(|id| (id, year, amount)))
-        .collect())
+    let mut out = Vec::new();
+    // In chunks: SQLite binds at most 32 766 variables in one statement.
+    for chunk in application_ids.chunks(super::applications::ID_CHUNK) {
+        let rows: Vec<(Option<String>, Option<i32>, Option<Ore>)> = decisions::table
+            .left_join(decision_years::table)
+            .filter(decisions::application_id.eq_any(chunk))
+            .filter(decisions::status.eq(DecisionStatus::Signed))
+            .filter(decisions::amends_decision_id.is_null())
+            .filter(decisions::kind.eq_any(vec![
+                DecisionKind::Grant,
+                DecisionKind::TopUp,
+                DecisionKind::Rejection,
+            ]))
+            .select((
+                decisions::application_id,
+                decision_years::year.nullable(),
+                decision_years::amount_ore.nullable(),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(id, year, amount)| id.map(|id| (id, year, amount))),
+        );
+    }
+    Ok(out)
 }
 
 pub fn document_checksum(

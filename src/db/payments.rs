@@ -36,12 +36,29 @@ pub fn insert(conn: &mut DbConnection, payment: &Payment) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Payments of a call, of an organisation, or both.
+fn of<'a>(
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> diesel::helper_types::IntoBoxed<'a, payments::table, <DbConnection as Connection>::Backend> {
+    let mut query = payments::table.into_boxed();
+    if let Some(call_id) = call_id {
+        query = query.filter(payments::call_id.eq(call_id.to_string()));
+    }
+    if let Some(org) = organisation_id {
+        query = query.filter(payments::organisation_id.eq(org.to_string()));
+    }
+    query
+}
+
 /// Payments with their organisation and the decision's registration number; of a call, of
-/// an organisation, or both.
+/// an organisation, or both; a page of them, by due day, recipient and year.
 pub fn list(
     conn: &mut DbConnection,
     call_id: Option<&str>,
     organisation_id: Option<&str>,
+    limit: i64,
+    offset: i64,
 ) -> QueryResult<Vec<(Payment, Organisation, String)>> {
     let mut query = payments::table
         .inner_join(organisations::table)
@@ -58,13 +75,102 @@ pub fn list(
             payments::due_on.asc(),
             organisations::name.asc(),
             payments::year.asc(),
+            payments::id.asc(),
         ))
+        .limit(limit.max(0))
+        .offset(offset.max(0))
         .select((
             Payment::as_select(),
             Organisation::as_select(),
             decisions::registration_number,
         ))
         .load(conn)
+}
+
+/// How many payments `list` holds in all.
+pub fn count(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> QueryResult<i64> {
+    of(call_id, organisation_id).count().get_result(conn)
+}
+
+/// The sums per status of the payments `list` holds.
+pub fn totals(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<(PaymentStatus, Ore)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    // Not boxed: diesel groups only unboxed queries. A filter left out is always true.
+    let everything = |none: bool| sql::<Bool>(if none { "1 = 1" } else { "1 = 0" });
+    payments::table
+        .filter(
+            payments::call_id
+                .eq(call_id.unwrap_or_default().to_string())
+                .or(everything(call_id.is_none())),
+        )
+        .filter(
+            payments::organisation_id
+                .eq(organisation_id.unwrap_or_default().to_string())
+                .or(everything(organisation_id.is_none())),
+        )
+        .group_by(payments::status)
+        .select((
+            payments::status,
+            diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "CAST(COALESCE(SUM(payments.amount_ore), 0) AS BIGINT)",
+            ),
+        ))
+        .load(conn)
+}
+
+/// The ids of a call's payments that are to be paid or have been (not cancelled), in the
+/// order of `list`: the payment file reads the rows a chunk at a time.
+pub fn file_ids(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<String>> {
+    payments::table
+        .inner_join(organisations::table)
+        .filter(payments::call_id.eq(call_id))
+        .filter(payments::status.ne(PaymentStatus::Cancelled))
+        .order((
+            payments::due_on.asc(),
+            organisations::name.asc(),
+            payments::year.asc(),
+            payments::id.asc(),
+        ))
+        .select(payments::id)
+        .load(conn)
+}
+
+/// Payments by id (at most a chunk), with what `list` gives, in the order of `ids`.
+pub fn with_details(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<(Payment, Organisation, String)>> {
+    let mut rows: Vec<(Payment, Organisation, String)> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::applications::ID_CHUNK) {
+        rows.extend(
+            payments::table
+                .inner_join(organisations::table)
+                .inner_join(decisions::table)
+                .filter(payments::id.eq_any(chunk))
+                .select((
+                    Payment::as_select(),
+                    Organisation::as_select(),
+                    decisions::registration_number,
+                ))
+                .load::<(Payment, Organisation, String)>(conn)?,
+        );
+    }
+    let place: std::collections::HashMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    rows.sort_by_key(|(p, _, _)| place.get(p.id.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(rows)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Payment>> {

@@ -93,3 +93,32 @@ pub fn application_of(
         .first(conn)
         .optional()
 }
+
+/// What the signed decisions on each of the applications grant in all (changes included):
+/// `application id -> sum`, read in chunks of ids.
+pub fn signed_totals(
+    conn: &mut DbConnection,
+    application_ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, crate::money::Ore>> {
+    use super::schema::{decision_years, decisions};
+    let mut out = std::collections::HashMap::new();
+    for chunk in application_ids.chunks(super::applications::ID_CHUNK) {
+        let rows: Vec<(Option<String>, i64)> = decision_years::table
+            .inner_join(decisions::table)
+            .filter(decisions::application_id.eq_any(chunk))
+            .filter(decisions::status.eq(crate::codes::DecisionStatus::Signed))
+            .group_by(decisions::application_id)
+            .select((
+                decisions::application_id,
+                diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "CAST(COALESCE(SUM(decision_years.amount_ore), 0) AS BIGINT)",
+                ),
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(id, sum)| id.map(|id| (id, crate::money::Ore::from_ore(sum)))),
+        );
+    }
+    Ok(out)
+}

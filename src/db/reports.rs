@@ -259,6 +259,32 @@ pub fn versions(conn: &mut DbConnection, report_id: &str) -> QueryResult<Vec<Rep
         .load(conn)
 }
 
+/// The latest submitted version of each of the reports (the overview's rows), read in
+/// chunks of ids: `report id -> version`.
+pub fn latest_submitted_versions(
+    conn: &mut DbConnection,
+    report_ids: &[String],
+) -> QueryResult<std::collections::HashMap<String, ReportVersion>> {
+    let mut out: std::collections::HashMap<String, ReportVersion> =
+        std::collections::HashMap::new();
+    for chunk in report_ids.chunks(super::applications::ID_CHUNK) {
+        let versions: Vec<ReportVersion> = report_versions::table
+            .filter(report_versions::report_id.eq_any(chunk))
+            .filter(report_versions::status.eq(crate::codes::VersionStatus::Submitted))
+            .select(ReportVersion::as_select())
+            .load(conn)?;
+        for version in versions {
+            match out.get(&version.report_id) {
+                Some(kept) if kept.number >= version.number => {}
+                _ => {
+                    out.insert(version.report_id.clone(), version);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 pub fn insert_version(conn: &mut DbConnection, version: &ReportVersion) -> QueryResult<()> {
     diesel::insert_into(report_versions::table)
         .values(version)
@@ -336,10 +362,17 @@ pub fn answers_of(
     if version_ids.is_empty() {
         return Ok(Vec::new());
     }
-    report_answers::table
-        .filter(report_answers::version_id.eq_any(version_ids))
-        .select(ReportAnswer::as_select())
-        .load(conn)
+    // In chunks: SQLite binds at most 32 766 variables in one statement.
+    let mut out = Vec::new();
+    for chunk in version_ids.chunks(super::applications::ID_CHUNK) {
+        out.extend(
+            report_answers::table
+                .filter(report_answers::version_id.eq_any(chunk))
+                .select(ReportAnswer::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 pub fn cost_lines(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<CostLine>> {

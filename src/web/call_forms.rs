@@ -379,6 +379,9 @@ pub async fn copy(
     Ok(redirect(&format!("/utlysningar/{}/redigera", copy.id)))
 }
 
+/// Rows per page of the officer's list.
+pub const PAGE_SIZE: i64 = 50;
+
 #[derive(Template)]
 #[template(path = "call_applications.html")]
 struct ListPage {
@@ -387,7 +390,13 @@ struct ListPage {
     rows: Vec<ApplicationSummary>,
     sums: Vec<Ore>,
     query: lists::ListQuery,
-    total: usize,
+    /// How many the filter holds.
+    matching: i64,
+    /// How many have arrived in the call.
+    total: i64,
+    /// From 1.
+    page: i64,
+    pages: i64,
 }
 
 impl ListPage {
@@ -411,30 +420,94 @@ impl ListPage {
     fn statuses(&self) -> Vec<(&'static str, &'static str)> {
         lists::status_choices()
     }
+
+    /// The link to another page of the same filter and order.
+    fn page_link<P: std::borrow::Borrow<i64>>(&self, page: P) -> String {
+        format!("?{}&page={}", self.query.to_query_string(), page.borrow())
+    }
+
+    /// The first and last row shown, counted from 1.
+    fn first_shown(&self) -> i64 {
+        (self.page - 1) * PAGE_SIZE + 1
+    }
+
+    fn last_shown(&self) -> i64 {
+        (self.page - 1) * PAGE_SIZE + self.rows.len() as i64
+    }
+
+    /// The pages linked in the page navigation: the first, the last, and two either side
+    /// of this one; `None` stands for the pages left out between them.
+    fn page_numbers(&self) -> Vec<Option<i64>> {
+        let mut out: Vec<Option<i64>> = Vec::new();
+        let mut last = 0;
+        for n in 1..=self.pages {
+            if n == 1 || n == self.pages || (n - self.page).abs() <= 2 {
+                if n > last + 1 {
+                    out.push(None);
+                }
+                out.push(Some(n));
+                last = n;
+            }
+        }
+        out
+    }
 }
 
+/// One page of a call's applications as the query asks, with the sums over all that
+/// match: `(definition, page, rows arrived in the call, sums)`.
 async fn list_rows(
     state: &State,
     actor: &Actor,
     id: String,
     query: &lists::ListQuery,
-) -> Result<(CallDefinition, Vec<ApplicationSummary>, usize), WebError> {
+    page: i64,
+) -> Result<(CallDefinition, applications::SummaryPage, i64, Vec<Ore>), WebError> {
     let now = state.clock.now();
     let (viewer, q) = (actor.clone(), query.clone());
     Ok(state
         .db
         .run(move |c| {
             let def = calls::definition(c, Some(&viewer), &id)?;
-            let all = applications::list_for(c, &viewer, Some(&id), now)?;
-            let total = all.len();
+            let visible = applications::visible_to(c, &viewer, Some(&id), now)?;
+            let total = crate::db::applications::count(c, &visible)?;
             let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
-            Ok::<_, AppError>((def, lists::filter_and_sort(all, &q, &years), total))
+            let filter = q.narrow(visible);
+            // Unfiltered, the matching are all of them: counted once.
+            let matching = if filter.status.is_none() && filter.text.is_none() {
+                total
+            } else {
+                crate::db::applications::count(c, &filter)?
+            };
+            let rows = applications::page_of(
+                c,
+                &filter,
+                q.sort_key(&years),
+                q.descending,
+                PAGE_SIZE,
+                (page - 1).saturating_mul(PAGE_SIZE),
+                matching,
+            )?;
+            // The page's own sums: a sum over every matching row would read the whole call
+            // for every page (the CSV export has the sums over all of them).
+            let sums = applications::requested_sums(&rows.rows, &years);
+            Ok::<_, AppError>((def, rows, total, sums))
         })
         .await?)
 }
 
 fn can_list(actor: &Actor) -> bool {
     crate::access::can_list_all_cases(actor)
+}
+
+/// The page number asked for: from 1, anything unreadable as the first page.
+fn page_number(query: &lists::ListQuery) -> i64 {
+    query
+        .page
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=1_000_000_000).contains(p))
+        .unwrap_or(1)
 }
 
 pub async fn list(
@@ -449,10 +522,18 @@ pub async fn list(
         return Err(AppError::Forbidden.into());
     }
     let query = query.into_inner();
-    let (def, rows, total) = list_rows(&state, &actor.0, path.into_inner(), &query).await?;
-    let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
+    let id = path.into_inner();
+    let mut page = page_number(&query);
+    let (mut def, mut rows, mut total, mut sums) =
+        list_rows(&state, &actor.0, id.clone(), &query, page).await?;
+    let pages = ((rows.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    if page > pages {
+        // A page past the end (the list shrank, or a typed number): the last page.
+        page = pages;
+        (def, rows, total, sums) = list_rows(&state, &actor.0, id, &query, page).await?;
+    }
     let page = ListPage {
-        sums: applications::requested_sums(&rows, &years),
+        sums,
         ctx: PageContext::new(
             Some(actor.0),
             http::csrf_token(&session)?,
@@ -460,13 +541,21 @@ pub async fn list(
             "home",
         ),
         def,
-        rows,
+        matching: rows.total,
+        rows: rows.rows,
         query,
         total,
+        page,
+        pages,
     };
     render(StatusCode::OK, &page)
 }
 
+/// Rows per chunk of the CSV export: each chunk is one short read, so the export holds
+/// neither a connection nor more than a chunk of rows while the client downloads.
+const CSV_CHUNK: usize = 500;
+
+/// The list as CSV, every row that matches, streamed chunk by chunk.
 pub async fn csv(
     state: State,
     actor: Authenticated,
@@ -478,13 +567,58 @@ pub async fn csv(
         return Err(AppError::Forbidden.into());
     }
     let query = query.into_inner();
-    let (def, rows, _) = list_rows(&state, &actor.0, path.into_inner(), &query).await?;
-    let body = lists::to_csv(&def, &rows)?;
+    let id = path.into_inner();
+    let now = state.clock.now();
+    let viewer = actor.0.clone();
+    // The order is read once, as ids only; the rows follow a chunk at a time.
+    let (def, ids) = state
+        .db
+        .run(move |c| {
+            let def = calls::definition(c, Some(&viewer), &id)?;
+            let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
+            let filter = query.narrow(applications::visible_to(c, &viewer, Some(&id), now)?);
+            let ids = crate::db::applications::list_ids(
+                c,
+                &filter,
+                query.sort_key(&years),
+                query.descending,
+            )?;
+            Ok::<_, AppError>((def, ids))
+        })
+        .await?;
+    let filename = format!("ansokningar-{}.csv", def.call.code);
+    let export = lists::CsvExport::new(&def)?;
+    let db = state.db.clone();
+    let chunks: Vec<Vec<String>> = ids.chunks(CSV_CHUNK).map(<[String]>::to_vec).collect();
+    let body = futures_util::stream::try_unfold(
+        (Some(export), chunks.into_iter(), db),
+        |(export, mut chunks, db)| async move {
+            let Some(mut export) = export else {
+                return Ok::<_, AppError>(None);
+            };
+            match chunks.next() {
+                Some(chunk) => {
+                    let rows = db
+                        .run(move |c| {
+                            let rows = crate::db::applications::with_organisation(c, &chunk)?;
+                            applications::summaries(c, rows)
+                        })
+                        .await?;
+                    let bytes = export.rows(&rows)?;
+                    Ok(Some((web::Bytes::from(bytes), (Some(export), chunks, db))))
+                }
+                None => {
+                    let bytes = export.finish()?;
+                    Ok(Some((web::Bytes::from(bytes), (None, chunks, db))))
+                }
+            }
+        },
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"ansokningar-{}.csv\"", def.call.code),
+            format!("attachment; filename=\"{filename}\""),
         ))
-        .body(body))
+        .streaming(body))
 }

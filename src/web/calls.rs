@@ -16,7 +16,6 @@ use crate::db::applications::Application;
 use crate::db::calls::{CallDefinition, ExpectedResult};
 use crate::error::AppError;
 use crate::http::{self, MaybeActor, State};
-use crate::money::Ore;
 
 #[derive(Template)]
 #[template(path = "call.html")]
@@ -25,16 +24,27 @@ struct CallPage {
     def: CallDefinition,
     phase: CallPhase,
     allocation: AllocationTable,
-    /// Only for those who may list every organisation's cases.
-    applications: Option<Vec<ApplicationSummary>>,
+    /// Only for those who may list every organisation's cases: how many per status and
+    /// the first few; the whole list is a page of its own.
+    applications: Option<CallCases>,
     results_by_year: Vec<(i32, Vec<ExpectedResult>)>,
-    requested_sums: Vec<Ore>,
     amendments: Vec<AmendmentView>,
     /// For an applicant: their organisation's application here, if any.
     own_application: Option<Application>,
     /// For an applicant: why they cannot start one now, if they cannot.
     start_refusal: Option<String>,
 }
+
+/// A call's cases as its page shows them: counted per status, the first few listed.
+struct CallCases {
+    /// `(status code, label, how many)`, in the order a case goes through them.
+    counts: Vec<(&'static str, &'static str, i64)>,
+    total: i64,
+    first: Vec<ApplicationSummary>,
+}
+
+/// How many cases the call page lists; the rest are on the list's pages.
+const FIRST_CASES: i64 = 10;
 
 impl CallPage {
     fn is_officer(&self) -> bool {
@@ -71,7 +81,31 @@ pub async fn show(
             let allocation = calls::allocation_for(c, &def.call)?;
             let applications = match &viewer {
                 Some(a) if access::can_list_all_cases(a) => {
-                    Some(applications::list_for(c, a, Some(&call_id), now)?)
+                    let filter = applications::visible_to(c, a, Some(&call_id), now)?;
+                    let by_status = crate::db::applications::count_by_status(c, &call_id)?;
+                    let first = applications::page_of(
+                        c,
+                        &filter,
+                        crate::db::applications::ListSort::RegistrationNumber,
+                        false,
+                        FIRST_CASES,
+                        0,
+                        by_status.iter().map(|(_, n)| n).sum(),
+                    )?;
+                    let counts = crate::codes::ApplicationStatus::ALL
+                        .iter()
+                        .filter_map(|s| {
+                            by_status
+                                .iter()
+                                .find(|(status, _)| status == s)
+                                .map(|(_, n)| (s.as_str(), s.label(), *n))
+                        })
+                        .collect();
+                    Some(CallCases {
+                        counts,
+                        total: first.total,
+                        first: first.rows,
+                    })
                 }
                 _ => None,
             };
@@ -106,13 +140,7 @@ pub async fn show(
             )
         })
         .collect();
-    let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
-    let requested_sums = applications
-        .as_deref()
-        .map(|apps| applications::requested_sums(apps, &years))
-        .unwrap_or_default();
     let page = CallPage {
-        requested_sums,
         amendments,
         own_application,
         start_refusal,

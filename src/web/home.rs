@@ -44,8 +44,13 @@ struct ApplicantHome {
 struct AuditorHome {
     ctx: PageContext,
     calls: Vec<CallOverview>,
+    /// The latest cases to arrive; each call's list has them all.
     cases: Vec<ApplicationSummary>,
+    cases_total: i64,
 }
+
+/// How many of the latest cases the auditor's start page lists.
+const LATEST_CASES: i64 = 20;
 
 pub async fn show(
     state: State,
@@ -74,10 +79,20 @@ pub async fn show(
                 .run(move |c| {
                     let calls = calls::overview(c, Some(&actor), now)?;
                     let mut drafts = Vec::new();
+                    // One read per organisation, not per draft.
+                    let mut names: std::collections::HashMap<String, String> =
+                        std::collections::HashMap::new();
                     for d in crate::db::decisions::drafts(c)? {
-                        let name = crate::db::organisations::find(c, &d.organisation_id)?
-                            .map(|o| o.name)
-                            .unwrap_or_default();
+                        let name = match names.get(&d.organisation_id) {
+                            Some(name) => name.clone(),
+                            None => {
+                                let name = crate::db::organisations::find(c, &d.organisation_id)?
+                                    .map(|o| o.name)
+                                    .unwrap_or_default();
+                                names.insert(d.organisation_id.clone(), name.clone());
+                                name
+                            }
+                        };
                         drafts.push((d, name));
                     }
                     Ok::<_, AppError>((calls, drafts))
@@ -120,13 +135,29 @@ pub async fn show(
             let (calls, cases) = state
                 .db
                 .run(move |c| {
+                    let filter = applications::visible_to(c, &actor, None, now)?;
                     Ok::<_, AppError>((
                         calls::overview(c, Some(&actor), now)?,
-                        applications::list_for(c, &actor, None, now)?,
+                        applications::page(
+                            c,
+                            &filter,
+                            crate::db::applications::ListSort::RegistrationNumber,
+                            true,
+                            LATEST_CASES,
+                            0,
+                        )?,
                     ))
                 })
                 .await?;
-            render(StatusCode::OK, &AuditorHome { ctx, calls, cases })
+            render(
+                StatusCode::OK,
+                &AuditorHome {
+                    ctx,
+                    calls,
+                    cases_total: cases.total,
+                    cases: cases.rows,
+                },
+            )
         }
         Role::Admin => Ok(redirect("/admin")),
     }

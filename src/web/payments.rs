@@ -14,7 +14,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
 use crate::http::{self, Authenticated, State};
 use crate::money::Ore;
-use crate::payments::{self, MarkPaidInput, PaymentLine};
+use crate::payments::{self, MarkPaidInput, PaymentLine, PaymentPage};
+use futures_util::StreamExt;
 
 #[derive(Template)]
 #[template(path = "payments.html")]
@@ -24,8 +25,33 @@ struct PaymentsPage {
     /// The call, when this is a call's list (marking and the file are per call).
     call_id: Option<String>,
     lines: Vec<PaymentLine>,
+    /// The count and the sums over every payment, not only this page's.
+    list: PaymentPage,
     errors: FieldErrors,
     typed: FormData,
+    /// From 1.
+    page: i64,
+    pages: i64,
+}
+
+/// Payments per page of the list.
+pub const PAGE_SIZE: i64 = 100;
+
+/// `?sida=N`: the page of a list, from 1.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    sida: String,
+}
+
+/// A page number as typed: anything unreadable is the first page.
+fn page_number(typed: &str) -> i64 {
+    typed
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=1_000_000_000).contains(p))
+        .unwrap_or(1)
 }
 
 impl PaymentsPage {
@@ -50,18 +76,32 @@ impl PaymentsPage {
     }
 
     fn total(&self, status: &str) -> Ore {
-        self.lines
-            .iter()
-            // "All" is what is to be paid or has been: a cancelled payment never will be.
-            .filter(|l| {
-                if status.is_empty() {
-                    l.payment.status != PaymentStatus::Cancelled
-                } else {
-                    l.payment.status.as_str() == status
+        self.list.sum(PaymentStatus::parse(status))
+    }
+
+    fn page_size(&self) -> i64 {
+        PAGE_SIZE
+    }
+
+    fn page_link<P: std::borrow::Borrow<i64>>(&self, page: P) -> String {
+        format!("?sida={}", page.borrow())
+    }
+
+    /// The pages linked in the navigation: the first, the last and two either side of
+    /// this one; `None` for the pages left out between them.
+    fn page_numbers(&self) -> Vec<Option<i64>> {
+        let mut out: Vec<Option<i64>> = Vec::new();
+        let mut last = 0;
+        for n in 1..=self.pages {
+            if n == 1 || n == self.pages || (n - self.page).abs() <= 2 {
+                if n > last + 1 {
+                    out.push(None);
                 }
-            })
-            .map(|l| l.payment.amount_ore)
-            .sum()
+                out.push(Some(n));
+                last = n;
+            }
+        }
+        out
     }
 }
 
@@ -75,13 +115,38 @@ async fn page(
     errors: FieldErrors,
     typed: FormData,
     status: StatusCode,
+    page_number: i64,
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
     let (viewer, call, org) = (actor.clone(), call_id.clone(), organisation_id.clone());
-    let (title, lines) = state
+    let (title, lines, page_number) = state
         .db
         .run(move |c| {
-            let lines = payments::list(c, &viewer, call.as_deref(), org.as_deref(), now)?;
+            let offset = |p: i64| (p - 1).saturating_mul(PAGE_SIZE);
+            let mut page_number = page_number;
+            let mut lines = payments::list(
+                c,
+                &viewer,
+                call.as_deref(),
+                org.as_deref(),
+                PAGE_SIZE,
+                offset(page_number),
+                now,
+            )?;
+            let pages = ((lines.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+            if page_number > pages {
+                // Past the end (the list shrank, or a typed number): the last page.
+                page_number = pages;
+                lines = payments::list(
+                    c,
+                    &viewer,
+                    call.as_deref(),
+                    org.as_deref(),
+                    PAGE_SIZE,
+                    offset(page_number),
+                    now,
+                )?;
+            }
             let title = match (&call, &org) {
                 (Some(id), _) => crate::db::calls::find_call(c, id)?
                     .map(|c| c.title)
@@ -91,9 +156,10 @@ async fn page(
                     .unwrap_or_default(),
                 _ => String::new(),
             };
-            Ok::<_, AppError>((title, lines))
+            Ok::<_, AppError>((title, lines, page_number))
         })
         .await?;
+    let pages = ((lines.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = PaymentsPage {
         ctx: PageContext::new(
             Some(actor),
@@ -103,9 +169,12 @@ async fn page(
         ),
         title,
         call_id,
-        lines,
+        lines: lines.lines.clone(),
+        list: lines,
         errors,
         typed,
+        page: page_number,
+        pages,
     };
     render(status, &page)
 }
@@ -115,6 +184,7 @@ pub async fn for_call(
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     page(
         &state,
@@ -125,6 +195,7 @@ pub async fn for_call(
         FieldErrors::new(),
         FormData::default(),
         StatusCode::OK,
+        page_number(&query.sida),
     )
     .await
 }
@@ -134,6 +205,7 @@ pub async fn for_organisation(
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
+    query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     page(
         &state,
@@ -144,6 +216,7 @@ pub async fn for_organisation(
         FieldErrors::new(),
         FormData::default(),
         StatusCode::OK,
+        page_number(&query.sida),
     )
     .await
 }
@@ -179,8 +252,9 @@ pub async fn mark_paid(
                 Some(call_id),
                 None,
                 errors,
-                form,
+                form.clone(),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                page_number(&form.get("sida")),
             )
             .await
         }
@@ -188,6 +262,10 @@ pub async fn mark_paid(
     }
 }
 
+/// Payment lines per chunk of the payment file: each chunk is one short read.
+const CSV_CHUNK: usize = 500;
+
+/// The payment file, streamed a chunk of lines at a time.
 pub async fn file(
     state: State,
     actor: Authenticated,
@@ -195,19 +273,30 @@ pub async fn file(
 ) -> Result<HttpResponse, WebError> {
     let call_id = path.into_inner();
     let now = state.clock.now();
-    let id = call_id.clone();
-    let lines = state
+    let ids = state
         .db
-        .run(move |c| payments::list(c, &actor.0, Some(&id), None, now))
+        .run(move |c| payments::file_ids(c, &actor.0, &call_id, now))
         .await?;
-    let body = payments::to_csv(&lines)?;
+    let header_row = web::Bytes::from(payments::csv_header()?);
+    let chunks: Vec<Vec<String>> = ids.chunks(CSV_CHUNK).map(<[String]>::to_vec).collect();
+    let db = state.db.clone();
+    let rows =
+        futures_util::stream::try_unfold((chunks.into_iter(), db), |(mut chunks, db)| async move {
+            let Some(chunk) = chunks.next() else {
+                return Ok::<_, AppError>(None);
+            };
+            let lines = db.run(move |c| payments::lines_by_id(c, &chunk)).await?;
+            let bytes = web::Bytes::from(payments::csv_rows(&lines)?);
+            Ok(Some((bytes, (chunks, db))))
+        });
+    let body = futures_util::stream::once(async move { Ok::<_, AppError>(header_row) }).chain(rows);
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"utbetalningar.csv\"".to_string(),
         ))
-        .body(body))
+        .streaming(body))
 }
 
 #[derive(Template)]

@@ -24,6 +24,7 @@ mod helpers;
 mod instances;
 mod integrity;
 mod letters;
+mod lists;
 mod login;
 mod mail;
 mod members;
