@@ -9,7 +9,7 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use printpdf::{
     Color, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfFont, PdfFontHandle, PdfPage,
-    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, TextItem,
+    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, TextItem, TextMatrix,
 };
 
 use super::fonts::{Fonts, Style};
@@ -604,15 +604,25 @@ fn fill(grey: f32) -> Op {
 }
 
 fn text_ops(x: f32, y: f32, f: Face, text: &str) -> [Op; 5] {
+    let slant = f.style.slant();
+    let place = if slant == 0.0 {
+        Op::SetTextCursor {
+            pos: Point { x: Pt(x), y: Pt(y) },
+        }
+    } else {
+        // Slanted about the baseline: the glyphs keep their widths, so the line is as long
+        // as measured.
+        Op::SetTextMatrix {
+            matrix: TextMatrix::Raw([1.0, 0.0, slant, 1.0, x, y]),
+        }
+    };
     [
         Op::StartTextSection,
         Op::SetFont {
             font: PdfFontHandle::External(f.style.font_id()),
             size: Pt(f.size),
         },
-        Op::SetTextCursor {
-            pos: Point { x: Pt(x), y: Pt(y) },
-        },
+        place,
         Op::ShowText {
             items: vec![TextItem::Text(for_drawing(text))],
         },
@@ -633,7 +643,7 @@ fn write_pdf(letter: &Letter, fonts: &Fonts, pages: Vec<Vec<Op>>) -> Result<Vec<
     let title = format!("{kind} Dnr {}", clean(&letter.registration_number));
 
     let mut doc = PdfDocument::new(&title);
-    for style in [Style::Regular, Style::Bold, Style::Oblique] {
+    for style in Style::EMBEDDED {
         doc.resources
             .fonts
             .map
@@ -846,13 +856,19 @@ mod tests {
                     font: PdfFontHandle::External(id),
                     size: s,
                 } => {
-                    style = [Style::Regular, Style::Bold, Style::Oblique]
+                    style = Style::EMBEDDED
                         .into_iter()
                         .find(|st| st.font_id() == *id)
                         .unwrap();
                     size = s.0;
                 }
                 Op::SetTextCursor { pos: p } => pos = (p.x.0, p.y.0),
+                Op::SetTextMatrix { matrix } => {
+                    let m = matrix.as_array();
+                    assert_eq!(m[2], Style::Oblique.slant());
+                    style = Style::Oblique;
+                    pos = (m[4], m[5]);
+                }
                 Op::ShowText { items } => {
                     for item in items {
                         if let TextItem::Text(t) = item {
