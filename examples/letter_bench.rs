@@ -20,6 +20,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The time this thread has run on a CPU (Linux; `None` elsewhere): on a busy machine the
+/// wall time also counts waiting for a core.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = stat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs: usize = match std::env::args().nth(1) {
         Some(n) => n.parse()?,
@@ -32,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first = started.elapsed();
 
     let mut times = Vec::with_capacity(runs);
+    let cpu_before = cpu_time();
     for _ in 0..runs {
         let started = Instant::now();
         let again = statsbidrag::letters::render(&letter)?;
@@ -40,6 +49,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Err("the same letter rendered to different bytes".into());
         }
     }
+    let cpu = match (cpu_before, cpu_time()) {
+        (Some(a), Some(b)) => format!(
+            ", {:.2} ms of CPU a letter",
+            ms(b.saturating_sub(a)) / runs.max(1) as f64
+        ),
+        _ => String::new(),
+    };
     times.sort();
     let median = times.get(times.len() / 2).copied().unwrap_or_default();
     let slowest = times.last().copied().unwrap_or_default();
@@ -48,7 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!(
         "letter: {pages} pages, {} bytes; first {:.2} ms (with font parsing); \
-         then {runs} runs: median {:.2} ms, mean {:.2} ms, slowest {:.2} ms",
+         then {runs} runs: median {:.2} ms, mean {:.2} ms, slowest {:.2} ms{cpu}",
         pdf.len(),
         ms(first),
         ms(median),

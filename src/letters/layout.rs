@@ -674,7 +674,7 @@ fn write_pdf(letter: &Letter, fonts: &Fonts, pages: Vec<Vec<Op>>) -> Result<Vec<
     let mut warnings = Vec::new();
     let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut pdf = doc.to_lopdf_document(&options, &mut warnings);
-        pdf.compress();
+        compress_streams(&mut pdf);
         tidy(&mut pdf);
         // The dictionaries (pages, fonts, metadata) go into one compressed object stream
         // and the cross-references into a stream (PDF 1.5): about 3 KB less in a six-page
@@ -708,6 +708,32 @@ fn write_pdf(letter: &Letter, fonts: &Fonts, pages: Vec<Vec<Op>>) -> Result<Vec<
     }
     stable_file_id(&mut bytes);
     Ok(bytes)
+}
+
+/// Compresses every stream not yet compressed (the pages' content; printpdf compresses the
+/// font programs itself) at zlib's default level. lopdf's own `compress` uses the best
+/// level, which took half of a letter's rendering time for 2 % fewer bytes.
+fn compress_streams(pdf: &mut lopdf::Document) {
+    use std::io::Write;
+    for object in pdf.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if stream.dict.has(b"Filter") || !stream.allows_compression {
+            continue;
+        }
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        let compressed = encoder
+            .write_all(&stream.content)
+            .and_then(|()| encoder.finish());
+        if let Ok(compressed) = compressed
+            && compressed.len() < stream.content.len()
+        {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
 }
 
 /// printpdf always writes an (empty) `/GTS_PDFXVersion` into the document information, which
