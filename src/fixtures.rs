@@ -788,12 +788,14 @@ pub fn load(
     options: &LoadOptions,
     now: DateTime<Utc>,
 ) -> Result<LoadReport, FixtureError> {
+    // Hashed before the write transaction, so that it holds the write lock only for writing.
+    let credentials = hash_demo_passwords(set, options)?;
     db::write_tx(conn, |conn| {
         let mut report = LoadReport::default();
         load_organisations(conn, set, now, &mut report)?;
         load_programmes(conn, set, now, &mut report)?;
         load_calls(conn, set, now, &mut report)?;
-        load_accounts(conn, set, options, now, &mut report)?;
+        load_accounts(conn, set, &credentials, now, &mut report)?;
         load_applications(conn, set, now, &mut report)?;
         audit::record(
             conn,
@@ -1069,26 +1071,94 @@ fn position(index: usize) -> i32 {
     i32::try_from(index + 1).unwrap_or(i32::MAX)
 }
 
-fn load_accounts(
-    conn: &mut DbConnection,
+/// A demo account's password and its hash.
+struct Credential {
+    password: String,
+    hash: String,
+}
+
+/// The demo accounts' passwords (`DEMO_PASSWORD` or a random one each) with their argon2id
+/// hashes, each with a salt of its own. A hash costs tens of milliseconds of one core by
+/// design, and one after another the nine demo accounts' were most of a first start: they
+/// are made on every core at once, as many threads as cores (each hash holds its 19 MiB only
+/// while it runs).
+fn hash_demo_passwords(
     set: &FixtureSet,
     options: &LoadOptions,
-    now: DateTime<Utc>,
-    report: &mut LoadReport,
-) -> Result<(), FixtureError> {
+) -> Result<Vec<Credential>, FixtureError> {
+    let mut passwords = Vec::with_capacity(set.accounts.len());
     for located in &set.accounts {
-        let a = &located.value;
         let password = options
             .demo_password
             .clone()
             .unwrap_or_else(accounts::password::generate);
+        // The rule `create_account` applies, checked before any hashing.
+        if let Some(message) = accounts::password_length_error(&password) {
+            return Err(FixtureError::new(
+                &located.file,
+                &located.location,
+                "password",
+                message,
+            ));
+        }
+        passwords.push(password);
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(passwords.len())
+        .max(1);
+    let chunk = passwords.len().div_ceil(threads).max(1);
+    let hashed: Vec<Result<Vec<String>, AppError>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = passwords
+            .chunks(chunk)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|p| accounts::password::hash(p))
+                        .collect::<Result<Vec<String>, AppError>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| {
+                worker.join().unwrap_or_else(|_| {
+                    Err(AppError::Internal("password hashing thread failed".into()))
+                })
+            })
+            .collect()
+    });
+    let file = set.accounts.first().map_or("", |a| a.file.as_str());
+    let mut hashes = Vec::with_capacity(passwords.len());
+    for chunk in hashed {
+        hashes.extend(chunk.map_err(|e| FixtureError::new(file, "", "", e.to_string()))?);
+    }
+    Ok(passwords
+        .into_iter()
+        .zip(hashes)
+        .map(|(password, hash)| Credential { password, hash })
+        .collect())
+}
+
+fn load_accounts(
+    conn: &mut DbConnection,
+    set: &FixtureSet,
+    credentials: &[Credential],
+    now: DateTime<Utc>,
+    report: &mut LoadReport,
+) -> Result<(), FixtureError> {
+    for (located, credential) in set.accounts.iter().zip(credentials) {
+        let a = &located.value;
+        // Made without a password, then given the hash made beforehand, in this transaction:
+        // the account is never without one outside it.
         let input = NewAccount {
             email: a.email.clone(),
             name: a.name.clone(),
             role: a.role.clone(),
             org_number: a.organisation.clone(),
             is_signatory: a.signatory,
-            password: Some(password.clone()),
+            password: None,
         };
         let user = accounts::create_account(conn, None, &input, now).map_err(|e| {
             app_error(&located.file, &located.location, e, |field| match field {
@@ -1096,6 +1166,14 @@ fn load_accounts(
                 other => other,
             })
         })?;
+        if !db::accounts::replace_password_hash(conn, &user.id, "", &credential.hash)? {
+            return Err(FixtureError::new(
+                &located.file,
+                &located.location,
+                "password",
+                "lösenordet kunde inte sparas",
+            ));
+        }
         let organisation = match &user.organisation_id {
             Some(id) => db::organisations::find(conn, id)?.map(|o| o.name),
             None => None,
@@ -1105,7 +1183,7 @@ fn load_accounts(
             email: user.email,
             name: user.name,
             organisation,
-            password,
+            password: credential.password.clone(),
         });
     }
     Ok(())

@@ -1,6 +1,8 @@
-//! The letter's typefaces, built into the binary: DejaVu Sans regular, bold and oblique
-//! (see `fonts/LICENSE`). Parsed once per process; each letter embeds only the glyphs it
-//! uses.
+//! The letter's typefaces, built into the binary: DejaVu Sans regular and bold (see
+//! `fonts/LICENSE`; slimmed by `fonts/slim.py`: no hinting, no licence text in the font).
+//! Parsed once per process; each letter embeds only the glyphs it uses. The oblique style is
+//! the regular face slanted by the text matrix, as DejaVu Sans Oblique is the regular face
+//! slanted: one font program less in every letter.
 
 use std::sync::OnceLock;
 
@@ -10,7 +12,9 @@ use super::LetterError;
 
 static REGULAR_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 static BOLD_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
-static OBLIQUE_TTF: &[u8] = include_bytes!("../../fonts/DejaVuSans-Oblique.ttf");
+
+/// The slant of the oblique style: tan 11°, DejaVu Sans Oblique's italic angle.
+pub(crate) const OBLIQUE_SLANT: f32 = 0.194_38;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Style {
@@ -25,19 +29,28 @@ impl Style {
     pub(crate) fn font_id(self) -> FontId {
         FontId(
             match self {
-                Style::Regular => "DJVSRG",
+                Style::Regular | Style::Oblique => "DJVSRG",
                 Style::Bold => "DJVSBD",
-                Style::Oblique => "DJVSOB",
             }
             .to_string(),
         )
     }
+
+    /// How far the glyphs lean: the horizontal shift per unit of height.
+    pub(crate) fn slant(self) -> f32 {
+        match self {
+            Style::Oblique => OBLIQUE_SLANT,
+            Style::Regular | Style::Bold => 0.0,
+        }
+    }
+
+    /// The styles that have a font program of their own.
+    pub(crate) const EMBEDDED: [Style; 2] = [Style::Regular, Style::Bold];
 }
 
 pub(crate) struct Fonts {
     pub(crate) regular: ParsedFont,
     pub(crate) bold: ParsedFont,
-    pub(crate) oblique: ParsedFont,
 }
 
 impl Fonts {
@@ -54,15 +67,13 @@ impl Fonts {
         Ok(Fonts {
             regular: parse_one(REGULAR_TTF, "DejaVuSans.ttf")?,
             bold: parse_one(BOLD_TTF, "DejaVuSans-Bold.ttf")?,
-            oblique: parse_one(OBLIQUE_TTF, "DejaVuSans-Oblique.ttf")?,
         })
     }
 
     pub(crate) fn font(&self, style: Style) -> &ParsedFont {
         match style {
-            Style::Regular => &self.regular,
+            Style::Regular | Style::Oblique => &self.regular,
             Style::Bold => &self.bold,
-            Style::Oblique => &self.oblique,
         }
     }
 

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use printpdf::{
     Color, Greyscale, Line, LinePoint, Mm, Op, PdfDocument, PdfFont, PdfFontHandle, PdfPage,
-    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, TextItem,
+    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, TextItem, TextMatrix,
 };
 
 use super::fonts::{Fonts, Style};
@@ -604,15 +604,25 @@ fn fill(grey: f32) -> Op {
 }
 
 fn text_ops(x: f32, y: f32, f: Face, text: &str) -> [Op; 5] {
+    let slant = f.style.slant();
+    let place = if slant == 0.0 {
+        Op::SetTextCursor {
+            pos: Point { x: Pt(x), y: Pt(y) },
+        }
+    } else {
+        // Slanted about the baseline: the glyphs keep their widths, so the line is as long
+        // as measured.
+        Op::SetTextMatrix {
+            matrix: TextMatrix::Raw([1.0, 0.0, slant, 1.0, x, y]),
+        }
+    };
     [
         Op::StartTextSection,
         Op::SetFont {
             font: PdfFontHandle::External(f.style.font_id()),
             size: Pt(f.size),
         },
-        Op::SetTextCursor {
-            pos: Point { x: Pt(x), y: Pt(y) },
-        },
+        place,
         Op::ShowText {
             items: vec![TextItem::Text(for_drawing(text))],
         },
@@ -633,7 +643,7 @@ fn write_pdf(letter: &Letter, fonts: &Fonts, pages: Vec<Vec<Op>>) -> Result<Vec<
     let title = format!("{kind} Dnr {}", clean(&letter.registration_number));
 
     let mut doc = PdfDocument::new(&title);
-    for style in [Style::Regular, Style::Bold, Style::Oblique] {
+    for style in Style::EMBEDDED {
         doc.resources
             .fonts
             .map
@@ -663,16 +673,25 @@ fn write_pdf(letter: &Letter, fonts: &Fonts, pages: Vec<Vec<Op>>) -> Result<Vec<
     };
     let mut warnings = Vec::new();
     let saved = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        doc.save(&options, &mut warnings)
+        let mut pdf = doc.to_lopdf_document(&options, &mut warnings);
+        compress_streams(&mut pdf);
+        tidy(&mut pdf);
+        // The dictionaries (pages, fonts, metadata) go into one compressed object stream
+        // and the cross-references into a stream (PDF 1.5): about 3 KB less in a six-page
+        // letter than printpdf's plain objects and table.
+        let mut bytes = Vec::new();
+        pdf.save_modern(&mut bytes).map(|()| bytes)
     }));
-    let mut bytes = saved.map_err(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        LetterError::Render(format!("printpdf avbröt: {message}"))
-    })?;
+    let mut bytes = saved
+        .map_err(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            LetterError::Render(format!("printpdf avbröt: {message}"))
+        })?
+        .map_err(|e| LetterError::Render(format!("PDF-filen kunde inte skrivas: {e}")))?;
     let errors: Vec<&str> = warnings
         .iter()
         .filter(|w| w.severity == PdfParseErrorSeverity::Error)
@@ -687,9 +706,53 @@ fn write_pdf(letter: &Letter, fonts: &Fonts, pages: Vec<Vec<Op>>) -> Result<Vec<
     if !bytes.starts_with(b"%PDF-") {
         return Err(LetterError::Render("printpdf skrev ingen PDF".to_string()));
     }
-    drop_pdfx_claim(&mut bytes);
     stable_file_id(&mut bytes);
     Ok(bytes)
+}
+
+/// Compresses every stream not yet compressed (the pages' content; printpdf compresses the
+/// font programs itself) at zlib's default level. lopdf's own `compress` uses the best
+/// level, which took half of a letter's rendering time for 2 % fewer bytes.
+fn compress_streams(pdf: &mut lopdf::Document) {
+    use std::io::Write;
+    for object in pdf.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if stream.dict.has(b"Filter") || !stream.allows_compression {
+            continue;
+        }
+        let mut encoder =
+            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        let compressed = encoder
+            .write_all(&stream.content)
+            .and_then(|()| encoder.finish());
+        if let Ok(compressed) = compressed
+            && compressed.len() < stream.content.len()
+        {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
+}
+
+/// printpdf always writes an (empty) `/GTS_PDFXVersion` into the document information, which
+/// readers take for a claim of PDF/X; the letter is no PDF/X file. And it fills the file
+/// identifier (`/ID`) from a process-wide counter, so that two renderings of the same letter
+/// would differ there: it is set to zeros here, and to a digest of the file once saved
+/// ([`stable_file_id`]).
+fn tidy(pdf: &mut lopdf::Document) {
+    if let Ok(info) = pdf
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        && let Ok(info) = pdf.get_dictionary_mut(info)
+    {
+        info.remove(b"GTS_PDFXVersion");
+    }
+    let zeros = || lopdf::Object::String(vec![b'0'; 32], lopdf::StringFormat::Literal);
+    pdf.trailer
+        .set("ID", lopdf::Object::Array(vec![zeros(), zeros()]));
 }
 
 fn pdf_date(t: DateTime<Utc>) -> printpdf::OffsetDateTime {
@@ -714,19 +777,10 @@ fn pdf_date(t: DateTime<Utc>) -> printpdf::OffsetDateTime {
     }
 }
 
-/// printpdf always writes an (empty) `/GTS_PDFXVersion` into the document information, which
-/// readers take for a claim of PDF/X; the letter is no PDF/X file. Blank the entry out with
-/// spaces, in place, so that no offset moves.
-fn drop_pdfx_claim(bytes: &mut [u8]) {
-    let entry = b"/GTS_PDFXVersion()";
-    if let Some(at) = find_last(bytes, entry) {
-        bytes[at..at + entry.len()].fill(b' ');
-    }
-}
-
-/// printpdf fills the trailer's file identifier (`/ID`) from a process-wide counter, so two
-/// renderings of the same letter would differ there. Overwrite it, in place and at the same
-/// length (the cross-reference offsets stay right), with a digest of the rest of the file.
+/// Fills the file identifier (`/ID`, 32 zeros twice, see [`tidy`]) with a digest of the rest
+/// of the file: the same letter gives the same bytes. In place and at the same length, so
+/// that every offset stays right; the identifier is in the cross-reference stream's
+/// dictionary, which is never compressed.
 fn stable_file_id(bytes: &mut [u8]) {
     const ID_LEN: usize = 32;
     let Some(start) = find_last(bytes, b"/ID[(") else {
@@ -846,13 +900,19 @@ mod tests {
                     font: PdfFontHandle::External(id),
                     size: s,
                 } => {
-                    style = [Style::Regular, Style::Bold, Style::Oblique]
+                    style = Style::EMBEDDED
                         .into_iter()
                         .find(|st| st.font_id() == *id)
                         .unwrap();
                     size = s.0;
                 }
                 Op::SetTextCursor { pos: p } => pos = (p.x.0, p.y.0),
+                Op::SetTextMatrix { matrix } => {
+                    let m = matrix.as_array();
+                    assert_eq!(m[2], Style::Oblique.slant());
+                    style = Style::Oblique;
+                    pos = (m[4], m[5]);
+                }
                 Op::ShowText { items } => {
                     for item in items {
                         if let TextItem::Text(t) = item {
@@ -936,6 +996,12 @@ mod tests {
     fn a_long_letter_renders_to_a_pdf() {
         let pdf = render(&letter()).unwrap();
         assert!(pdf.starts_with(b"%PDF-"));
-        assert!(!pdf.windows(16).any(|w| w == b"/GTS_PDFXVersion"));
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let info = doc.trailer.get(b"Info").unwrap().as_reference().unwrap();
+        let info = doc.get_dictionary(info).unwrap();
+        assert!(info.has(b"Title"));
+        assert!(!info.has(b"GTS_PDFXVersion"));
+        let id = doc.trailer.get(b"ID").unwrap().as_array().unwrap();
+        assert_ne!(id[0].as_str().unwrap(), [b'0'; 32].as_slice());
     }
 }

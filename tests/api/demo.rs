@@ -141,3 +141,25 @@ async fn every_applying_region_and_role_has_a_demo_login() {
         assert_eq!(response.status().as_u16(), 200, "{email}");
     }
 }
+
+/// The demo accounts are hashed side by side at the first start, all with one
+/// `DEMO_PASSWORD` here: still one argon2id hash with a salt of its own per account, so that
+/// no two stored hashes are alike, and every one opens its account (above).
+#[actix_web::test]
+async fn demo_accounts_share_a_password_but_no_salt() {
+    let app = spawn_app().await;
+    let users = statsbidrag::db::accounts::list(&mut app.conn()).unwrap();
+    assert!(users.len() >= 8, "{} accounts", users.len());
+    let mut salts = std::collections::BTreeSet::new();
+    for user in &users {
+        assert!(
+            user.password_hash.starts_with("$argon2id$"),
+            "{}: {}",
+            user.email,
+            user.password_hash
+        );
+        // $argon2id$v=19$m=…,t=…,p=…$SALT$HASH
+        let salt = user.password_hash.split('$').nth(4).unwrap().to_string();
+        assert!(salts.insert(salt), "{} shares a salt", user.email);
+    }
+}

@@ -5,142 +5,12 @@
 use std::path::Path;
 use std::time::Instant;
 
-use chrono::{NaiveDate, TimeZone, Utc};
-use statsbidrag::letters::{
-    AmountRow, AmountTable, Annex, AnnexResult, AnnexYear, Letter, LetterSection, render,
-};
+use statsbidrag::letters::{AmountRow, AmountTable, render};
 use statsbidrag::money::Ore;
 
-const REGISTRATION_NUMBER: &str = "SB-2020-0001";
-
-/// The call's annex texts and expected results, straight from the fixture.
-fn annex_from_fixture() -> Annex {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/calls/2020-integrerad-vard.toml"
-    );
-    let call: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
-    let text = |key: &str| call[key].as_str().unwrap().trim().to_string();
-    let results = call["expected_results"].as_array().unwrap();
-    let years = [2021, 2022]
-        .into_iter()
-        .map(|year| AnnexYear {
-            year,
-            results: results
-                .iter()
-                .filter(|r| r["year"].as_integer() == Some(i64::from(year)))
-                .map(|r| AnnexResult {
-                    area: r["area"].as_str().unwrap().to_string(),
-                    title: r["title"].as_str().unwrap().to_string(),
-                    body: r["body"].as_str().unwrap().trim().to_string(),
-                })
-                .collect(),
-        })
-        .collect();
-    Annex {
-        title: text("annex_title"),
-        intro: text("annex_intro"),
-        years,
-    }
-}
-
-fn section(heading: &str, body: &str) -> LetterSection {
-    LetterSection {
-        heading: heading.to_string(),
-        body: body.to_string(),
-    }
-}
-
-fn skane_letter() -> Letter {
-    let y2021 = Ore::from_kronor(2_913_808);
-    let y2022 = Ore::from_kronor(3_363_938);
-    Letter {
-        agency: "Socialstyrelsen".into(),
-        agency_unit: "Avdelningen för behörighet och statsbidrag".into(),
-        document_kind: "BESLUT".into(),
-        decided_on: NaiveDate::from_ymd_opt(2020, 6, 30).unwrap(),
-        registration_number: REGISTRATION_NUMBER.into(),
-        recipient_name: "Region Skåne".into(),
-        recipient_org_number: "232100-0255".into(),
-        heading: "Beslut om statsbidrag för 2021 och 2022 till regioner för pilotprojekt SiS \
-                  integrerad vård"
-            .into(),
-        sections: vec![
-            section(
-                "Beslut",
-                &format!(
-                    "Socialstyrelsen beviljar Region Skåne statsbidrag med {y2021} för 2021 och \
-                     {y2022} för 2022 för deltagande i pilotprojektet om integrerad vård för \
-                     barn och unga som vårdas vid Statens institutionsstyrelses (SiS) särskilda \
-                     ungdomshem.\n\nBeloppen per år framgår av tabellen nedan. Statsbidraget \
-                     betalas ut i januari respektive år."
-                ),
-            ),
-            section(
-                "Ändamål",
-                "Statsbidraget får användas för att i samverkan med SiS utveckla och pröva \
-                 integrerad vård för barn och unga i de särskilda ungdomshemmen som har stora \
-                 behov av psykiatrisk vård. Medlen får användas till\n\
-                 - personal med relevant kompetens som arbetar i team med personal på SiS \
-                 lokala ungdomshem\n\
-                 - utbildning och handledning av personal\n\
-                 - resor och andra kostnader för samverkan med SiS och Socialstyrelsen.\n\n\
-                 Statsbidraget ska användas för att uppnå de förväntade resultat som framgår \
-                 av bilaga 1.",
-            ),
-            section(
-                "Skäl för beslutet",
-                "Socialstyrelsen har enligt regeringens uppdrag (S2019/04303/FS) i uppgift att \
-                 förbereda och samordna ett pilotprojekt för integrerad vård. Av regeringens \
-                 beslut framgår att högst 15 000 000 kr per år får fördelas till de regioner \
-                 som deltar.\n\n\
-                 Region Skåne har, efter gjorda kompletteringar, inkommit med en ansökan som \
-                 beskriver förutsättningar för att delta i utvecklingen av integrerad vård \
-                 enligt vad som anges i regeringsuppdraget. Arbetet är förberett i samverkan \
-                 med SiS särskilda ungdomshem i regionen och främjar möjligheterna till \
-                 långsiktiga lösningar för andra vård- och boendeformer på hemorten. Det \
-                 beviljade beloppet motsvarar det som regionen har ansökt om.",
-            ),
-            section(
-                "Villkor",
-                &format!(
-                    "Statsbidraget får endast användas för det ändamål som anges i detta beslut.\n\n\
-                     Medel som inte har använts under respektive år ska betalas tillbaka till \
-                     Socialstyrelsen. Ange diarienummer {REGISTRATION_NUMBER} vid \
-                     återbetalningen.\n\n\
-                     Socialstyrelsen kan besluta om återkrav av statsbidraget helt eller delvis om\n\
-                     - statsbidraget har betalats ut felaktigt eller med för högt belopp\n\
-                     - statsbidraget inte har använts eller inte har använts för det ändamål \
-                     som det har beviljats för\n\
-                     - återrapportering inte har kommit in\n\
-                     - villkoren i detta beslut inte har följts."
-                ),
-            ),
-            section(
-                "Återrapportering",
-                "Region Skåne ska senast den 1 mars 2022 redovisa hur statsbidraget för 2021 \
-                 har använts, och senast den 1 mars 2023 hur statsbidraget för 2022 har \
-                 använts. Redovisningen ska avse varje förväntat resultat i bilaga 1 för \
-                 respektive år och innehålla en ekonomisk redovisning av mottagna, använda och \
-                 oanvända medel.\n\n\
-                 Redovisningen ska så långt möjligt innehålla uppgifter om antal barn och unga \
-                 som har ingått i arbetet, uppdelat på flickor och pojkar.",
-            ),
-            section(
-                "Hur man överklagar",
-                "Beslutet kan överklagas hos allmän förvaltningsdomstol. Överklagandet ska \
-                 vara skriftligt och ha kommit in till Socialstyrelsen inom tre veckor från den \
-                 dag då ni fick del av beslutet, enligt förvaltningslagen (2017:900). Ange \
-                 vilket beslut som överklagas, hur ni vill att beslutet ska ändras och varför.",
-            ),
-        ],
-        amounts: AmountTable::single("Beviljat belopp", &[(2021, y2021), (2022, y2022)]),
-        decision_maker: "Anna Lindqvist".into(),
-        presenting_officer: "Ann Bengtsson".into(),
-        annex: Some(annex_from_fixture()),
-        created_at: Utc.with_ymd_and_hms(2020, 6, 30, 9, 15, 0).unwrap(),
-    }
-}
+#[path = "letter_sample.rs"]
+mod letter_sample;
+use letter_sample::{REGISTRATION_NUMBER, section, skane_letter};
 
 /// All the text of the PDF, page by page, with every kind of space made one plain space.
 pub fn extract_pages(pdf: &[u8]) -> Vec<String> {
@@ -270,6 +140,65 @@ fn a_grant_decision_renders_as_a_readable_pdf_with_bilaga_1() {
     // Metadata: a title people can read in a viewer, and the day the letter was made.
     assert_eq!(info_string(&pdf, b"Title"), "Beslut Dnr SB-2020-0001");
     assert!(info_string(&pdf, b"CreationDate").starts_with("D:20200630091500"));
+}
+
+/// A letter is stored for good and sent by e-mail, so its size is behaviour. The six-page
+/// letter was 57 KB, two thirds of it the three fonts' hinting and licence tables; it is now
+/// about 22 KB: two subset font programs (about 8 KB), six pages of compressed text (about
+/// 11 KB), the dictionaries in one compressed object stream (about 1 KB) and the rest
+/// ToUnicode maps and cross-references. 28 KB leaves room for the fixture's wording to grow
+/// a little and fails on any of the old ways of growing: a third font (4 KB or more), a font
+/// with its hinting or licence text (8 KB more), plain dictionaries and cross-reference
+/// table (3 KB more), a stream left uncompressed, a font per page.
+#[test]
+fn the_six_page_letter_stays_small() {
+    let pdf = render(&skane_letter()).unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    assert_eq!(doc.get_pages().len(), 6, "the bound below is for six pages");
+    assert!(
+        pdf.len() < 28_000,
+        "{} bytes for the six-page letter (about 22 500 expected)",
+        pdf.len()
+    );
+
+    // The dictionaries are in a compressed object stream. (lopdf unpacks it as it reads:
+    // look at the bytes.)
+    let object_stream = pdf
+        .windows(12)
+        .position(|w| w == b"/Type/ObjStm")
+        .expect("the dictionaries are not in an object stream");
+    let header = &pdf[object_stream..];
+    let header = &header[..header.windows(6).position(|w| w == b"stream").unwrap()];
+    assert!(
+        header.windows(19).any(|w| w == b"/Filter/FlateDecode"),
+        "the object stream is not compressed"
+    );
+    // Every other stream is compressed too, but the cross-reference stream (binary offsets).
+    let streams: Vec<&lopdf::Stream> = doc
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|s| !s.dict.has_type(b"XRef") && !s.dict.has_type(b"ObjStm"))
+        .collect();
+    let is_flate = |s: &lopdf::Stream| {
+        s.dict
+            .get(b"Filter")
+            .and_then(|f| f.as_name())
+            .is_ok_and(|f| f == b"FlateDecode")
+    };
+    assert!(
+        streams.iter().all(|s| is_flate(s)),
+        "an uncompressed stream"
+    );
+    // Regular and bold, once each for all six pages, each cut down to the glyphs used.
+    let programs: Vec<i64> = streams
+        .iter()
+        .filter_map(|s| s.dict.get(b"Length1").and_then(|l| l.as_i64()).ok())
+        .collect();
+    assert_eq!(programs.len(), 2, "font programs of {programs:?} bytes");
+    for length in programs {
+        assert!(length < 10_000, "a font program of {length} bytes");
+    }
 }
 
 #[test]
