@@ -249,6 +249,31 @@ pub fn load_definition(conn: &mut DbConnection, call: Call) -> QueryResult<CallD
     })
 }
 
+/// What the rules for an application draft read of a call (see
+/// `applications::draft::FormRules`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftForm {
+    pub years: Vec<CallYear>,
+    pub sections: Vec<CallSection>,
+    pub cost_categories: Vec<CostCategory>,
+}
+
+pub fn draft_form(conn: &mut DbConnection, call_id: &str) -> QueryResult<DraftForm> {
+    Ok(DraftForm {
+        years: call_years(conn, call_id)?,
+        sections: call_sections::table
+            .filter(call_sections::call_id.eq(call_id))
+            .order(call_sections::position.asc())
+            .select(CallSection::as_select())
+            .load(conn)?,
+        cost_categories: call_cost_categories::table
+            .filter(call_cost_categories::call_id.eq(call_id))
+            .order(call_cost_categories::position.asc())
+            .select(CostCategory::as_select())
+            .load(conn)?,
+    })
+}
+
 pub fn call_years(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<CallYear>> {
     call_years::table
         .filter(call_years::call_id.eq(call_id))

@@ -690,6 +690,73 @@ mod tests {
     }
 
     #[test]
+    fn writers_of_one_file_take_turns_in_arrival_order() {
+        let queue = WriteQueue::for_file("/writers/take/turns");
+        let first = queue.clone().wait_turn(Duration::from_secs(30)).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut writers = Vec::new();
+        for n in 1..=4 {
+            let (writer_queue, order) = (queue.clone(), order.clone());
+            writers.push(std::thread::spawn(move || {
+                let _turn = writer_queue.wait_turn(Duration::from_secs(30)).unwrap();
+                order.lock().unwrap().push(n);
+            }));
+            // The next writer arrives only once this one is in the queue.
+            while queue.state.lock().unwrap().waiting.len() < n {
+                std::thread::yield_now();
+            }
+        }
+        drop(first);
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_writer_that_waits_too_long_is_told_the_database_is_locked() {
+        let queue = WriteQueue::for_file("/writers/wait/too/long");
+        let held = queue.clone().wait_turn(Duration::from_secs(30)).unwrap();
+        let refused = queue.clone().wait_turn(Duration::from_millis(20)).err().unwrap();
+        assert!(DbError::Query(refused).is_unavailable());
+        assert!(queue.state.lock().unwrap().waiting.is_empty());
+        drop(held);
+        assert!(queue.wait_turn(Duration::from_secs(30)).is_ok());
+    }
+
+    #[test]
+    fn work_that_cannot_get_a_connection_in_time_is_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("pool.sqlite3"));
+        let db = Db::connect_with_timeout(&url, 1, Duration::from_millis(200)).unwrap();
+        actix_web::rt::System::new().block_on(async move {
+            let (started, release) = std::sync::mpsc::channel::<()>();
+            let (hold, held) = std::sync::mpsc::channel::<()>();
+            let busy = {
+                let db = db.clone();
+                actix_web::rt::spawn(async move {
+                    db.run(move |_conn| {
+                        let _ = started.send(());
+                        let _ = held.recv_timeout(Duration::from_secs(30));
+                        Ok::<_, DbError>(())
+                    })
+                    .await
+                })
+            };
+            // The one connection is taken; the next piece of work waits and gives up.
+            while release.try_recv().is_err() {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+            let waited = db.run(|_conn| Ok::<_, DbError>(())).await;
+            assert!(waited.as_ref().err().is_some_and(DbError::is_unavailable), "{waited:?}");
+            let _ = hold.send(());
+            assert!(busy.await.unwrap().is_ok());
+            // And once it is free again, work runs.
+            assert!(db.run(|_conn| Ok::<_, DbError>(())).await.is_ok());
+        });
+    }
+
+    #[test]
     fn a_bad_url_is_shown_without_its_password() {
         assert_eq!(
             redact_password("postgress://anna:hemligt@db.example/x"),

@@ -33,6 +33,7 @@ mod outage;
 mod pages;
 mod passwords;
 mod payments;
+mod public_answers;
 mod redistribution;
 mod reports;
 mod security;
