@@ -84,7 +84,11 @@ mod tests {
         if db::generation() == generation {
             assert_eq!(cache.get("k"), Some(Bytes::from_static(b"old")));
         }
-        cache.put("stale".into(), generation.wrapping_sub(1), Bytes::from_static(b"x"));
+        cache.put(
+            "stale".into(),
+            generation.wrapping_sub(1),
+            Bytes::from_static(b"x"),
+        );
         assert_eq!(cache.get("stale"), None);
         assert_eq!(cache.get("missing"), None);
     }

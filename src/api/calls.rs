@@ -64,12 +64,8 @@ pub async fn allocation(
         .db
         .run(move |c| calls::allocation(c, actor.0.as_ref(), &id))
         .await?;
-    let body = serde_json::to_vec(&AllocationDto::new(
-        &source.call_id,
-        &source.title,
-        &table,
-    ))
-    .map_err(|e| AppError::Internal(format!("allocation json: {e}")))?;
+    let body = serde_json::to_vec(&AllocationDto::new(&source.call_id, &source.title, &table))
+        .map_err(|e| AppError::Internal(format!("allocation json: {e}")))?;
     let body = Bytes::from(body);
     if calls::is_public(source.status) {
         PUBLIC.put(key, generation, body.clone());

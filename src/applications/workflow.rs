@@ -515,8 +515,8 @@ pub fn submit(
         return Err(AppError::Refused(reason));
     }
     db::write_tx(conn, |conn| {
-        let application = db::applications::find_for_update(conn, application_id)?
-            .ok_or(AppError::NotFound)?;
+        let application =
+            db::applications::find_for_update(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?
             .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
         let def = definition_of(conn, &application.call_id)?;

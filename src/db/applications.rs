@@ -11,13 +11,14 @@ use super::schema::{
 use crate::codes::{ApplicationKind, ApplicationStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
 
-
 /// Inserts a slice of rows in one statement, through the backend's own connection.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         if !$rows.is_empty() {
             match &mut *$conn {
-                DbConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c)?,
+                DbConnection::Postgresql(c) => {
+                    diesel::insert_into($table).values($rows).execute(c)?
+                }
                 DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
             };
         }

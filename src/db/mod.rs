@@ -136,11 +136,8 @@ impl Manager {
     fn establish(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                let mut conn = PgConnection::establish(&with_timeouts(url, self.timeout))?;
-                if let Ok(path) = std::env::var("STATSBIDRAG_SQL_TRACE") {
-                    conn.set_instrumentation(SqlTrace { depth: 0, path });
-                }
-                Ok(DbConnection::Postgresql(conn))
+                PgConnection::establish(&with_timeouts(url, self.timeout))
+                    .map(DbConnection::Postgresql)
             }
             DatabaseUrl::Sqlite(path) => {
                 let path = path.to_string_lossy();
@@ -158,49 +155,8 @@ impl Manager {
                     busy_timeout_ms(self.timeout)
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
-                if let Ok(path) = std::env::var("STATSBIDRAG_SQL_TRACE") {
-                    conn.set_instrumentation(SqlTrace { depth: 0, path });
-                }
                 Ok(DbConnection::Sqlite(conn))
             }
-        }
-    }
-}
-
-// TEMPORARY diagnostic (h-dbperf): every statement, with whether it ran in a transaction.
-struct SqlTrace {
-    depth: i64,
-    path: String,
-}
-
-impl diesel::connection::Instrumentation for SqlTrace {
-    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
-        use diesel::connection::InstrumentationEvent as E;
-        use std::io::Write;
-        let line = match event {
-            E::BeginTransaction { .. } => {
-                self.depth += 1;
-                None
-            }
-            E::CommitTransaction { .. } | E::RollbackTransaction { .. } => {
-                self.depth -= 1;
-                None
-            }
-            E::StartQuery { query, .. } => Some(format!(
-                "{}\t{:?}\t{}\n",
-                self.depth,
-                std::thread::current().id(),
-                query.to_string().replace('\n', " ")
-            )),
-            _ => None,
-        };
-        if let Some(line) = line
-            && let Ok(mut f) = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)
-        {
-            let _ = f.write_all(line.as_bytes());
         }
     }
 }
@@ -324,21 +280,17 @@ impl Db {
         E: From<DbError> + Send + 'static,
     {
         let started = Instant::now();
-        let permit = match tokio::time::timeout(
-            self.timeout,
-            self.permits.clone().acquire_owned(),
-        )
-        .await
-        {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_closed)) => return Err(E::from(DbError::Canceled)),
-            Err(_elapsed) => {
-                return Err(E::from(DbError::Unavailable(format!(
-                    "ingen ledig databasanslutning inom {} s",
-                    self.timeout.as_secs_f32()
-                ))));
-            }
-        };
+        let permit =
+            match tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_closed)) => return Err(E::from(DbError::Canceled)),
+                Err(_elapsed) => {
+                    return Err(E::from(DbError::Unavailable(format!(
+                        "ingen ledig databasanslutning inom {} s",
+                        self.timeout.as_secs_f32()
+                    ))));
+                }
+            };
         let pool = self.pool.clone();
         let wait = self
             .timeout
@@ -539,7 +491,9 @@ impl WriteQueue {
                 self.changed.notify_all();
                 return Err(diesel::result::Error::DatabaseError(
                     diesel::result::DatabaseErrorKind::Unknown,
-                    Box::new("database is locked (waited for this process's other writers)".to_string()),
+                    Box::new(
+                        "database is locked (waited for this process's other writers)".to_string(),
+                    ),
                 ));
             }
             state = self
@@ -717,7 +671,11 @@ mod tests {
     fn a_writer_that_waits_too_long_is_told_the_database_is_locked() {
         let queue = WriteQueue::for_file("/writers/wait/too/long");
         let held = queue.clone().wait_turn(Duration::from_secs(30)).unwrap();
-        let refused = queue.clone().wait_turn(Duration::from_millis(20)).err().unwrap();
+        let refused = queue
+            .clone()
+            .wait_turn(Duration::from_millis(20))
+            .err()
+            .unwrap();
         assert!(DbError::Query(refused).is_unavailable());
         assert!(queue.state.lock().unwrap().waiting.is_empty());
         drop(held);
@@ -748,7 +706,10 @@ mod tests {
                 actix_web::rt::time::sleep(Duration::from_millis(5)).await;
             }
             let waited = db.run(|_conn| Ok::<_, DbError>(())).await;
-            assert!(waited.as_ref().err().is_some_and(DbError::is_unavailable), "{waited:?}");
+            assert!(
+                waited.as_ref().err().is_some_and(DbError::is_unavailable),
+                "{waited:?}"
+            );
             let _ = hold.send(());
             assert!(busy.await.unwrap().is_ok());
             // And once it is free again, work runs.
