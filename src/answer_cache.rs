@@ -5,8 +5,8 @@
 //! An answer is served from memory while both hold: no write has committed in this
 //! process since it was read (`db::generation`, bumped by every committed write
 //! transaction, so a signing is seen by the very next request), and it is younger than
-//! [`TTL`] (so that what another instance or the command line wrote shows within a
-//! second). Answers that depend on who asks are never kept.
+//! [`MAX_AGE`], a second (so that what another instance or the command line wrote shows
+//! within it). Answers that depend on who asks are never kept.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -16,8 +16,13 @@ use actix_web::web::Bytes;
 
 use crate::db;
 
-/// How long an answer may be served without a look at the database.
-pub const TTL: Duration = Duration::from_secs(1);
+/// How long an answer is served without a look at the database.
+pub const TTL: Duration = Duration::from_millis(500);
+
+/// Past [`TTL`] the first request reads the answer again while the others are still
+/// served the kept one (instead of all of them asking the database at the same moment),
+/// but never one older than this.
+pub const MAX_AGE: Duration = Duration::from_secs(1);
 
 /// More entries than this and the expired ones are dropped (calls are few; keys also hold
 /// the database, so a test process with many databases keeps many).
@@ -27,6 +32,8 @@ struct Entry {
     generation: u64,
     stored: Instant,
     body: Bytes,
+    /// A request is reading the answer again.
+    refreshing: bool,
 }
 
 /// Bodies by key; cheap to share, one per kind of answer.
@@ -42,14 +49,21 @@ impl AnswerCache {
         }
     }
 
-    /// The kept body, if it is still the answer.
+    /// The kept body, if it is still the answer. `None` tells the caller to read it from
+    /// the database and [`AnswerCache::put`] it.
     pub fn get(&self, key: &str) -> Option<Bytes> {
         let generation = db::generation();
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|e| e.generation == generation && e.stored.elapsed() < TTL)
-            .map(|e| e.body.clone())
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = entries.get_mut(key)?;
+        let age = entry.stored.elapsed();
+        if entry.generation != generation || age >= MAX_AGE {
+            return None;
+        }
+        if age >= TTL && !entry.refreshing {
+            entry.refreshing = true;
+            return None;
+        }
+        Some(entry.body.clone())
     }
 
     /// Keeps `body`, read from the database after [`db::generation`] was `generation`:
@@ -59,7 +73,7 @@ impl AnswerCache {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= PRUNE_ABOVE {
             let now = db::generation();
-            entries.retain(|_, e| e.generation == now && e.stored.elapsed() < TTL);
+            entries.retain(|_, e| e.generation == now && e.stored.elapsed() < MAX_AGE);
         }
         entries.insert(
             key,
@@ -67,6 +81,7 @@ impl AnswerCache {
                 generation,
                 stored: Instant::now(),
                 body,
+                refreshing: false,
             },
         );
     }
@@ -91,5 +106,36 @@ mod tests {
         );
         assert_eq!(cache.get("stale"), None);
         assert_eq!(cache.get("missing"), None);
+    }
+
+    #[test]
+    fn past_its_ttl_one_request_reads_again_while_the_others_get_the_kept_answer() {
+        let cache = AnswerCache::new();
+        let kept = |age: Duration| Entry {
+            generation: db::generation(),
+            stored: Instant::now().checked_sub(age).unwrap_or_else(Instant::now),
+            body: Bytes::from_static(b"kept"),
+            refreshing: false,
+        };
+        cache
+            .entries
+            .lock()
+            .unwrap()
+            .insert("k".into(), kept(TTL + Duration::from_millis(50)));
+        cache
+            .entries
+            .lock()
+            .unwrap()
+            .insert("old".into(), kept(MAX_AGE));
+        // Unless a write commits meanwhile (tests run in parallel), the first asker reads
+        // again and the next is served what is kept.
+        let generation = db::generation();
+        let (first, second) = (cache.get("k"), cache.get("k"));
+        if db::generation() == generation {
+            assert_eq!(first, None);
+            assert_eq!(second, Some(Bytes::from_static(b"kept")));
+        }
+        assert_eq!(cache.get("old"), None);
+        assert_eq!(cache.get("old"), None);
     }
 }
