@@ -8,6 +8,7 @@
 pub mod access;
 pub mod accounts;
 pub mod allocation;
+pub mod answer_cache;
 pub mod api;
 pub mod applications;
 pub mod assessment;

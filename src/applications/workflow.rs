@@ -297,16 +297,16 @@ fn save_draft_in(
     input: &DraftInput,
     now: DateTime<Utc>,
 ) -> Result<Version, AppError> {
-    db::applications::lock(conn, application_id)?;
-    let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    let application =
+        db::applications::find_for_update(conn, application_id)?.ok_or(AppError::NotFound)?;
     let version = draft_version(conn, &application.id)?.ok_or_else(|| {
         AppError::Conflict(
             "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
                 .into(),
         )
     })?;
-    let def = definition_of(conn, &application.call_id)?;
-    let mut content = draft::parse(&def, input).map_err(AppError::Invalid)?;
+    let form = db::calls::draft_form(conn, &application.call_id)?;
+    let mut content = draft::parse(&form, input).map_err(AppError::Invalid)?;
     if content.budget.is_some() && !budget_editable(conn, &version)? {
         return Err(AppError::invalid(
             "budget",
@@ -351,7 +351,7 @@ fn save_draft_in(
                 cost_ore: s.cost,
             })
             .collect();
-        let years: Vec<YearRequest> = draft::year_sums(&def, rows)
+        let years: Vec<YearRequest> = draft::year_sums(&form.years, rows)
             .into_iter()
             .map(|(year, amount)| YearRequest {
                 version_id: version.id.clone(),
@@ -374,7 +374,9 @@ fn save_draft_in(
     // The title is the case's, shown to the agency: it is set in the first version and
     // stays as submitted.
     if version.number == 1 {
-        db::applications::set_project_title(conn, &application.id, &content.project_title)?;
+        if content.project_title != application.project_title {
+            db::applications::set_project_title(conn, &application.id, &content.project_title)?;
+        }
     } else if content.project_title != application.project_title {
         return Err(AppError::invalid(
             "project_title",
@@ -513,9 +515,8 @@ pub fn submit(
         return Err(AppError::Refused(reason));
     }
     db::write_tx(conn, |conn| {
-        db::applications::lock(conn, application_id)?;
         let application =
-            db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+            db::applications::find_for_update(conn, application_id)?.ok_or(AppError::NotFound)?;
         let version = draft_version(conn, &application.id)?
             .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
         let def = definition_of(conn, &application.call_id)?;

@@ -81,6 +81,17 @@ pub fn allocation_for(conn: &mut DbConnection, call: &Call) -> Result<Allocation
     Ok(allocation::build(&years, &signed))
 }
 
+/// As [`allocation_for`], with the years the definition already holds.
+pub fn allocation_for_definition(
+    conn: &mut DbConnection,
+    def: &CallDefinition,
+) -> Result<AllocationTable, AppError> {
+    let years: Vec<(i32, crate::money::Ore)> =
+        def.years.iter().map(|y| (y.year, y.ceiling_ore)).collect();
+    let signed = db::decisions::signed_amounts_for_call(conn, &def.call.id)?;
+    Ok(allocation::build(&years, &signed))
+}
+
 /// The calls a person may see (the public sees published ones), with their state.
 pub fn overview(
     conn: &mut DbConnection,
@@ -143,22 +154,38 @@ pub fn definition(
     call_id: &str,
 ) -> Result<CallDefinition, AppError> {
     let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
-    let visible = visible_statuses(actor);
-    if !visible.is_empty() && !visible.contains(&call.status) {
+    if !is_visible(actor, call.status) {
         return Err(AppError::NotFound);
     }
     Ok(db::calls::load_definition(conn, call)?)
 }
 
 /// The allocation table of a call anyone may see: open data, from signed decisions only.
+/// One query: see [`db::calls::allocation_source`].
 pub fn allocation(
     conn: &mut DbConnection,
     actor: Option<&Actor>,
     call_id: &str,
-) -> Result<(Call, AllocationTable), AppError> {
-    let def = definition(conn, actor, call_id)?;
-    let table = allocation_for(conn, &def.call)?;
-    Ok((def.call, table))
+) -> Result<(db::calls::AllocationSource, AllocationTable), AppError> {
+    let source = db::calls::allocation_source(conn, call_id)?.ok_or(AppError::NotFound)?;
+    if !is_visible(actor, source.status) {
+        return Err(AppError::NotFound);
+    }
+    let table = allocation::build(&source.years, &source.signed);
+    Ok((source, table))
+}
+
+/// Whether a call in this state may be seen by this person (the public sees published
+/// and closed calls, the agency drafts too).
+pub fn is_visible(actor: Option<&Actor>, status: CallStatus) -> bool {
+    let visible = visible_statuses(actor);
+    visible.is_empty() || visible.contains(&status)
+}
+
+/// Whether a call in this state is the same for everyone who may see it, so that an
+/// answer about it may be shared between people (see `crate::answer_cache`).
+pub fn is_public(status: CallStatus) -> bool {
+    is_visible(None, status)
 }
 
 #[cfg(test)]

@@ -11,6 +11,20 @@ use super::schema::{
 use crate::codes::{ApplicationKind, ApplicationStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
 
+/// Inserts a slice of rows in one statement, through the backend's own connection.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        if !$rows.is_empty() {
+            match &mut *$conn {
+                DbConnection::Postgresql(c) => {
+                    diesel::insert_into($table).values($rows).execute(c)?
+                }
+                DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
+            };
+        }
+    };
+}
+
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
 #[diesel(table_name = applications)]
 pub struct Application {
@@ -711,6 +725,11 @@ pub fn set_supplement_answer(
 
 /// Everything a draft version holds, written again. The database refuses this for a
 /// submitted version.
+///
+/// A save is the busiest write: each table's rows go in one multi-row `INSERT` (through
+/// the backend's own connection: batch inserts do not compile on the multi-backend one),
+/// and on PostgreSQL the old rows go in one statement, so that a save costs a handful of
+/// round trips however many budget lines it has.
 pub fn replace_draft_rows(
     conn: &mut DbConnection,
     version_id: &str,
@@ -718,43 +737,64 @@ pub fn replace_draft_rows(
     years: &[YearRequest],
     budget: Option<(&[BudgetLine], &[StaffLine])>,
 ) -> QueryResult<()> {
+    delete_draft_rows(conn, version_id, budget.is_some())?;
+    insert_rows!(conn, application_answers::table, answers);
+    if let Some((lines, staff)) = budget {
+        insert_rows!(conn, application_years::table, years);
+        insert_rows!(conn, application_budget_lines::table, lines);
+        insert_rows!(conn, application_staff_lines::table, staff);
+    }
+    Ok(())
+}
+
+/// The answers of a draft version, and with `budget` its years, budget and staff lines.
+fn delete_draft_rows(conn: &mut DbConnection, version_id: &str, budget: bool) -> QueryResult<()> {
+    if let (DbConnection::Postgresql(pg), true) = (&mut *conn, budget) {
+        diesel::sql_query(
+            "WITH answers AS (DELETE FROM application_answers WHERE version_id = $1), \
+                  years AS (DELETE FROM application_years WHERE version_id = $1), \
+                  lines AS (DELETE FROM application_budget_lines WHERE version_id = $1) \
+             DELETE FROM application_staff_lines WHERE version_id = $1",
+        )
+        .bind::<diesel::sql_types::Text, _>(version_id)
+        .execute(pg)?;
+        return Ok(());
+    }
     diesel::delete(
         application_answers::table.filter(application_answers::version_id.eq(version_id)),
     )
     .execute(conn)?;
-    for answer in answers {
-        insert_answer(conn, answer)?;
-    }
-    if let Some((lines, staff)) = budget {
+    if budget {
         diesel::delete(
             application_years::table.filter(application_years::version_id.eq(version_id)),
         )
         .execute(conn)?;
-        for year in years {
-            insert_year_request(conn, year)?;
-        }
         diesel::delete(
             application_budget_lines::table
                 .filter(application_budget_lines::version_id.eq(version_id)),
         )
         .execute(conn)?;
-        for line in lines {
-            diesel::insert_into(application_budget_lines::table)
-                .values(line)
-                .execute(conn)?;
-        }
         diesel::delete(
             application_staff_lines::table
                 .filter(application_staff_lines::version_id.eq(version_id)),
         )
         .execute(conn)?;
-        for line in staff {
-            diesel::insert_into(application_staff_lines::table)
-                .values(line)
-                .execute(conn)?;
-        }
     }
     Ok(())
+}
+
+/// The case, its row locked until the transaction ends (on SQLite the write transaction
+/// holds the whole database already): one statement where [`lock`] and [`find`] are two.
+pub fn find_for_update(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Application>> {
+    match conn {
+        DbConnection::Postgresql(pg) => applications::table
+            .find(id)
+            .select(Application::as_select())
+            .for_update()
+            .first(pg)
+            .optional(),
+        DbConnection::Sqlite(_) => find(conn, id),
+    }
 }
 
 pub fn insert_attachment(conn: &mut DbConnection, attachment: &Attachment) -> QueryResult<()> {

@@ -21,11 +21,15 @@ pub struct AuditEvent {
     pub details: String,
 }
 
+/// Inside the caller's transaction, or on its own (a refusal recorded before any
+/// transaction; see [`super::write_now`]).
 pub fn insert(conn: &mut DbConnection, event: &AuditEvent) -> QueryResult<()> {
-    diesel::insert_into(audit_events::table)
-        .values(event)
-        .execute(conn)
-        .map(|_| ())
+    super::write_now(conn, |conn| {
+        diesel::insert_into(audit_events::table)
+            .values(event)
+            .execute(conn)
+            .map(|_| ())
+    })
 }
 
 #[derive(Debug, Clone, Default)]

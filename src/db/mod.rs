@@ -29,8 +29,10 @@ pub mod sessions;
 pub mod stashes;
 pub mod throttle;
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
@@ -219,6 +221,11 @@ pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
     timeout: Duration,
+    /// One permit per pooled connection. [`Db::run`] takes one before it asks for a
+    /// blocking thread, so that requests wait for the database in async land and the
+    /// blocking threads the database keeps busy never outnumber its connections (68
+    /// threads for 8 connections at 64 clients before: each a stack and an allocator heap).
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Db {
@@ -252,6 +259,7 @@ impl Db {
             pool,
             url: url.clone(),
             timeout,
+            permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
         })
     }
 
@@ -270,15 +278,36 @@ impl Db {
     }
 
     /// Runs blocking database work on actix's thread pool, off the async workers.
+    ///
+    /// The work first waits (in async land, in arrival order) for one of the pool's
+    /// permits, then for a connection, together at most the database timeout; past it the
+    /// answer is "unavailable" (503 with Retry-After).
     pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<DbError> + Send + 'static,
     {
+        let started = Instant::now();
+        let permit =
+            match tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_closed)) => return Err(E::from(DbError::Canceled)),
+                Err(_elapsed) => {
+                    return Err(E::from(DbError::Unavailable(format!(
+                        "ingen ledig databasanslutning inom {} s",
+                        self.timeout.as_secs_f32()
+                    ))));
+                }
+            };
         let pool = self.pool.clone();
+        let wait = self
+            .timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
         actix_web::web::block(move || {
-            let mut conn = pool.get().map_err(DbError::from)?;
+            let _permit = permit;
+            let mut conn = pool.get_timeout(wait).map_err(DbError::from)?;
             f(&mut conn)
         })
         .await
@@ -298,18 +327,30 @@ fn create_parent_dir(path: &Path) -> Result<(), DbError> {
 /// lock at once: a deferred transaction that reads and then writes fails with "database is
 /// locked" when another writer got in between, and no busy timeout helps it. On PostgreSQL
 /// it is an ordinary READ COMMITTED transaction; code that must not race locks its rows.
+///
+/// On SQLite the writers of this process first queue, in arrival order, for the database
+/// file's [`WriteQueue`]; only then is `BEGIN IMMEDIATE` sent. SQLite's own busy handler
+/// queues writers by sleeping and retrying (1 656 sleeps of 5 ms against 741 commits in 4 s
+/// under load), and the sleeping, not the disk, set the p99; the queue hands the lock on
+/// the moment the previous writer commits. The busy handler is left for other processes
+/// (the command line, a second instance).
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    match conn {
+    let _turn = match conn {
         DbConnection::Sqlite(inner) => {
-            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?
+            let turn = write_turn(inner)?;
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            turn
         }
-        DbConnection::Postgresql(inner) => AnsiTransactionManager::begin_transaction(inner)?,
-    }
-    match f(conn) {
+        DbConnection::Postgresql(inner) => {
+            AnsiTransactionManager::begin_transaction(inner)?;
+            None
+        }
+    };
+    let result = match f(conn) {
         Ok(value) => {
             <DbConnection as Connection>::TransactionManager::commit_transaction(conn)?;
             Ok(value)
@@ -319,6 +360,156 @@ where
                 Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(user_error),
                 Err(rollback_error) => Err(rollback_error.into()),
             }
+        }
+    };
+    if result.is_ok() {
+        bump_generation();
+    }
+    result
+}
+
+/// A write outside any transaction (an audit row of a refusal, recorded before the work's
+/// own transaction): on SQLite in a transaction of its own, so that it queues with the
+/// other writers of this process instead of sleeping in the busy handler until they let
+/// it in. Inside a transaction, and on PostgreSQL, it simply runs.
+pub fn write_now<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<T>,
+) -> diesel::QueryResult<T> {
+    if matches!(conn, DbConnection::Postgresql(_)) || in_transaction(conn) {
+        f(conn)
+    } else {
+        write_tx(conn, f)
+    }
+}
+
+/// Whether the connection is inside a transaction.
+pub fn in_transaction(conn: &mut DbConnection) -> bool {
+    let depth = match conn {
+        DbConnection::Sqlite(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
+        }
+        DbConnection::Postgresql(inner) => {
+            AnsiTransactionManager::transaction_manager_status_mut(inner).transaction_depth()
+        }
+    };
+    !matches!(depth, Ok(None))
+}
+
+/// This process's turn to write to the SQLite file behind `conn`, waited for at most the
+/// connection's busy timeout. `None` when the connection is already in a transaction
+/// (`BEGIN IMMEDIATE` then refuses anyway, and waiting would be waiting for ourselves).
+fn write_turn(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<WriteTurn>> {
+    if !matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(None)
+    ) {
+        return Ok(None);
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Target {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        file: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        timeout: i64,
+    }
+    use diesel::RunQueryDsl;
+    // The file as SQLite resolved it, so that every connection to one file, from any pool
+    // of this process, finds the same queue; and the connection's busy timeout, the wait.
+    let target = diesel::sql_query(
+        "SELECT (SELECT file FROM pragma_database_list WHERE name = 'main') AS file, \
+                (SELECT timeout FROM pragma_busy_timeout) AS timeout",
+    )
+    .get_result::<Target>(conn)?;
+    let (file, wait) = (
+        target.file,
+        Duration::from_millis(target.timeout.max(0) as u64),
+    );
+    WriteQueue::for_file(&file).wait_turn(wait).map(Some)
+}
+
+/// Bumped by every committed write of this process: answers kept in memory (the public
+/// allocation table and call page) are stale once it moves.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn bump_generation() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// The number of writes this process has committed; see [`GENERATION`].
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// The writers of this process to one SQLite file, served in arrival order.
+#[derive(Default)]
+struct WriteQueue {
+    state: Mutex<QueueState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    writing: bool,
+    next_ticket: u64,
+    waiting: VecDeque<u64>,
+}
+
+/// The right to write, held until dropped.
+struct WriteTurn(Arc<WriteQueue>);
+
+impl Drop for WriteTurn {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.writing = false;
+        drop(state);
+        self.0.changed.notify_all();
+    }
+}
+
+impl WriteQueue {
+    fn for_file(file: &str) -> Arc<WriteQueue> {
+        static QUEUES: OnceLock<Mutex<HashMap<String, Arc<WriteQueue>>>> = OnceLock::new();
+        let mut queues = QUEUES
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        queues.entry(file.to_string()).or_default().clone()
+    }
+
+    /// Waits until every earlier writer is done. Past `wait` the answer is SQLite's own
+    /// "database is locked", which is answered 503 like a busy timeout.
+    fn wait_turn(self: Arc<Self>, wait: Duration) -> diesel::QueryResult<WriteTurn> {
+        let deadline = Instant::now() + wait;
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let ticket = state.next_ticket;
+        state.next_ticket += 1;
+        state.waiting.push_back(ticket);
+        loop {
+            if !state.writing && state.waiting.front() == Some(&ticket) {
+                state.waiting.pop_front();
+                state.writing = true;
+                drop(state);
+                // The next in line may now be first; it waits for `writing` to clear.
+                return Ok(WriteTurn(self));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                state.waiting.retain(|t| *t != ticket);
+                drop(state);
+                self.changed.notify_all();
+                return Err(diesel::result::Error::DatabaseError(
+                    diesel::result::DatabaseErrorKind::Unknown,
+                    Box::new(
+                        "database is locked (waited for this process's other writers)".to_string(),
+                    ),
+                ));
+            }
+            state = self
+                .changed
+                .wait_timeout(state, deadline - now)
+                .map(|(guard, _)| guard)
+                .unwrap_or_else(|e| e.into_inner().0);
         }
     }
 }
@@ -459,6 +650,80 @@ mod tests {
             with_timeouts("postgres://u@h/db", Duration::from_millis(500)),
             "postgres://u@h/db?connect_timeout=2&tcp_user_timeout=1000"
         );
+    }
+
+    #[test]
+    fn writers_of_one_file_take_turns_in_arrival_order() {
+        let queue = WriteQueue::for_file("/writers/take/turns");
+        let first = queue.clone().wait_turn(Duration::from_secs(30)).unwrap();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let mut writers = Vec::new();
+        for n in 1..=4 {
+            let (writer_queue, order) = (queue.clone(), order.clone());
+            writers.push(std::thread::spawn(move || {
+                let _turn = writer_queue.wait_turn(Duration::from_secs(30)).unwrap();
+                order.lock().unwrap().push(n);
+            }));
+            // The next writer arrives only once this one is in the queue.
+            while queue.state.lock().unwrap().waiting.len() < n {
+                std::thread::yield_now();
+            }
+        }
+        drop(first);
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert_eq!(*order.lock().unwrap(), vec![1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_writer_that_waits_too_long_is_told_the_database_is_locked() {
+        let queue = WriteQueue::for_file("/writers/wait/too/long");
+        let held = queue.clone().wait_turn(Duration::from_secs(30)).unwrap();
+        let refused = queue
+            .clone()
+            .wait_turn(Duration::from_millis(20))
+            .err()
+            .unwrap();
+        assert!(DbError::Query(refused).is_unavailable());
+        assert!(queue.state.lock().unwrap().waiting.is_empty());
+        drop(held);
+        assert!(queue.wait_turn(Duration::from_secs(30)).is_ok());
+    }
+
+    #[test]
+    fn work_that_cannot_get_a_connection_in_time_is_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("pool.sqlite3"));
+        let db = Db::connect_with_timeout(&url, 1, Duration::from_millis(200)).unwrap();
+        actix_web::rt::System::new().block_on(async move {
+            let (started, release) = std::sync::mpsc::channel::<()>();
+            let (hold, held) = std::sync::mpsc::channel::<()>();
+            let busy = {
+                let db = db.clone();
+                actix_web::rt::spawn(async move {
+                    db.run(move |_conn| {
+                        let _ = started.send(());
+                        let _ = held.recv_timeout(Duration::from_secs(30));
+                        Ok::<_, DbError>(())
+                    })
+                    .await
+                })
+            };
+            // The one connection is taken; the next piece of work waits and gives up.
+            while release.try_recv().is_err() {
+                actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+            }
+            let waited = db.run(|_conn| Ok::<_, DbError>(())).await;
+            assert!(
+                waited.as_ref().err().is_some_and(DbError::is_unavailable),
+                "{waited:?}"
+            );
+            let _ = hold.send(());
+            assert!(busy.await.unwrap().is_ok());
+            // And once it is free again, work runs.
+            assert!(db.run(|_conn| Ok::<_, DbError>(())).await.is_ok());
+        });
     }
 
     #[test]

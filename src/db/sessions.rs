@@ -4,6 +4,9 @@ use diesel::prelude::*;
 use super::DbConnection;
 use super::schema::sessions;
 
+// Every write here may run outside a transaction (the session store writes on its own):
+// `write_now` queues it with this process's other writers on SQLite.
+
 pub fn insert(
     conn: &mut DbConnection,
     key_hash: &str,
@@ -12,16 +15,18 @@ pub fn insert(
     expires_at: NaiveDateTime,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::key_hash.eq(key_hash),
-            sessions::state.eq(state),
-            sessions::user_id.eq(user_id),
-            sessions::expires_at.eq(expires_at),
-            sessions::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(|_| ())
+    super::write_now(conn, |conn| {
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::key_hash.eq(key_hash),
+                sessions::state.eq(state),
+                sessions::user_id.eq(user_id),
+                sessions::expires_at.eq(expires_at),
+                sessions::created_at.eq(now),
+            ))
+            .execute(conn)
+            .map(|_| ())
+    })
 }
 
 /// A live session as stored: its state, when it ends unless extended, when it began.
@@ -63,13 +68,15 @@ pub fn update(
     user_id: Option<&str>,
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(key_hash))
-        .set((
-            sessions::state.eq(state),
-            sessions::user_id.eq(user_id),
-            sessions::expires_at.eq(expires_at),
-        ))
-        .execute(conn)
+    super::write_now(conn, |conn| {
+        diesel::update(sessions::table.find(key_hash))
+            .set((
+                sessions::state.eq(state),
+                sessions::user_id.eq(user_id),
+                sessions::expires_at.eq(expires_at),
+            ))
+            .execute(conn)
+    })
 }
 
 pub fn update_expiry(
@@ -77,17 +84,23 @@ pub fn update_expiry(
     key_hash: &str,
     expires_at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(sessions::table.find(key_hash))
-        .set(sessions::expires_at.eq(expires_at))
-        .execute(conn)
+    super::write_now(conn, |conn| {
+        diesel::update(sessions::table.find(key_hash))
+            .set(sessions::expires_at.eq(expires_at))
+            .execute(conn)
+    })
 }
 
 pub fn delete(conn: &mut DbConnection, key_hash: &str) -> QueryResult<usize> {
-    diesel::delete(sessions::table.find(key_hash)).execute(conn)
+    super::write_now(conn, |conn| {
+        diesel::delete(sessions::table.find(key_hash)).execute(conn)
+    })
 }
 
 pub fn delete_expired(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+    super::write_now(conn, |conn| {
+        diesel::delete(sessions::table.filter(sessions::expires_at.le(now))).execute(conn)
+    })
 }
 
 /// The sessions of the person `needle` (their id), as `(key_hash, state)`: the candidates

@@ -55,7 +55,9 @@ pub fn take(
         .first(conn)
         .optional()?;
     if row.is_some() {
-        diesel::delete(form_stashes::table.find(token_hash)).execute(conn)?;
+        super::write_now(conn, |conn| {
+            diesel::delete(form_stashes::table.find(token_hash)).execute(conn)
+        })?;
     }
     Ok(row.map(|(path, body, created_at)| Stash {
         path,

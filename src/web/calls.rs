@@ -2,12 +2,14 @@
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::{PageContext, WebError, render};
 use crate::access;
 use crate::allocation::AllocationTable;
+use crate::answer_cache::AnswerCache;
 use crate::applications::{self, ApplicationSummary};
 use crate::calls::edit::AmendmentView;
 use crate::calls::{self, CallPhase};
@@ -71,14 +73,28 @@ pub async fn show(
     actor: MaybeActor,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
+    static PUBLIC: AnswerCache = AnswerCache::new();
     let call_id = path.into_inner();
     let now = state.clock.now();
+    // The page as the public sees it is the same for everyone on a given day (the phase
+    // changes at midnight in Stockholm): kept for a moment, see `crate::answer_cache`.
+    let public_key = actor.0.is_none().then(|| {
+        format!(
+            "{:?}\u{0}{call_id}\u{0}{}",
+            state.db.url(),
+            crate::clock::stockholm_date(now)
+        )
+    });
+    if let Some(body) = public_key.as_deref().and_then(|key| PUBLIC.get(key)) {
+        return Ok(html(body));
+    }
+    let generation = crate::db::generation();
     let viewer = actor.0.clone();
     let (def, allocation, applications, amendments, own_application, start_refusal) = state
         .db
         .run(move |c| {
             let def = calls::definition(c, viewer.as_ref(), &call_id)?;
-            let allocation = calls::allocation_for(c, &def.call)?;
+            let allocation = calls::allocation_for_definition(c, &def)?;
             let applications = match &viewer {
                 Some(a) if access::can_list_all_cases(a) => {
                     let filter = applications::visible_to(c, a, Some(&call_id), now)?;
@@ -151,7 +167,23 @@ pub async fn show(
         applications,
         results_by_year,
     };
-    render(StatusCode::OK, &page)
+    match public_key {
+        Some(key) if calls::is_public(page.def.call.status) => {
+            let body = Bytes::from(
+                page.render()
+                    .map_err(|e| AppError::Internal(format!("template: {e}")))?,
+            );
+            PUBLIC.put(key, generation, body.clone());
+            Ok(html(body))
+        }
+        _ => render(StatusCode::OK, &page),
+    }
+}
+
+fn html(body: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 /// The allocation table as CSV: open data, from signed decisions only.
@@ -162,7 +194,7 @@ pub async fn allocation_csv(
 ) -> Result<HttpResponse, WebError> {
     let call_id = path.into_inner();
     let viewer = actor.0.clone();
-    let (call, table) = state
+    let (source, table) = state
         .db
         .run(move |c| calls::allocation(c, viewer.as_ref(), &call_id))
         .await?;
@@ -171,7 +203,7 @@ pub async fn allocation_csv(
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"fordelning-{}.csv\"", call.code),
+            format!("attachment; filename=\"fordelning-{}.csv\"", source.code),
         ))
         .body(body))
 }

@@ -35,6 +35,7 @@ mod outage;
 mod pages;
 mod passwords;
 mod payments;
+mod public_answers;
 mod redistribution;
 mod reports;
 mod security;
