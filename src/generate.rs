@@ -104,6 +104,12 @@ pub struct Report {
     pub decision_maker_email: String,
     pub auditor_email: String,
     pub admin_email: String,
+    /// One of each kind of row, for pages about one case, decision, organisation or report.
+    pub sample_open_application_id: String,
+    pub sample_decided_application_id: String,
+    pub sample_decision_id: String,
+    pub sample_organisation_id: String,
+    pub sample_report_id: String,
     /// Draft applications of the open call, each with complete content and a signatory
     /// applicant of its own: what a load test saves and submits.
     pub drafts_to_submit: Vec<DraftRef>,
@@ -844,6 +850,9 @@ impl Generator {
             }
             _ => {}
         }
+        if self.report.sample_open_application_id.is_empty() && !draft {
+            self.report.sample_open_application_id = application.id.clone();
+        }
         rows.applications.push(application);
         self.report.applications += 1;
     }
@@ -955,6 +964,14 @@ impl Generator {
                 self.payment(rows, &decision, *year, amount, decided_on, &officer);
                 self.report_back(rows, &decision, org, applicant, *year, amount, &maker);
             }
+        }
+        if self.report.sample_report_id.is_empty()
+            && let Some(report) = rows.reports.last()
+        {
+            self.report.sample_decided_application_id = application.id.clone();
+            self.report.sample_decision_id = decision.id.clone();
+            self.report.sample_organisation_id = org.id.clone();
+            self.report.sample_report_id = report.id.clone();
         }
         rows.decisions.push(decision);
         rows.applications.push(application);
