@@ -408,9 +408,16 @@ def time_page(port, path, cookie, budget, max_requests):
     """One request at a time: (median ms, statuses, bytes of the last answer)."""
     headers = {"Cookie": cookie} if cookie else {}
     times, statuses, size = [], [], 0
-    request(port, "GET", path, headers=headers)  # warm-up
+    t = time.monotonic()
+    status, _, body = request(port, "GET", path, headers=headers)  # warm-up
+    first = (time.monotonic() - t) * 1000
+    # A page of many seconds is timed once (its warm-up), one slower than the budget once
+    # more: the run stays within minutes when a page is broken.
+    if first > 10_000:
+        return first, [status], len(body)
+    least = 1 if first > budget * 1000 else 2
     started = time.monotonic()
-    while len(times) < max_requests and (len(times) < 2 or time.monotonic() - started < budget):
+    while len(times) < max_requests and (len(times) < least or time.monotonic() - started < budget):
         t = time.monotonic()
         status, _, body = request(port, "GET", path, headers=headers)
         times.append((time.monotonic() - t) * 1000)
@@ -527,7 +534,7 @@ def main():
                         help="drafts submitted (each applicant logged in beforehand)")
     parser.add_argument("--page-seconds", type=float, default=3.0)
     parser.add_argument("--page-requests", type=int, default=10)
-    parser.add_argument("--settle", type=int, default=120,
+    parser.add_argument("--settle", type=int, default=60,
                         help="seconds to wait for a started service to be idle")
     parser.add_argument("--idle", type=int, default=30, help="idle seconds before RSS")
     parser.add_argument("--quick", action="store_true",
@@ -536,6 +543,8 @@ def main():
     parser.add_argument("--debug", action="store_true",
                         help="a debug build (for trying the script, not for figures)")
     parser.add_argument("--out", help="also write the markdown here")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated databases (target/load/, statsbidrag_load_N)")
     args = parser.parse_args()
     if args.quick:
         # Shorter everything, unless given on the command line.
@@ -643,9 +652,12 @@ def main():
                                                             f"{backend}-{size}")
                 if "memory" in only:
                     after = memory(service.pid)
-                    time.sleep(args.idle)
-                    idle = memory(service.pid)
-                    out["memory"][name] = (after[0], idle[0], idle[1])
+                    if size == large:
+                        time.sleep(args.idle)
+                        idle = memory(service.pid)
+                        out["memory"][name] = (after[0], idle[0], idle[1])
+                    else:
+                        out["memory"][name] = after
                 service.stop()
                 services.remove(service)
     finally:
@@ -654,6 +666,17 @@ def main():
         if baseline:
             baseline.terminate()
             baseline.wait()
+        if not args.keep:
+            for backend, size in out["generated"]:
+                if backend == "postgres":
+                    subprocess.run(["psql", "-q", pg_url(args.pg, "postgres"), "-c",
+                                    f"DROP DATABASE IF EXISTS statsbidrag_load_{size} WITH (FORCE)"],
+                                   check=False, stdout=subprocess.DEVNULL)
+                else:
+                    for suffix in ("", "-wal", "-shm"):
+                        path = os.path.join(WORK, f"sqlite-{size}.sqlite3{suffix}")
+                        if os.path.exists(path):
+                            os.remove(path)
 
     minutes = (time.monotonic() - began) / 60
     text = report(out, args, backends, small, large, minutes)
