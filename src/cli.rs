@@ -11,6 +11,7 @@ use crate::accounts::{self, NewAccount};
 use crate::clock::{Clock, SystemClock};
 use crate::db::{self, DatabaseUrl, Db};
 use crate::fixtures;
+use crate::generate;
 use crate::mail::{self, MailSettings, Password, SmtpSettings, SmtpTls};
 use crate::startup::{Application, Settings};
 
@@ -79,6 +80,25 @@ pub enum Command {
         /// command line, where other users can see them).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Fill a database with generated data for load tests: half the applications in an
+    /// open call, half decided with payments and report-back (see src/generate.rs).
+    /// Refuses a database that already has applications or accounts, unless --force.
+    Generate {
+        /// Applications in all (e.g. 1000 or 100000).
+        #[arg(long, default_value_t = 1000)]
+        applications: usize,
+        /// The password of every generated account (at least 12 characters).
+        #[arg(long, env = "GENERATE_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Add to a database that already has applications or accounts.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write what was made (ids, e-mail addresses, the drafts to submit) as JSON here.
+        #[arg(long)]
+        manifest: Option<PathBuf>,
     },
 }
 
@@ -224,6 +244,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("ingenting lästes in; databasen är oförändrad")?;
             print_report(&report);
+            Ok(())
+        }
+        Some(Command::Generate {
+            applications,
+            password,
+            force,
+            seed,
+            manifest,
+        }) => {
+            if password.chars().count() < accounts::MIN_PASSWORD_LENGTH {
+                bail!("--password: minst {} tecken", accounts::MIN_PASSWORD_LENGTH);
+            }
+            let db = Db::connect(&url, 1)?;
+            let mut conn = db.get()?;
+            let options = generate::Options {
+                applications,
+                password,
+                force,
+                seed,
+            };
+            let report = generate::generate(&mut conn, &options, SystemClock.now())?;
+            println!(
+                "{}: {} ansökningar ({} utkast), {} beslut, {} utbetalningar, {} återrapporter, {} organisationer, {} konton, {} granskningshändelser på {:.1} s",
+                report.backend,
+                report.applications,
+                report.drafts,
+                report.decisions,
+                report.payments,
+                report.reports,
+                report.organisations,
+                report.accounts,
+                report.audit_events,
+                report.seconds
+            );
+            if let Some(path) = manifest {
+                std::fs::write(&path, serde_json::to_string_pretty(&report)?)
+                    .with_context(|| format!("kunde inte skriva {}", path.display()))?;
+            }
             Ok(())
         }
         Some(Command::CreateUser {

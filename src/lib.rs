@@ -23,6 +23,7 @@ pub mod decisions;
 pub mod error;
 pub mod fixtures;
 pub mod forms;
+pub mod generate;
 pub mod headers;
 pub mod health;
 pub mod http;

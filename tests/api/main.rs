@@ -20,6 +20,7 @@ mod demo;
 mod demo_past;
 mod eligibility;
 mod fixtures;
+mod generate;
 mod helpers;
 mod instances;
 mod integrity;

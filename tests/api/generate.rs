@@ -1,0 +1,259 @@
+//! The load tests' data generator (`statsbidrag generate`): its rows are rows the service
+//! accepts. A small database is generated, the service started on it, and every page, CSV
+//! and API list an officer (and the auditor) reads answers 200 and shows generated rows.
+//! Speed is measured by scripts/load.py, never here.
+
+use std::sync::Arc;
+
+use diesel::prelude::*;
+use statsbidrag::clock::ManualClock;
+use statsbidrag::db::schema::{applications, decisions, organisations, reports};
+use statsbidrag::generate::{self, Options};
+use statsbidrag::mail::MailSettings;
+use statsbidrag::startup::{Application, Settings};
+
+use crate::helpers::{PASSWORD, TestApp, TestDb, new_client, story_sessions};
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-16T09:00:00Z".parse().unwrap()
+}
+
+fn options(applications: usize) -> Options {
+    Options {
+        applications,
+        password: PASSWORD.into(),
+        force: false,
+        seed: 7,
+    }
+}
+
+/// Generates `applications` into a fresh database, then starts the service on it (so that
+/// its start-up work, migrations check, fixtures check and jobs, meets the generated data).
+async fn generated_app(applications: usize) -> (TestApp, generate::Report) {
+    let test_db = TestDb::new();
+    let db = test_db.connect();
+    let report = generate::generate(&mut db.get().unwrap(), &options(applications), now())
+        .unwrap_or_else(|e| panic!("generate: {e}"));
+    drop(db);
+    let clock = ManualClock::new(now());
+    let outbox = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        database_url: test_db.database_url(),
+        bind_address: "127.0.0.1:0".into(),
+        load_demo: false,
+        load_demo_cases: false,
+        public_url: Some("https://statsbidrag.example".into()),
+        demo_password: None,
+        cookie_secure: false,
+        db_pool_size: 4,
+        db_timeout: statsbidrag::db::DEFAULT_TIMEOUT,
+        sessions: story_sessions(),
+        trusted_proxies: Vec::new(),
+        workers: Some(1),
+        mail: MailSettings {
+            send_interval: None,
+            ..MailSettings::files(outbox.keep().join("outbox"))
+        },
+    };
+    let (app, loaded) = Application::build(settings, Arc::new(clock.clone()))
+        .await
+        .expect("build app");
+    assert!(loaded.is_none(), "a generated database is not empty");
+    let address = format!("http://{}", app.address());
+    let db = app.db().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    (
+        TestApp {
+            address,
+            db,
+            clock,
+            client: new_client(),
+            test_db,
+        },
+        report,
+    )
+}
+
+#[actix_web::test]
+async fn every_officer_page_csv_and_list_answers_with_the_generated_rows() {
+    let (app, report) = generated_app(300).await;
+    assert_eq!(report.applications, 300);
+    assert_eq!(report.decisions, 150);
+    assert!(report.drafts > 0 && report.drafts == report.drafts_to_submit.len());
+    assert!(report.payments > 0 && report.reports > 0, "{report:?}");
+    let open = report.open_call_id.clone();
+    let decided = report.decided_call_id.clone();
+
+    let mut conn = app.conn();
+    let (open_case, open_number): (String, Option<String>) = applications::table
+        .filter(applications::call_id.eq(&open))
+        .filter(applications::registration_number.is_not_null())
+        .select((applications::id, applications::registration_number))
+        .first(&mut conn)
+        .unwrap();
+    let open_number = open_number.unwrap();
+    let (decided_case, org_id): (String, String) = applications::table
+        .filter(applications::call_id.eq(&decided))
+        .select((applications::id, applications::organisation_id))
+        .first(&mut conn)
+        .unwrap();
+    let org_name: String = organisations::table
+        .find(&org_id)
+        .select(organisations::name)
+        .first(&mut conn)
+        .unwrap();
+    let decision: String = decisions::table
+        .filter(decisions::call_id.eq(&decided))
+        .select(decisions::id)
+        .first(&mut conn)
+        .unwrap();
+    let report_id: String = reports::table.select(reports::id).first(&mut conn).unwrap();
+    drop(conn);
+
+    // The decided call's first grant year (its call was three years ago).
+    let first_year = chrono::Datelike::year(&now()) - 2;
+    app.login_as(&report.officer_email, PASSWORD).await;
+    let pages = [
+        "/".to_string(),
+        format!("/utlysningar/{open}"),
+        format!("/utlysningar/{open}/ansokningar"),
+        format!("/utlysningar/{open}/ansokningar.csv"),
+        format!("/utlysningar/{decided}"),
+        format!("/utlysningar/{decided}/ansokningar"),
+        format!("/utlysningar/{decided}/ansokningar.csv"),
+        format!("/utlysningar/{decided}/utbetalningar"),
+        format!("/utlysningar/{decided}/utbetalningar.csv"),
+        format!("/utlysningar/{decided}/ekonomi"),
+        format!("/utlysningar/{decided}/fordelning.csv"),
+        format!("/utlysningar/{decided}/aterrapporter"),
+        format!("/utlysningar/{decided}/aterrapporter.csv"),
+        format!("/utlysningar/{decided}/aterrapporter-offentlig.csv?ar={first_year}"),
+        format!("/utlysningar/{decided}/omfordelning"),
+        format!("/ansokningar/{open_case}"),
+        format!("/ansokningar/{decided_case}"),
+        format!("/organisationer/{org_id}/utbetalningar"),
+        format!("/aterrapporter/{report_id}"),
+        "/api/v1/calls".to_string(),
+        format!("/api/v1/calls/{open}"),
+        format!("/api/v1/calls/{decided}/allocation"),
+        "/api/v1/applications".to_string(),
+        format!("/api/v1/applications?call_id={open}"),
+        format!("/api/v1/applications?call_id={decided}"),
+        format!("/api/v1/applications/{open_case}"),
+        format!("/api/v1/applications/{decided_case}"),
+        format!("/api/v1/applications/{open_case}/assessment"),
+        format!("/api/v1/calls/{decided}/payments"),
+        format!("/api/v1/calls/{decided}/dashboard"),
+        format!("/api/v1/calls/{decided}/reports"),
+        format!("/api/v1/calls/{decided}/reports/public?year={first_year}"),
+        format!("/api/v1/organisations/{org_id}/payments"),
+        format!("/api/v1/decisions/{decision}"),
+        format!("/api/v1/reports/{report_id}"),
+        "/api/v1/reports".to_string(),
+        "/api/v1/rounds".to_string(),
+    ];
+    for page in &pages {
+        let (status, body) = app.get_text(page).await;
+        assert_eq!(status, 200, "GET {page}: {}", &body[..body.len().min(600)]);
+    }
+
+    // The generated rows are there to be seen.
+    let (_, list) = app
+        .get_text(&format!("/utlysningar/{open}/ansokningar"))
+        .await;
+    assert!(list.contains(&open_number), "{open_number} not in the list");
+    let (_, csv) = app
+        .get_text(&format!("/utlysningar/{decided}/ansokningar.csv"))
+        .await;
+    assert!(csv.contains(&org_name), "{org_name} not in the CSV");
+    let (_, payments) = app
+        .get_json(&format!("/api/v1/calls/{decided}/payments"))
+        .await;
+    assert!(
+        payments.as_array().is_some_and(|p| !p.is_empty())
+            || payments["items"].as_array().is_some_and(|p| !p.is_empty()),
+        "{payments}"
+    );
+    let (_, listed) = app
+        .get_json(&format!("/api/v1/applications?call_id={open}"))
+        .await;
+    let items = listed
+        .as_array()
+        .or_else(|| listed["items"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    assert!(!items.is_empty(), "{listed}");
+
+    // The auditor reads the audit trail, generated events included.
+    let auditor = new_client();
+    let app = TestApp {
+        client: auditor,
+        ..app
+    };
+    app.login_as(&report.auditor_email, PASSWORD).await;
+    for page in ["/granskningslogg", "/api/v1/audit-events"] {
+        let (status, body) = app.get_text(page).await;
+        assert_eq!(status, 200, "GET {page}: {}", &body[..body.len().min(600)]);
+    }
+    let (_, events) = app
+        .get_text("/api/v1/audit-events?action=fixtures.generated")
+        .await;
+    assert!(events.contains("Testdata genererad"), "{events}");
+
+    // Each generated draft can be submitted by its own applicant.
+    let draft = &report.drafts_to_submit[0];
+    let applicant = TestApp {
+        client: new_client(),
+        ..app
+    };
+    let csrf = {
+        let response = applicant
+            .client
+            .post(applicant.url("/api/v1/session"))
+            .json(&serde_json::json!({ "email": draft.email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["csrf_token"].as_str().unwrap().to_string()
+    };
+    let response = applicant
+        .client
+        .post(applicant.url(&format!(
+            "/api/v1/applications/{}/submit",
+            draft.application_id
+        )))
+        .header("X-CSRF-Token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+}
+
+#[actix_web::test]
+async fn a_database_with_data_is_refused_unless_forced() {
+    let test_db = TestDb::new();
+    let db = test_db.connect();
+    let mut conn = db.get().unwrap();
+    generate::generate(&mut conn, &options(20), now()).unwrap();
+    let again = generate::generate(&mut conn, &options(20), now());
+    assert!(
+        matches!(again, Err(generate::GenerateError::Refused(_))),
+        "{again:?}"
+    );
+    let forced = generate::generate(
+        &mut conn,
+        &Options {
+            force: true,
+            ..options(20)
+        },
+        now() + chrono::Duration::seconds(1),
+    )
+    .unwrap();
+    assert_eq!(forced.applications, 20);
+    let total: i64 = applications::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(total, 40);
+}
