@@ -361,8 +361,11 @@ impl Mailer {
                     let retry_at = clock.now() + backoff(attempt);
                     let stored: String = error.chars().take(MAX_ERROR_CHARS).collect();
                     let mut conn = db.get()?;
-                    store::mark_failed(&mut conn, &message.id, &stored, to_db(retry_at))
-                        .map_err(DbError::from)?;
+                    // Queued with the process's other SQLite writers, not in the busy handler.
+                    crate::db::write_now(&mut conn, |c| {
+                        store::mark_failed(c, &message.id, &stored, to_db(retry_at))
+                    })
+                    .map_err(DbError::from)?;
                     tracing::warn!(
                         outbox_id = %message.id,
                         attempt,
@@ -404,7 +407,11 @@ fn mark_sent(db: &Db, id: &str, clock: &dyn Clock) -> Result<(), MailError> {
         }
         let result = db
             .get()
-            .and_then(|mut conn| Ok(store::mark_sent(&mut conn, id, to_db(clock.now()))?));
+            .and_then(|mut conn| {
+                Ok(crate::db::write_now(&mut conn, |c| {
+                    store::mark_sent(c, id, to_db(clock.now()))
+                })?)
+            });
         match result {
             Ok(true) => return Ok(()),
             Ok(false) => {
