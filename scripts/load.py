@@ -566,7 +566,14 @@ def main():
     binary = os.path.join(ROOT, "target", profile, "statsbidrag")
     baseline_bin = os.path.join(ROOT, "target", profile, "examples", "baseline")
     if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: apt-get install -y wrk")
+        # A fresh machine: install it from Debian's packages, as .ci/run does for its tools.
+        print("wrk is missing; installing it (apt-get install -y wrk)", file=sys.stderr)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False)
+        if shutil.which("wrk") is None:
+            subprocess.run(["apt-get", "update", "-q"], check=False)
+            subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False)
+        if shutil.which("wrk") is None:
+            sys.exit("wrk is missing and could not be installed: apt-get install -y wrk")
 
     out = {"generated": {}, "lists": {}, "writes": {}, "memory": {}, "settle": {}}
     services = []
