@@ -181,6 +181,13 @@ pub fn generate(
         fixtures::load(conn, &set, &LoadOptions::default(), now)?;
     }
     let mut report = db::write_tx(conn, |conn| Generator::new(conn, options, now)?.run(conn))?;
+    // Statistics for the planner, as after any bulk load: PostgreSQL's autovacuum would
+    // gather them only minutes later (measured meanwhile, the lists chose scans), and SQLite
+    // gathers none by itself.
+    {
+        use diesel::connection::SimpleConnection;
+        conn.batch_execute("ANALYZE")?;
+    }
     report.backend = backend.to_string();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
