@@ -58,11 +58,31 @@ pub struct Overview {
     /// The call's years that have reports owed, for choosing another year.
     pub years: Vec<i32>,
     pub results: Vec<ExpectedResult>,
+    /// This window's rows.
     pub rows: Vec<Row>,
+    /// How many rows the year has in all, and where this window starts.
+    pub total: i64,
+    pub offset: i64,
     pub totals: Totals,
     pub today: NaiveDate,
 }
 
+/// Which rows of the year an answer holds: `limit` from `offset` in the overview's order.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Window {
+    /// Every row (the files for download).
+    pub const ALL: Window = Window {
+        limit: i64::MAX,
+        offset: 0,
+    };
+}
+
+#[allow(clippy::too_many_arguments)]
 fn build(
     conn: &mut DbConnection,
     call: Call,
@@ -70,27 +90,30 @@ fn build(
     year: i32,
     now: DateTime<Utc>,
     approved_only: bool,
+    window: Window,
 ) -> Result<Overview, AppError> {
     let today = crate::clock::stockholm_date(now);
-    let all = workflow::slots(conn, Some(&call.id), None)?;
-    let mut years: Vec<i32> = all.iter().map(|s| s.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    // By report, so that each row finds its claim without reading every claim of the call.
-    let mut claims: std::collections::HashMap<String, crate::db::reports::RepaymentClaim> =
-        std::collections::HashMap::new();
-    for claim in db::reports::claims_of_call(conn, &call.id)? {
-        if let Some(report_id) = claim.report_id.clone() {
-            claims.entry(report_id).or_insert(claim);
-        }
-    }
-    // The year's reports' latest submitted versions and their answers, read in a few
-    // queries for every row at once instead of two per row.
-    let slots: Vec<_> = all.into_iter().filter(|s| s.year == year).collect();
+    let years = db::reports::owed_years(conn, &call.id)?;
+    let filter = db::reports::OwedFilter {
+        call_id: Some(call.id.clone()),
+        year: Some(year),
+        status: approved_only.then_some(super::ReportStatus::Approved),
+        ..Default::default()
+    };
+    // The database filters, orders and counts; only this window's rows are read.
+    let (slots, total) = workflow::slots_page(conn, &filter, window.limit, window.offset)?;
     let report_ids: Vec<String> = slots
         .iter()
         .filter_map(|s| s.report.as_ref().map(|r| r.id.clone()))
         .collect();
+    // By report, so that each row finds its claim.
+    let mut claims: std::collections::HashMap<String, crate::db::reports::RepaymentClaim> =
+        std::collections::HashMap::new();
+    for claim in db::reports::claims_of_reports(conn, &report_ids)? {
+        if let Some(report_id) = claim.report_id.clone() {
+            claims.entry(report_id).or_insert(claim);
+        }
+    }
     let latest = db::reports::latest_submitted_versions(conn, &report_ids)?;
     let version_ids: Vec<String> = latest.values().map(|v| v.id.clone()).collect();
     let mut answers_by_version: std::collections::HashMap<
@@ -103,13 +126,17 @@ fn build(
             .or_default()
             .push(answer);
     }
+    // The sums are over the whole year, not only this window.
+    let sums = db::reports::year_sums(conn, &call.id, year)?;
+    let totals = Totals {
+        received: sums.received,
+        used: sums.used,
+        unused: sums.unused,
+        repaid: sums.repaid,
+    };
     let mut rows = Vec::new();
-    let mut totals = Totals::default();
     for slot in slots {
         let state = slot.state(today);
-        if approved_only && state != SlotState::Approved {
-            continue;
-        }
         let version = slot
             .report
             .as_ref()
@@ -131,20 +158,10 @@ fn build(
             received: v.received_ore.unwrap_or(Ore::ZERO),
             used: v.used_ore.unwrap_or(Ore::ZERO),
         });
-        if let Some(m) = money {
-            totals.received = totals.received + m.received;
-            totals.used = totals.used + m.used;
-            totals.unused = totals.unused + m.unused();
-        }
         let claim = slot
             .report
             .as_ref()
             .and_then(|r| claims.get(&r.id).cloned());
-        if let Some(c) = &claim
-            && c.status == super::ClaimStatus::Received
-        {
-            totals.repaid = totals.repaid + c.amount_ore;
-        }
         rows.push(Row {
             overdue: slot.overdue(today),
             state,
@@ -162,6 +179,8 @@ fn build(
         years,
         results,
         rows,
+        total,
+        offset: window.offset,
         totals,
         today,
     })
@@ -175,6 +194,7 @@ pub fn for_call(
     call_id: &str,
     year: Option<i32>,
     now: DateTime<Utc>,
+    window: Window,
 ) -> Result<Overview, AppError> {
     if !access::can_list_all_cases(actor) {
         audit::record_denied(
@@ -209,7 +229,7 @@ pub fn for_call(
         .filter(|r| r.year == year)
         .cloned()
         .collect();
-    build(conn, def.call, results, year, now, false)
+    build(conn, def.call, results, year, now, false, window)
 }
 
 fn default_year(
@@ -269,7 +289,7 @@ pub fn public(
         .filter(|r| r.year == year)
         .cloned()
         .collect();
-    let overview = build(conn, def.call, results.clone(), year, now, true)?;
+    let overview = build(conn, def.call, results.clone(), year, now, true, Window::ALL)?;
     let rows = overview
         .rows
         .iter()

@@ -755,11 +755,41 @@ pub struct YearQuery {
     ar: Option<i32>,
 }
 
+/// `?sida=N`: the page of the overview, from 1.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    sida: String,
+}
+
+/// Regions per page of the overview.
+pub const OVERVIEW_PAGE_SIZE: i64 = 100;
+
+/// A page number as typed: anything unreadable is the first page.
+fn page_number(typed: &str) -> i64 {
+    typed
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=1_000_000_000).contains(p))
+        .unwrap_or(1)
+}
+
+fn overview_window(page: i64) -> overview::Window {
+    overview::Window {
+        limit: OVERVIEW_PAGE_SIZE,
+        offset: (page - 1).saturating_mul(OVERVIEW_PAGE_SIZE),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "report_overview.html")]
 struct OverviewPage {
     ctx: PageContext,
     overview: Overview,
+    /// From 1.
+    page: i64,
+    pages: i64,
 }
 
 impl OverviewPage {
@@ -770,6 +800,31 @@ impl OverviewPage {
     fn count(&self, n: &Option<i32>) -> String {
         n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
     }
+
+    fn page_size(&self) -> i64 {
+        OVERVIEW_PAGE_SIZE
+    }
+
+    fn page_link<P: std::borrow::Borrow<i64>>(&self, page: P) -> String {
+        format!("?ar={}&sida={}", self.overview.year, page.borrow())
+    }
+
+    /// The pages linked in the navigation: the first, the last and two either side of
+    /// this one; `None` for the pages left out between them.
+    fn page_numbers(&self) -> Vec<Option<i64>> {
+        let mut out: Vec<Option<i64>> = Vec::new();
+        let mut last = 0;
+        for n in 1..=self.pages {
+            if n == 1 || n == self.pages || (n - self.page).abs() <= 2 {
+                if n > last + 1 {
+                    out.push(None);
+                }
+                out.push(Some(n));
+                last = n;
+            }
+        }
+        out
+    }
 }
 
 pub async fn overview_page(
@@ -778,16 +833,37 @@ pub async fn overview_page(
     actor: Authenticated,
     path: web::Path<String>,
     query: web::Query<YearQuery>,
+    page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (now, year, viewer) = (state.clock.now(), query.ar, actor.0.clone());
-    let overview = state
+    let asked = page_number(&page.sida);
+    let (overview, page_number) = state
         .db
-        .run(move |c| overview::for_call(c, &viewer, &id, year, now))
+        .run(move |c| {
+            let o = overview::for_call(c, &viewer, &id, year, now, overview_window(asked))?;
+            let pages = ((o.total + OVERVIEW_PAGE_SIZE - 1) / OVERVIEW_PAGE_SIZE).max(1);
+            if asked > pages {
+                // Past the end (a typed number, or fewer regions): the last page.
+                let last = overview::for_call(
+                    c,
+                    &viewer,
+                    &id,
+                    Some(o.year),
+                    now,
+                    overview_window(pages),
+                )?;
+                return Ok::<_, AppError>((last, pages));
+            }
+            Ok((o, asked))
+        })
         .await?;
+    let pages = ((overview.total + OVERVIEW_PAGE_SIZE - 1) / OVERVIEW_PAGE_SIZE).max(1);
     let page = OverviewPage {
         ctx: ctx(&state, &session, actor.0)?,
         overview,
+        page: page_number,
+        pages,
     };
     render(StatusCode::OK, &page)
 }
@@ -812,7 +888,7 @@ pub async fn overview_csv(
     let (now, year) = (state.clock.now(), query.ar);
     let overview = state
         .db
-        .run(move |c| overview::for_call(c, &actor.0, &id, year, now))
+        .run(move |c| overview::for_call(c, &actor.0, &id, year, now, overview::Window::ALL))
         .await?;
     let body = overview::to_csv(&overview)?;
     Ok(csv_response(
