@@ -102,6 +102,37 @@ fn build(
     };
     // The database filters, orders and counts; only this window's rows are read.
     let (slots, total) = workflow::slots_page(conn, &filter, window.limit, window.offset)?;
+    // The sums are over the whole year, not only this window.
+    let sums = db::reports::year_sums(conn, &call.id, year)?;
+    let totals = Totals {
+        received: sums.received,
+        used: sums.used,
+        unused: sums.unused,
+        repaid: sums.repaid,
+    };
+    let rows = rows_of(conn, &results, slots, today)?;
+    Ok(Overview {
+        call,
+        year,
+        years,
+        results,
+        rows,
+        total,
+        offset: window.offset,
+        totals,
+        today,
+    })
+}
+
+/// The overview's rows of these slots: each report's latest submitted version with its
+/// answers in the order of `results`, its money and its claim, read in a few queries for
+/// every row at once instead of a few per row.
+fn rows_of(
+    conn: &mut DbConnection,
+    results: &[ExpectedResult],
+    slots: Vec<Slot>,
+    today: NaiveDate,
+) -> Result<Vec<Row>, AppError> {
     let report_ids: Vec<String> = slots
         .iter()
         .filter_map(|s| s.report.as_ref().map(|r| r.id.clone()))
@@ -126,14 +157,6 @@ fn build(
             .or_default()
             .push(answer);
     }
-    // The sums are over the whole year, not only this window.
-    let sums = db::reports::year_sums(conn, &call.id, year)?;
-    let totals = Totals {
-        received: sums.received,
-        used: sums.used,
-        unused: sums.unused,
-        repaid: sums.repaid,
-    };
     let mut rows = Vec::new();
     for slot in slots {
         let state = slot.state(today);
@@ -173,17 +196,7 @@ fn build(
             slot,
         });
     }
-    Ok(Overview {
-        call,
-        year,
-        years,
-        results,
-        rows,
-        total,
-        offset: window.offset,
-        totals,
-        today,
-    })
+    Ok(rows)
 }
 
 /// The overview of a call's reports for a year, for the agency and auditors. Without a year,
@@ -330,6 +343,16 @@ fn count_text(n: Option<i32>) -> String {
 /// toward each expected result ("R1" … in position order), and a row of sums.
 pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
     let mut w = SpreadsheetCsv::new();
+    w.row(csv_header(overview))?;
+    for row in &overview.rows {
+        w.row(csv_record(overview, row))?;
+    }
+    w.row(csv_sums(overview))?;
+    w.finish()
+}
+
+/// The officers' file's first row.
+pub fn csv_header(overview: &Overview) -> Vec<String> {
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -358,56 +381,62 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
-    w.row(&header)?;
-    for row in &overview.rows {
-        let counts = row.counts.unwrap_or_default();
-        let mut record = vec![
-            row.slot.organisation.org_number.clone(),
-            row.slot.organisation.name.clone(),
-            row.slot.decision.registration_number.clone(),
-            row.slot.year.to_string(),
-            row.state.label().to_string(),
-            row.slot.due_on.to_string(),
-            if row.overdue { "Ja" } else { "Nej" }.to_string(),
-            row.version
-                .as_ref()
-                .map(|v| v.number.to_string())
-                .unwrap_or_default(),
-            row.version
-                .as_ref()
-                .map(|v| {
-                    format!(
-                        "{}, {}",
-                        v.signer_name.clone().unwrap_or_default(),
-                        v.signer_role.clone().unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default(),
-            count_text(counts.children_total),
-            count_text(counts.girls),
-            count_text(counts.boys),
-            counts
-                .staff_fte_hundredths
-                .map(super::format_fte)
-                .unwrap_or_default(),
-            row.money
-                .map(|m| csv_amount(m.received))
-                .unwrap_or_default(),
-            row.money.map(|m| csv_amount(m.used)).unwrap_or_default(),
-            row.money
-                .map(|m| csv_amount(m.unused()))
-                .unwrap_or_default(),
-            row.claim
-                .as_ref()
-                .map(|c| format!("{} ({})", c.status.label(), csv_amount(c.amount_ore)))
-                .unwrap_or_default(),
-        ];
-        record.extend(
-            (0..overview.results.len())
-                .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
-        );
-        w.row(&record)?;
-    }
+    header
+}
+
+/// One region's row of the officers' file.
+pub fn csv_record(overview: &Overview, row: &Row) -> Vec<String> {
+    let counts = row.counts.unwrap_or_default();
+    let mut record = vec![
+        row.slot.organisation.org_number.clone(),
+        row.slot.organisation.name.clone(),
+        row.slot.decision.registration_number.clone(),
+        row.slot.year.to_string(),
+        row.state.label().to_string(),
+        row.slot.due_on.to_string(),
+        if row.overdue { "Ja" } else { "Nej" }.to_string(),
+        row.version
+            .as_ref()
+            .map(|v| v.number.to_string())
+            .unwrap_or_default(),
+        row.version
+            .as_ref()
+            .map(|v| {
+                format!(
+                    "{}, {}",
+                    v.signer_name.clone().unwrap_or_default(),
+                    v.signer_role.clone().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default(),
+        count_text(counts.children_total),
+        count_text(counts.girls),
+        count_text(counts.boys),
+        counts
+            .staff_fte_hundredths
+            .map(super::format_fte)
+            .unwrap_or_default(),
+        row.money
+            .map(|m| csv_amount(m.received))
+            .unwrap_or_default(),
+        row.money.map(|m| csv_amount(m.used)).unwrap_or_default(),
+        row.money
+            .map(|m| csv_amount(m.unused()))
+            .unwrap_or_default(),
+        row.claim
+            .as_ref()
+            .map(|c| format!("{} ({})", c.status.label(), csv_amount(c.amount_ore)))
+            .unwrap_or_default(),
+    ];
+    record.extend(
+        (0..overview.results.len())
+            .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
+    );
+    record
+}
+
+/// The officers' file's last row: the sums over every region.
+pub fn csv_sums(overview: &Overview) -> Vec<String> {
     let mut sums = vec![String::new(); 13];
     sums[1] = "Summa".into();
     sums.push(csv_amount(overview.totals.received));
@@ -415,8 +444,43 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
     sums.push(csv_amount(overview.totals.unused));
     sums.push(String::new());
     sums.extend(overview.results.iter().map(|_| String::new()));
-    w.row(&sums)?;
-    w.finish()
+    sums
+}
+
+/// A file of every region, written a chunk at a time: the overview without rows (its
+/// results, count and sums) and every region's grant year in order, as keys only.
+pub struct Export {
+    pub head: Overview,
+    pub keys: Vec<(String, i32, Ore)>,
+}
+
+/// What the officers' file needs before its rows: checked like the overview.
+pub fn export(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Export, AppError> {
+    let head = for_call(conn, actor, call_id, year, now, Window { limit: 0, offset: 0 })?;
+    let filter = db::reports::OwedFilter {
+        call_id: Some(head.call.id.clone()),
+        year: Some(head.year),
+        ..Default::default()
+    };
+    let (keys, _) = db::reports::owed_page(conn, &filter, i64::MAX, 0)?;
+    Ok(Export { head, keys })
+}
+
+/// The rows of a chunk of an export's keys.
+pub fn export_rows(
+    conn: &mut DbConnection,
+    results: &[ExpectedResult],
+    keys: Vec<(String, i32, Ore)>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Row>, AppError> {
+    let slots = workflow::slots_of_keys(conn, keys)?;
+    rows_of(conn, results, slots, crate::clock::stockholm_date(now))
 }
 
 /// The public file: approved reports only, small counts written "<5".

@@ -187,6 +187,14 @@ pub fn slots_page(
     offset: i64,
 ) -> Result<(Vec<Slot>, i64), AppError> {
     let (keys, total) = db::reports::owed_page(conn, filter, limit, offset)?;
+    Ok((slots_of_keys(conn, keys)?, total))
+}
+
+/// The reports owed for these grant years (`owed_page`'s rows), in their order.
+pub fn slots_of_keys(
+    conn: &mut DbConnection,
+    keys: Vec<(String, i32, Ore)>,
+) -> Result<Vec<Slot>, AppError> {
     let decision_ids: Vec<String> = {
         let mut ids: Vec<String> = keys.iter().map(|(id, _, _)| id.clone()).collect();
         ids.sort_unstable();
@@ -239,7 +247,7 @@ pub fn slots_page(
             due_on,
         });
     }
-    Ok((out, total))
+    Ok(out)
 }
 
 /// An organisation's own reports: its people, and the agency's staff and auditors.

@@ -878,6 +878,11 @@ fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
         .body(body)
 }
 
+/// Regions per chunk of a streamed file: the service holds neither a connection nor more
+/// than a chunk of rows while the client downloads.
+const CSV_CHUNK: usize = 500;
+
+/// The officers' file of every region, streamed a chunk of rows at a time.
 pub async fn overview_csv(
     state: State,
     actor: Authenticated,
@@ -886,15 +891,58 @@ pub async fn overview_csv(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (now, year) = (state.clock.now(), query.ar);
-    let overview = state
+    // The order is read once, as keys only; the rows follow a chunk at a time.
+    let export = state
         .db
-        .run(move |c| overview::for_call(c, &actor.0, &id, year, now, overview::Window::ALL))
+        .run(move |c| overview::export(c, &actor.0, &id, year, now))
         .await?;
-    let body = overview::to_csv(&overview)?;
-    Ok(csv_response(
-        &format!("aterrapportering-{}.csv", overview.year),
-        body,
-    ))
+    let filename = format!("aterrapportering-{}.csv", export.head.year);
+    let head = std::sync::Arc::new(export.head);
+    let mut first = crate::spreadsheet::SpreadsheetCsv::new();
+    first.row(overview::csv_header(&head))?;
+    let first = web::Bytes::from(first.finish()?);
+    let chunks: Vec<Vec<(String, i32, crate::money::Ore)>> = export
+        .keys
+        .chunks(CSV_CHUNK)
+        .map(<[_]>::to_vec)
+        .collect();
+    let db = state.db.clone();
+    let rows = futures_util::stream::try_unfold(
+        (Some(head), chunks.into_iter(), db),
+        move |(head, mut chunks, db)| async move {
+            let Some(head) = head else {
+                return Ok::<_, AppError>(None);
+            };
+            let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
+            match chunks.next() {
+                Some(chunk) => {
+                    let results = head.results.clone();
+                    let rows = db
+                        .run(move |c| overview::export_rows(c, &results, chunk, now))
+                        .await?;
+                    for row in &rows {
+                        w.row(overview::csv_record(&head, row))?;
+                    }
+                    Ok(Some((web::Bytes::from(w.finish()?), (Some(head), chunks, db))))
+                }
+                None => {
+                    w.row(overview::csv_sums(&head))?;
+                    Ok(Some((web::Bytes::from(w.finish()?), (None, chunks, db))))
+                }
+            }
+        },
+    );
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
+        rows,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
 }
 
 /// The public file: no login, approved reports only, small counts written "<5".
