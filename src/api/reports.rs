@@ -903,23 +903,66 @@ pub async fn overview(
 #[utoipa::path(get, path = "/api/v1/calls/{id}/reports/public", tag = "reports",
     params(("id" = String, Path, description = "The call's id"),
            ("year" = i32, Query, description = "The grant year")),
-    responses((status = 200, body = Vec<PublicRow>), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = Vec<PublicRow>), (status = 404, body = super::Problem),
+              (status = 422, body = super::Problem)))]
 pub async fn public_export(
     state: State,
     path: web::Path<String>,
     query: web::Query<YearQuery>,
-) -> Result<web::Json<Vec<PublicRow>>, ApiError> {
+) -> Result<actix_web::HttpResponse, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now();
     let year = query
         .year
         .ok_or_else(|| AppError::invalid("year", "Ange året, till exempel ?year=2021."))?;
-    let (_, rows) = state
+    let (results, keys) = state
         .db
-        .run(move |c| overview::public(c, &id, year, now))
+        .run(move |c| overview::public_plan(c, &id, year))
         .await?;
-    Ok(web::Json(rows))
+    // Streamed a chunk of regions at a time: the service holds neither a connection nor
+    // more than a chunk of rows while the client reads.
+    let results = std::sync::Arc::new(results);
+    let chunks: Vec<Vec<(String, i32, crate::money::Ore)>> =
+        keys.chunks(PUBLIC_CHUNK).map(<[_]>::to_vec).collect();
+    let db = state.db.clone();
+    let rows = futures_util::stream::try_unfold(
+        (chunks.into_iter(), db, true),
+        move |(mut chunks, db, first)| {
+            let results = results.clone();
+            async move {
+                let Some(chunk) = chunks.next() else {
+                    return Ok::<_, AppError>(None);
+                };
+                let rows = db
+                    .run(move |c| overview::public_rows(c, &results, chunk, year, now))
+                    .await?;
+                let mut out: Vec<u8> = Vec::new();
+                for (i, row) in rows.iter().enumerate() {
+                    if !(first && i == 0) {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut out, row)
+                        .map_err(|e| AppError::Internal(format!("json: {e}")))?;
+                }
+                let first = first && rows.is_empty();
+                Ok(Some((web::Bytes::from(out), (chunks, db, first))))
+            }
+        },
+    );
+    let body = futures_util::StreamExt::chain(
+        futures_util::StreamExt::chain(
+            futures_util::stream::once(async { Ok::<_, AppError>(web::Bytes::from_static(b"[")) }),
+            rows,
+        ),
+        futures_util::stream::once(async { Ok::<_, AppError>(web::Bytes::from_static(b"]")) }),
+    );
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body))
 }
+
+/// Regions per chunk of the streamed public export.
+const PUBLIC_CHUNK: usize = 500;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RulesDto {

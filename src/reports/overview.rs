@@ -295,6 +295,18 @@ pub fn public(
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ExpectedResult>, Vec<PublicRow>), AppError> {
+    let (results, keys) = public_plan(conn, call_id, year)?;
+    let rows = public_rows(conn, &results, keys, year, now)?;
+    Ok((results, rows))
+}
+
+/// What the public export needs before its rows: the year's expected results and the
+/// approved reports' grant years in order, as keys only (a published call only).
+pub fn public_plan(
+    conn: &mut DbConnection,
+    call_id: &str,
+    year: i32,
+) -> Result<(Vec<ExpectedResult>, Vec<(String, i32, Ore)>), AppError> {
     let def = crate::calls::definition(conn, None, call_id)?;
     let results: Vec<ExpectedResult> = def
         .expected_results
@@ -302,9 +314,26 @@ pub fn public(
         .filter(|r| r.year == year)
         .cloned()
         .collect();
-    let overview = build(conn, def.call, results.clone(), year, now, true, Window::ALL)?;
-    let rows = overview
-        .rows
+    let filter = db::reports::OwedFilter {
+        call_id: Some(def.call.id.clone()),
+        year: Some(year),
+        status: Some(super::ReportStatus::Approved),
+        ..Default::default()
+    };
+    let (keys, _) = db::reports::owed_page(conn, &filter, i64::MAX, 0)?;
+    Ok((results, keys))
+}
+
+/// The public rows of a chunk of `public_plan`'s keys.
+pub fn public_rows(
+    conn: &mut DbConnection,
+    results: &[ExpectedResult],
+    keys: Vec<(String, i32, Ore)>,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<PublicRow>, AppError> {
+    let rows = export_rows(conn, results, keys, now)?;
+    Ok(rows
         .iter()
         .map(|row| {
             let counts = row.counts.unwrap_or_default();
@@ -331,8 +360,7 @@ pub fn public(
                     .collect(),
             }
         })
-        .collect();
-    Ok((results, rows))
+        .collect())
 }
 
 fn count_text(n: Option<i32>) -> String {
@@ -486,6 +514,15 @@ pub fn export_rows(
 /// The public file: approved reports only, small counts written "<5".
 pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<u8>, AppError> {
     let mut w = SpreadsheetCsv::new();
+    w.row(public_csv_header(results))?;
+    for row in rows {
+        w.row(public_csv_record(row))?;
+    }
+    w.finish()
+}
+
+/// The public file's first row.
+pub fn public_csv_header(results: &[ExpectedResult]) -> Vec<String> {
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -507,28 +544,29 @@ pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
-    w.row(&header)?;
-    for row in rows {
-        let kr = |d: rust_decimal::Decimal| {
-            Ore::from_decimal_kronor(d)
-                .map(csv_amount)
-                .unwrap_or_default()
-        };
-        let mut record = vec![
-            row.org_number.clone(),
-            row.organisation.clone(),
-            row.registration_number.clone(),
-            row.year.to_string(),
-            row.children_total.clone(),
-            row.girls.clone(),
-            row.boys.clone(),
-            row.staff_fte.clone(),
-            kr(row.received),
-            kr(row.used),
-            kr(row.unused),
-        ];
-        record.extend(row.achievements.iter().cloned());
-        w.row(&record)?;
-    }
-    w.finish()
+    header
+}
+
+/// One region's row of the public file.
+pub fn public_csv_record(row: &PublicRow) -> Vec<String> {
+    let kr = |d: rust_decimal::Decimal| {
+        Ore::from_decimal_kronor(d)
+            .map(csv_amount)
+            .unwrap_or_default()
+    };
+    let mut record = vec![
+        row.org_number.clone(),
+        row.organisation.clone(),
+        row.registration_number.clone(),
+        row.year.to_string(),
+        row.children_total.clone(),
+        row.girls.clone(),
+        row.boys.clone(),
+        row.staff_fte.clone(),
+        kr(row.received),
+        kr(row.used),
+        kr(row.unused),
+    ];
+    record.extend(row.achievements.iter().cloned());
+    record
 }

@@ -868,16 +868,6 @@ pub async fn overview_page(
     render(StatusCode::OK, &page)
 }
 
-fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
-}
-
 /// Regions per chunk of a streamed file: the service holds neither a connection nor more
 /// than a chunk of rows while the client downloads.
 const CSV_CHUNK: usize = 500;
@@ -945,7 +935,8 @@ pub async fn overview_csv(
         .streaming(body))
 }
 
-/// The public file: no login, approved reports only, small counts written "<5".
+/// The public file: no login, approved reports only, small counts written "<5"; streamed
+/// a chunk of regions at a time.
 pub async fn public_csv(
     state: State,
     path: web::Path<String>,
@@ -956,15 +947,47 @@ pub async fn public_csv(
     let year = query
         .ar
         .ok_or_else(|| AppError::invalid("ar", "Ange året, till exempel ?ar=2021."))?;
-    let (results, rows) = state
+    let (results, keys) = state
         .db
-        .run(move |c| overview::public(c, &id, year, now))
+        .run(move |c| overview::public_plan(c, &id, year))
         .await?;
-    let body = overview::public_csv(&results, &rows)?;
-    Ok(csv_response(
-        &format!("aterrapportering-{year}-offentlig.csv"),
-        body,
-    ))
+    let mut first = crate::spreadsheet::SpreadsheetCsv::new();
+    first.row(overview::public_csv_header(&results))?;
+    let first = web::Bytes::from(first.finish()?);
+    let results = std::sync::Arc::new(results);
+    let chunks: Vec<Vec<(String, i32, crate::money::Ore)>> =
+        keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
+    let db = state.db.clone();
+    let rows = futures_util::stream::try_unfold(
+        (chunks.into_iter(), db),
+        move |(mut chunks, db)| {
+            let results = results.clone();
+            async move {
+                let Some(chunk) = chunks.next() else {
+                    return Ok::<_, AppError>(None);
+                };
+                let rows = db
+                    .run(move |c| overview::public_rows(c, &results, chunk, year, now))
+                    .await?;
+                let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
+                for row in &rows {
+                    w.row(overview::public_csv_record(row))?;
+                }
+                Ok(Some((web::Bytes::from(w.finish()?), (chunks, db))))
+            }
+        },
+    );
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
+        rows,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"aterrapportering-{year}-offentlig.csv\""),
+        ))
+        .streaming(body))
 }
 
 /// Registered by `web::routes`.

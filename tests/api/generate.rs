@@ -359,4 +359,27 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
         .await;
     assert_eq!(status, 200);
     assert_eq!(csv.lines().count() as i64, in_all + 2);
+
+    // The public export, streamed: the same approved regions as JSON and as a file.
+    let (status, public) = app
+        .get_json(&format!(
+            "/api/v1/calls/{decided}/reports/public?year={first_year}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{public}");
+    let public = public.as_array().unwrap().clone();
+    let approved = everything["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "approved")
+        .count();
+    assert_eq!(public.len(), approved);
+    let (status, file) = app
+        .get_text(&format!(
+            "/utlysningar/{decided}/aterrapporter-offentlig.csv?ar={first_year}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(file.lines().count(), approved + 1);
 }
