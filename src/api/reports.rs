@@ -922,7 +922,7 @@ pub async fn public_export(
     // Streamed a chunk of regions at a time: the service holds neither a connection nor
     // more than a chunk of rows while the client reads.
     let results = std::sync::Arc::new(results);
-    let chunks: Vec<Vec<(String, i32, crate::money::Ore)>> =
+    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
         keys.chunks(PUBLIC_CHUNK).map(<[_]>::to_vec).collect();
     let db = state.db.clone();
     let rows = futures_util::stream::try_unfold(

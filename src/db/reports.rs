@@ -594,6 +594,9 @@ pub fn claim_document(
         .optional()
 }
 
+/// A grant year owed a report: the decision's id, the year, the amount granted now.
+pub type OwedKey = (String, i32, Ore);
+
 /// Which reports owed to read: of a call, of an organisation, of a year, with a report in
 /// a status; `None` is every one.
 #[derive(Debug, Clone, Default)]
@@ -647,7 +650,7 @@ pub fn owed_page(
     filter: &OwedFilter,
     limit: i64,
     offset: i64,
-) -> QueryResult<(Vec<(String, i32, Ore)>, i64)> {
+) -> QueryResult<(Vec<OwedKey>, i64)> {
     use diesel::sql_types::{BigInt, Integer, Nullable, Text};
     let status = filter.status.map(|s| s.as_str().to_string());
     let rows: Vec<OwedRow> = diesel::sql_query(format!(

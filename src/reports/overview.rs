@@ -306,7 +306,7 @@ pub fn public_plan(
     conn: &mut DbConnection,
     call_id: &str,
     year: i32,
-) -> Result<(Vec<ExpectedResult>, Vec<(String, i32, Ore)>), AppError> {
+) -> Result<(Vec<ExpectedResult>, Vec<db::reports::OwedKey>), AppError> {
     let def = crate::calls::definition(conn, None, call_id)?;
     let results: Vec<ExpectedResult> = def
         .expected_results
@@ -328,7 +328,7 @@ pub fn public_plan(
 pub fn public_rows(
     conn: &mut DbConnection,
     results: &[ExpectedResult],
-    keys: Vec<(String, i32, Ore)>,
+    keys: Vec<db::reports::OwedKey>,
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<Vec<PublicRow>, AppError> {
@@ -479,7 +479,7 @@ pub fn csv_sums(overview: &Overview) -> Vec<String> {
 /// results, count and sums) and every region's grant year in order, as keys only.
 pub struct Export {
     pub head: Overview,
-    pub keys: Vec<(String, i32, Ore)>,
+    pub keys: Vec<db::reports::OwedKey>,
 }
 
 /// What the officers' file needs before its rows: checked like the overview.
@@ -490,7 +490,17 @@ pub fn export(
     year: Option<i32>,
     now: DateTime<Utc>,
 ) -> Result<Export, AppError> {
-    let head = for_call(conn, actor, call_id, year, now, Window { limit: 0, offset: 0 })?;
+    let head = for_call(
+        conn,
+        actor,
+        call_id,
+        year,
+        now,
+        Window {
+            limit: 0,
+            offset: 0,
+        },
+    )?;
     let filter = db::reports::OwedFilter {
         call_id: Some(head.call.id.clone()),
         year: Some(head.year),
@@ -504,7 +514,7 @@ pub fn export(
 pub fn export_rows(
     conn: &mut DbConnection,
     results: &[ExpectedResult],
-    keys: Vec<(String, i32, Ore)>,
+    keys: Vec<db::reports::OwedKey>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Row>, AppError> {
     let slots = workflow::slots_of_keys(conn, keys)?;

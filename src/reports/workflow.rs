@@ -193,7 +193,7 @@ pub fn slots_page(
 /// The reports owed for these grant years (`owed_page`'s rows), in their order.
 pub fn slots_of_keys(
     conn: &mut DbConnection,
-    keys: Vec<(String, i32, Ore)>,
+    keys: Vec<db::reports::OwedKey>,
 ) -> Result<Vec<Slot>, AppError> {
     let decision_ids: Vec<String> = {
         let mut ids: Vec<String> = keys.iter().map(|(id, _, _)| id.clone()).collect();
@@ -207,11 +207,10 @@ pub fn slots_of_keys(
         .into_iter()
         .map(|d| (d.id.clone(), d))
         .collect();
-    let organisations: HashMap<String, Organisation> =
-        found_organisations
-            .into_iter()
-            .map(|o| (o.id.clone(), o))
-            .collect();
+    let organisations: HashMap<String, Organisation> = found_organisations
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
     let reports: HashMap<(String, i32), Report> = found_reports
         .into_iter()
         .map(|r| ((r.decision_id.clone(), r.year), r))

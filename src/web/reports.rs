@@ -845,14 +845,8 @@ pub async fn overview_page(
             let pages = ((o.total + OVERVIEW_PAGE_SIZE - 1) / OVERVIEW_PAGE_SIZE).max(1);
             if asked > pages {
                 // Past the end (a typed number, or fewer regions): the last page.
-                let last = overview::for_call(
-                    c,
-                    &viewer,
-                    &id,
-                    Some(o.year),
-                    now,
-                    overview_window(pages),
-                )?;
+                let last =
+                    overview::for_call(c, &viewer, &id, Some(o.year), now, overview_window(pages))?;
                 return Ok::<_, AppError>((last, pages));
             }
             Ok((o, asked))
@@ -891,11 +885,8 @@ pub async fn overview_csv(
     let mut first = crate::spreadsheet::SpreadsheetCsv::new();
     first.row(overview::csv_header(&head))?;
     let first = web::Bytes::from(first.finish()?);
-    let chunks: Vec<Vec<(String, i32, crate::money::Ore)>> = export
-        .keys
-        .chunks(CSV_CHUNK)
-        .map(<[_]>::to_vec)
-        .collect();
+    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
+        export.keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
     let db = state.db.clone();
     let rows = futures_util::stream::try_unfold(
         (Some(head), chunks.into_iter(), db),
@@ -913,7 +904,10 @@ pub async fn overview_csv(
                     for row in &rows {
                         w.row(overview::csv_record(&head, row))?;
                     }
-                    Ok(Some((web::Bytes::from(w.finish()?), (Some(head), chunks, db))))
+                    Ok(Some((
+                        web::Bytes::from(w.finish()?),
+                        (Some(head), chunks, db),
+                    )))
                 }
                 None => {
                     w.row(overview::csv_sums(&head))?;
@@ -955,12 +949,11 @@ pub async fn public_csv(
     first.row(overview::public_csv_header(&results))?;
     let first = web::Bytes::from(first.finish()?);
     let results = std::sync::Arc::new(results);
-    let chunks: Vec<Vec<(String, i32, crate::money::Ore)>> =
+    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
         keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
     let db = state.db.clone();
-    let rows = futures_util::stream::try_unfold(
-        (chunks.into_iter(), db),
-        move |(mut chunks, db)| {
+    let rows =
+        futures_util::stream::try_unfold((chunks.into_iter(), db), move |(mut chunks, db)| {
             let results = results.clone();
             async move {
                 let Some(chunk) = chunks.next() else {
@@ -975,8 +968,7 @@ pub async fn public_csv(
                 }
                 Ok(Some((web::Bytes::from(w.finish()?), (chunks, db))))
             }
-        },
-    );
+        });
     let body = futures_util::StreamExt::chain(
         futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
         rows,

@@ -289,20 +289,35 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
     let first = app.get(&base).await;
     assert_eq!(first.status().as_u16(), 200);
     let in_all = total_of(&first);
-    assert!(in_all > 100, "the generator owes {in_all} reports, more than a page");
+    assert!(
+        in_all > 100,
+        "the generator owes {in_all} reports, more than a page"
+    );
     let link = first.headers()["link"].to_str().unwrap().to_string();
-    assert!(link.contains("offset=100") && link.contains("rel=\"next\""), "{link}");
+    assert!(
+        link.contains("offset=100") && link.contains("rel=\"next\""),
+        "{link}"
+    );
     let first: serde_json::Value = first.json().await.unwrap();
     let page1 = numbers(&first);
     assert_eq!(page1.len(), 100);
     let second = app.get(&format!("{base}&limit=100&offset=100")).await;
     assert_eq!(total_of(&second), in_all);
-    assert!(second.headers().get("link").is_none(), "the last page links no next one");
+    assert!(
+        second.headers().get("link").is_none(),
+        "the last page links no next one"
+    );
     let second: serde_json::Value = second.json().await.unwrap();
     let page2 = numbers(&second);
     assert_eq!(page2.len() as i64, in_all - 100);
-    assert!(page1.iter().all(|n| !page2.contains(n)), "pages 1 and 2 differ");
-    assert_eq!(first["totals"], second["totals"], "the sums are over every region");
+    assert!(
+        page1.iter().all(|n| !page2.contains(n)),
+        "pages 1 and 2 differ"
+    );
+    assert_eq!(
+        first["totals"], second["totals"],
+        "the sums are over every region"
+    );
     let (_, everything) = app.get_json(&format!("{base}&limit=500")).await;
     let mut all = numbers(&everything);
     assert_eq!(all.len() as i64, in_all);
@@ -318,7 +333,10 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
         assert!(body.contains("ska vara"), "{body}");
     }
     let (status, _) = app.get_text(&format!("{base}&limit=tio")).await;
-    assert_eq!(status, 422, "an unreadable limit is refused like a wrong one");
+    assert_eq!(
+        status, 422,
+        "an unreadable limit is refused like a wrong one"
+    );
 
     // Every report owed, a page at a time.
     let listed = app.get("/api/v1/reports?limit=50").await;
@@ -340,7 +358,10 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
     let (status, one) = app.get_text(&page).await;
     assert_eq!(status, 200);
     let pages = (in_all + 99) / 100;
-    assert!(one.contains(&format!("sidan 1 av {pages}")), "no page count");
+    assert!(
+        one.contains(&format!("sidan 1 av {pages}")),
+        "no page count"
+    );
     assert!(one.contains("aria-label=\"Sidor i listan över bidragsmottagare\""));
     assert!(one.contains("sida=2\" rel=\"next\""), "no next link");
     assert!(one.contains(&page1[0]) && !one.contains(&page2[0]));
