@@ -382,10 +382,7 @@ pub async fn list(
         .run(move |c| {
             let organisation_id = match actor.0.organisation_id.clone() {
                 Some(org) => {
-                    if !crate::access::can_read_case(&actor.0, &org) {
-                        // The same refusal and record as for the organisation's page.
-                        workflow::slots_of_organisation(c, &actor.0, &org, now)?;
-                    }
+                    workflow::check_organisation_reader(c, &actor.0, &org, now)?;
                     Some(org)
                 }
                 None if crate::access::can_list_all_cases(&actor.0) => None,

@@ -256,6 +256,17 @@ pub fn slots_of_organisation(
     organisation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Slot>, AppError> {
+    check_organisation_reader(conn, actor, organisation_id, now)?;
+    slots(conn, None, Some(organisation_id))
+}
+
+/// Whether someone may read an organisation's reports; a refusal is recorded.
+pub fn check_organisation_reader(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    organisation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     if !access::can_read_case(actor, organisation_id) {
         audit::record_denied(
             conn,
@@ -267,7 +278,7 @@ pub fn slots_of_organisation(
         )?;
         return Err(refusal(actor));
     }
-    slots(conn, None, Some(organisation_id))
+    Ok(())
 }
 
 fn refusal(actor: &Actor) -> AppError {
