@@ -615,6 +615,9 @@ struct OwedRow {
     year: i32,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     granted: i64,
+    /// How many rows match in all, not only this page's.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
 }
 
 #[derive(QueryableByName)]
@@ -654,7 +657,8 @@ pub fn owed_page(
     use diesel::sql_types::{BigInt, Integer, Nullable, Text};
     let status = filter.status.map(|s| s.as_str().to_string());
     let rows: Vec<OwedRow> = diesel::sql_query(format!(
-        "SELECT decision_id, year, granted FROM ({OWED}) s WHERE s.granted > 0 \
+        "SELECT decision_id, year, granted, COUNT(*) OVER () AS total \
+         FROM ({OWED}) s WHERE s.granted > 0 \
          ORDER BY s.year, s.organisation_name, s.registration_number LIMIT $7 OFFSET $8"
     ))
     .bind::<Text, _>(DecisionStatus::Signed.as_str())
@@ -666,6 +670,17 @@ pub fn owed_page(
     .bind::<BigInt, _>(limit)
     .bind::<BigInt, _>(offset)
     .load(conn)?;
+    // The count comes with the page's rows (one pass over the matches); only a page past
+    // the end, which has no rows to carry it, asks for it on its own.
+    if let Some(first) = rows.first() {
+        let total = first.total;
+        return Ok((
+            rows.into_iter()
+                .map(|r| (r.decision_id, r.year, Ore::from_ore(r.granted)))
+                .collect(),
+            total,
+        ));
+    }
     let total: Vec<CountRow> = diesel::sql_query(format!(
         "SELECT COUNT(*) AS n FROM ({OWED}) s WHERE s.granted > 0"
     ))
@@ -676,12 +691,7 @@ pub fn owed_page(
     .bind::<Nullable<Integer>, _>(filter.year)
     .bind::<Nullable<Text>, _>(status)
     .load(conn)?;
-    Ok((
-        rows.into_iter()
-            .map(|r| (r.decision_id, r.year, Ore::from_ore(r.granted)))
-            .collect(),
-        total.first().map(|r| r.n).unwrap_or(0),
-    ))
+    Ok((Vec::new(), total.first().map(|r| r.n).unwrap_or(0)))
 }
 
 /// The decisions, organisations and started reports of a page of grant years (at most a
