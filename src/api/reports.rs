@@ -302,34 +302,114 @@ async fn report_dto(
     Ok(ReportDto::new(&view))
 }
 
+/// A page of a list: `limit` 1–500 (100 if left out) from `offset` (0 if left out), as
+/// `GET /api/v1/applications` reads them.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// How many to answer with, 1–500; 100 if left out.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// How many to skip first (the next page starts at `offset + limit`); 0 if left out.
+    /// The answer's `X-Total-Count` header says how many there are in all, and its `Link`
+    /// header gives the next page while there is one.
+    #[param(minimum = 0)]
+    offset: Option<i64>,
+}
+
+impl PageQuery {
+    /// The page asked for, or each field's complaint in Swedish.
+    fn window(&self) -> Result<overview::Window, AppError> {
+        use super::applications::{DEFAULT_LIMIT, MAX_LIMIT};
+        let mut errors = crate::error::FieldErrors::new();
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.add(
+                "limit",
+                format!("limit ska vara ett heltal från 1 till {MAX_LIMIT}."),
+            );
+        }
+        let offset = self.offset.unwrap_or(0);
+        if offset < 0 {
+            errors.add("offset", "offset ska vara 0 eller större.");
+        }
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        Ok(overview::Window { limit, offset })
+    }
+}
+
+/// The answer's paging headers: how many in all, and the next page while there is one.
+fn paged(
+    window: overview::Window,
+    total: i64,
+    next: impl FnOnce(i64) -> String,
+) -> actix_web::HttpResponseBuilder {
+    let mut response = actix_web::HttpResponse::Ok();
+    response.insert_header(("X-Total-Count", total.to_string()));
+    let next_offset = window.offset.saturating_add(window.limit);
+    if next_offset < total {
+        response.insert_header((
+            actix_web::http::header::LINK,
+            format!("<{}>; rel=\"next\"", next(next_offset)),
+        ));
+    }
+    response
+}
+
 /// The reports owed: an applicant's organisation's own; for the agency and auditors every
-/// organisation's.
+/// organisation's. A page at a time, in the order of year, organisation and registration
+/// number.
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports",
-    responses((status = 200, body = Vec<SlotDto>), (status = 403, body = super::Problem)))]
-pub async fn list(state: State, actor: Authenticated) -> Result<web::Json<Vec<SlotDto>>, ApiError> {
+    params(PageQuery),
+    responses((status = 200, body = Vec<SlotDto>,
+               headers(("X-Total-Count" = i64,
+                        description = "How many reports are owed in all"),
+                       ("Link" = String,
+                        description = "`<URL>; rel=\"next\"`: the next page, while there is one"))),
+              (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn list(
+    state: State,
+    actor: Authenticated,
+    query: web::Query<PageQuery>,
+) -> Result<actix_web::HttpResponse, ApiError> {
     let now = state.clock.now();
     let today = crate::clock::stockholm_date(now);
-    let slots = state
+    let window = query.window()?;
+    let (slots, total) = state
         .db
-        .run(move |c| match actor.0.organisation_id.clone() {
-            Some(org) => workflow::slots_of_organisation(c, &actor.0, &org, now),
-            None if crate::access::can_list_all_cases(&actor.0) => workflow::slots(c, None, None),
-            None => {
-                crate::audit::record_denied(
-                    c,
-                    &actor.0,
-                    now,
-                    "reports",
-                    None,
-                    "se återrapporteringar",
-                )?;
-                Err(AppError::Forbidden)
-            }
+        .run(move |c| {
+            let organisation_id = match actor.0.organisation_id.clone() {
+                Some(org) => {
+                    workflow::check_organisation_reader(c, &actor.0, &org, now)?;
+                    Some(org)
+                }
+                None if crate::access::can_list_all_cases(&actor.0) => None,
+                None => {
+                    crate::audit::record_denied(
+                        c,
+                        &actor.0,
+                        now,
+                        "reports",
+                        None,
+                        "se återrapporteringar",
+                    )?;
+                    return Err(AppError::Forbidden);
+                }
+            };
+            let filter = crate::db::reports::OwedFilter {
+                organisation_id,
+                ..Default::default()
+            };
+            workflow::slots_page(c, &filter, window.limit, window.offset)
         })
         .await?;
-    Ok(web::Json(
-        slots.iter().map(|s| SlotDto::new(s, today)).collect(),
-    ))
+    let rows: Vec<SlotDto> = slots.iter().map(|s| SlotDto::new(s, today)).collect();
+    Ok(paged(window, total, |offset| {
+        format!("/api/v1/reports?limit={}&offset={offset}", window.limit)
+    })
+    .json(rows))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -775,25 +855,44 @@ impl OverviewDto {
 }
 
 /// Every region's report for a call and year (the agency and auditors): status, the
-/// matrix of expected results × regions with each answer, counts, money and sums.
+/// matrix of expected results × regions with each answer, counts, money and sums. The
+/// regions come a page at a time; the sums are over every region of the year.
 #[utoipa::path(get, path = "/api/v1/calls/{id}/reports", tag = "reports",
     params(("id" = String, Path, description = "The call's id"),
-           ("year" = Option<i32>, Query, description = "The grant year")),
-    responses((status = 200, body = OverviewDto), (status = 403, body = super::Problem)))]
+           ("year" = Option<i32>, Query, description = "The grant year"),
+           PageQuery),
+    responses((status = 200, body = OverviewDto,
+               headers(("X-Total-Count" = i64,
+                        description = "How many regions owe a report for the year in all"),
+                       ("Link" = String,
+                        description = "`<URL>; rel=\"next\"`: the next page, while there is one"))),
+              (status = 403, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn overview(
     state: State,
     actor: Authenticated,
     path: web::Path<String>,
     query: web::Query<YearQuery>,
-) -> Result<web::Json<OverviewDto>, ApiError> {
+    page: web::Query<PageQuery>,
+) -> Result<actix_web::HttpResponse, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now();
     let year = query.year;
+    let window = page.window()?;
+    let call_id = id.clone();
     let o = state
         .db
-        .run(move |c| overview::for_call(c, &actor.0, &id, year, now))
+        .run(move |c| overview::for_call(c, &actor.0, &id, year, now, window))
         .await?;
-    Ok(web::Json(OverviewDto::new(&o)))
+    let enc = crate::web::format::url_encode;
+    let shown_year = o.year;
+    Ok(paged(window, o.total, |offset| {
+        format!(
+            "/api/v1/calls/{}/reports?year={shown_year}&limit={}&offset={offset}",
+            enc(&call_id),
+            window.limit
+        )
+    })
+    .json(OverviewDto::new(&o)))
 }
 
 /// Open data: the approved reports of a published call for a year. No count from 1 to 4
@@ -801,23 +900,66 @@ pub async fn overview(
 #[utoipa::path(get, path = "/api/v1/calls/{id}/reports/public", tag = "reports",
     params(("id" = String, Path, description = "The call's id"),
            ("year" = i32, Query, description = "The grant year")),
-    responses((status = 200, body = Vec<PublicRow>), (status = 404, body = super::Problem)))]
+    responses((status = 200, body = Vec<PublicRow>), (status = 404, body = super::Problem),
+              (status = 422, body = super::Problem)))]
 pub async fn public_export(
     state: State,
     path: web::Path<String>,
     query: web::Query<YearQuery>,
-) -> Result<web::Json<Vec<PublicRow>>, ApiError> {
+) -> Result<actix_web::HttpResponse, ApiError> {
     let id = path.into_inner();
     let now = state.clock.now();
     let year = query
         .year
         .ok_or_else(|| AppError::invalid("year", "Ange året, till exempel ?year=2021."))?;
-    let (_, rows) = state
+    let (results, keys) = state
         .db
-        .run(move |c| overview::public(c, &id, year, now))
+        .run(move |c| overview::public_plan(c, &id, year))
         .await?;
-    Ok(web::Json(rows))
+    // Streamed a chunk of regions at a time: the service holds neither a connection nor
+    // more than a chunk of rows while the client reads.
+    let results = std::sync::Arc::new(results);
+    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
+        keys.chunks(PUBLIC_CHUNK).map(<[_]>::to_vec).collect();
+    let db = state.db.clone();
+    let rows = futures_util::stream::try_unfold(
+        (chunks.into_iter(), db, true),
+        move |(mut chunks, db, first)| {
+            let results = results.clone();
+            async move {
+                let Some(chunk) = chunks.next() else {
+                    return Ok::<_, AppError>(None);
+                };
+                let rows = db
+                    .run(move |c| overview::public_rows(c, &results, chunk, year, now))
+                    .await?;
+                let mut out: Vec<u8> = Vec::new();
+                for (i, row) in rows.iter().enumerate() {
+                    if !(first && i == 0) {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut out, row)
+                        .map_err(|e| AppError::Internal(format!("json: {e}")))?;
+                }
+                let first = first && rows.is_empty();
+                Ok(Some((web::Bytes::from(out), (chunks, db, first))))
+            }
+        },
+    );
+    let body = futures_util::StreamExt::chain(
+        futures_util::StreamExt::chain(
+            futures_util::stream::once(async { Ok::<_, AppError>(web::Bytes::from_static(b"[")) }),
+            rows,
+        ),
+        futures_util::stream::once(async { Ok::<_, AppError>(web::Bytes::from_static(b"]")) }),
+    );
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .streaming(body))
 }
+
+/// Regions per chunk of the streamed public export.
+const PUBLIC_CHUNK: usize = 500;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RulesDto {

@@ -593,3 +593,239 @@ pub fn claim_document(
         .first(conn)
         .optional()
 }
+
+/// A grant year owed a report: the decision's id, the year, the amount granted now.
+pub type OwedKey = (String, i32, Ore);
+
+/// Which reports owed to read: of a call, of an organisation, of a year, with a report in
+/// a status; `None` is every one.
+#[derive(Debug, Clone, Default)]
+pub struct OwedFilter {
+    pub call_id: Option<String>,
+    pub organisation_id: Option<String>,
+    pub year: Option<i32>,
+    pub status: Option<ReportStatus>,
+}
+
+#[derive(QueryableByName)]
+struct OwedRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    decision_id: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    year: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    granted: i64,
+    /// How many rows match in all, not only this page's.
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+}
+
+#[derive(QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The grant years owed a report, as one query the database filters: a signed first
+/// grant's year whose amount after every signed change decision is above zero. `$1`…`$6`
+/// are bound in order of first appearance (SQLite numbers them so, PostgreSQL by number).
+const OWED: &str = "SELECT d.id AS decision_id, dy.year AS year, \
+        CAST(dy.amount_ore + COALESCE((SELECT SUM(cy.amount_ore) FROM decisions c \
+            JOIN decision_years cy ON cy.decision_id = c.id \
+            WHERE c.amends_decision_id = d.id AND c.status = $1 AND cy.year = dy.year), 0) \
+            AS BIGINT) AS granted, \
+        o.name AS organisation_name, d.registration_number AS registration_number \
+    FROM decision_years dy \
+    JOIN decisions d ON d.id = dy.decision_id \
+    JOIN organisations o ON o.id = d.organisation_id \
+    LEFT JOIN reports r ON r.decision_id = d.id AND r.year = dy.year \
+    WHERE d.status = $1 AND d.kind = $2 AND dy.amount_ore > 0 \
+      AND ($3 IS NULL OR d.call_id = $3) \
+      AND ($4 IS NULL OR d.organisation_id = $4) \
+      AND ($5 IS NULL OR dy.year = $5) \
+      AND ($6 IS NULL OR r.status = $6)";
+
+/// One page of the grant years owed a report, in the order people read them (year,
+/// organisation, registration number), with how many there are in all. Only the page's
+/// rows leave the database.
+pub fn owed_page(
+    conn: &mut DbConnection,
+    filter: &OwedFilter,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<OwedKey>, i64)> {
+    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
+    let status = filter.status.map(|s| s.as_str().to_string());
+    let rows: Vec<OwedRow> = diesel::sql_query(format!(
+        "SELECT decision_id, year, granted, COUNT(*) OVER () AS total \
+         FROM ({OWED}) s WHERE s.granted > 0 \
+         ORDER BY s.year, s.organisation_name, s.registration_number LIMIT $7 OFFSET $8"
+    ))
+    .bind::<Text, _>(DecisionStatus::Signed.as_str())
+    .bind::<Text, _>(DecisionKind::Grant.as_str())
+    .bind::<Nullable<Text>, _>(filter.call_id.clone())
+    .bind::<Nullable<Text>, _>(filter.organisation_id.clone())
+    .bind::<Nullable<Integer>, _>(filter.year)
+    .bind::<Nullable<Text>, _>(status.clone())
+    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(offset)
+    .load(conn)?;
+    // The count comes with the page's rows (one pass over the matches); only a page past
+    // the end, which has no rows to carry it, asks for it on its own.
+    if let Some(first) = rows.first() {
+        let total = first.total;
+        return Ok((
+            rows.into_iter()
+                .map(|r| (r.decision_id, r.year, Ore::from_ore(r.granted)))
+                .collect(),
+            total,
+        ));
+    }
+    let total: Vec<CountRow> = diesel::sql_query(format!(
+        "SELECT COUNT(*) AS n FROM ({OWED}) s WHERE s.granted > 0"
+    ))
+    .bind::<Text, _>(DecisionStatus::Signed.as_str())
+    .bind::<Text, _>(DecisionKind::Grant.as_str())
+    .bind::<Nullable<Text>, _>(filter.call_id.clone())
+    .bind::<Nullable<Text>, _>(filter.organisation_id.clone())
+    .bind::<Nullable<Integer>, _>(filter.year)
+    .bind::<Nullable<Text>, _>(status)
+    .load(conn)?;
+    Ok((Vec::new(), total.first().map(|r| r.n).unwrap_or(0)))
+}
+
+/// The decisions, organisations and started reports of a page of grant years (at most a
+/// page of ids each).
+pub fn owed_parts(
+    conn: &mut DbConnection,
+    decision_ids: &[String],
+) -> QueryResult<(
+    Vec<Decision>,
+    Vec<super::organisations::Organisation>,
+    Vec<Report>,
+)> {
+    use super::schema::organisations;
+    let mut found_decisions = Vec::new();
+    let mut found_organisations = Vec::new();
+    let mut found_reports = Vec::new();
+    for chunk in decision_ids.chunks(super::applications::ID_CHUNK) {
+        found_decisions.extend(
+            decisions::table
+                .filter(decisions::id.eq_any(chunk))
+                .select(Decision::as_select())
+                .load(conn)?,
+        );
+        found_organisations.extend(
+            organisations::table
+                .filter(
+                    organisations::id.eq_any(
+                        decisions::table
+                            .filter(decisions::id.eq_any(chunk))
+                            .select(decisions::organisation_id),
+                    ),
+                )
+                .select(super::organisations::Organisation::as_select())
+                .load(conn)?,
+        );
+        found_reports.extend(
+            reports::table
+                .filter(reports::decision_id.eq_any(chunk))
+                .select(Report::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok((found_decisions, found_organisations, found_reports))
+}
+
+/// The years of a call that owe reports, for choosing among them.
+pub fn owed_years(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<i32>> {
+    decision_years::table
+        .inner_join(decisions::table)
+        .filter(decisions::call_id.eq(call_id))
+        .filter(decisions::status.eq(DecisionStatus::Signed))
+        .filter(decisions::kind.eq(DecisionKind::Grant))
+        .filter(decision_years::amount_ore.gt(Ore::ZERO))
+        .select(decision_years::year)
+        .distinct()
+        .order(decision_years::year.asc())
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct SumsRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    received: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    used: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    unused: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    repaid: i64,
+}
+
+/// A call year's sums over every region, not only a page's.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct YearSums {
+    pub received: Ore,
+    pub used: Ore,
+    /// Each region's unused money (never below zero), summed.
+    pub unused: Ore,
+    /// Repayments recorded as received.
+    pub repaid: Ore,
+}
+
+/// A call year's sums over every region: the money in each report's latest submitted
+/// version, and the repayments received.
+pub fn year_sums(conn: &mut DbConnection, call_id: &str, year: i32) -> QueryResult<YearSums> {
+    use diesel::sql_types::{Integer, Text};
+    let rows: Vec<SumsRow> = diesel::sql_query(
+        "SELECT CAST(COALESCE(SUM(lv.rec), 0) AS BIGINT) AS received, \
+                CAST(COALESCE(SUM(lv.u), 0) AS BIGINT) AS used, \
+                CAST(COALESCE(SUM(CASE WHEN lv.u > lv.rec THEN 0 ELSE lv.rec - lv.u END), 0) \
+                  AS BIGINT) AS unused, \
+                CAST(COALESCE((SELECT SUM(k.amount_ore) FROM repayment_claims k \
+                  JOIN reports r2 ON r2.id = k.report_id \
+                  JOIN decisions d2 ON d2.id = r2.decision_id \
+                  WHERE d2.call_id = $1 AND r2.year = $2 AND k.status = $3), 0) AS BIGINT) \
+                  AS repaid \
+         FROM (SELECT COALESCE(v.received_ore, 0) AS rec, COALESCE(v.used_ore, 0) AS u \
+               FROM report_versions v \
+               JOIN reports r ON r.id = v.report_id \
+               JOIN decisions d ON d.id = r.decision_id \
+               WHERE d.call_id = $1 AND r.year = $2 AND v.status = $4 \
+                 AND v.number = (SELECT MAX(v2.number) FROM report_versions v2 \
+                   WHERE v2.report_id = v.report_id AND v2.status = $4)) lv",
+    )
+    .bind::<Text, _>(call_id)
+    .bind::<Integer, _>(year)
+    // In order of first appearance: SQLite numbers `$N` so.
+    .bind::<Text, _>(ClaimStatus::Received.as_str())
+    .bind::<Text, _>(VersionStatus::Submitted.as_str())
+    .load(conn)?;
+    Ok(rows
+        .first()
+        .map(|r| YearSums {
+            received: Ore::from_ore(r.received),
+            used: Ore::from_ore(r.used),
+            unused: Ore::from_ore(r.unused),
+            repaid: Ore::from_ore(r.repaid),
+        })
+        .unwrap_or_default())
+}
+
+/// The claims of the page's reports.
+pub fn claims_of_reports(
+    conn: &mut DbConnection,
+    report_ids: &[String],
+) -> QueryResult<Vec<RepaymentClaim>> {
+    let mut out = Vec::new();
+    for chunk in report_ids.chunks(super::applications::ID_CHUNK) {
+        out.extend(
+            repayment_claims::table
+                .filter(repayment_claims::report_id.eq_any(chunk))
+                .select(RepaymentClaim::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}

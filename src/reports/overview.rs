@@ -58,11 +58,31 @@ pub struct Overview {
     /// The call's years that have reports owed, for choosing another year.
     pub years: Vec<i32>,
     pub results: Vec<ExpectedResult>,
+    /// This window's rows.
     pub rows: Vec<Row>,
+    /// How many rows the year has in all, and where this window starts.
+    pub total: i64,
+    pub offset: i64,
     pub totals: Totals,
     pub today: NaiveDate,
 }
 
+/// Which rows of the year an answer holds: `limit` from `offset` in the overview's order.
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub limit: i64,
+    pub offset: i64,
+}
+
+impl Window {
+    /// Every row (the files for download).
+    pub const ALL: Window = Window {
+        limit: i64::MAX,
+        offset: 0,
+    };
+}
+
+#[allow(clippy::too_many_arguments)]
 fn build(
     conn: &mut DbConnection,
     call: Call,
@@ -70,27 +90,61 @@ fn build(
     year: i32,
     now: DateTime<Utc>,
     approved_only: bool,
+    window: Window,
 ) -> Result<Overview, AppError> {
     let today = crate::clock::stockholm_date(now);
-    let all = workflow::slots(conn, Some(&call.id), None)?;
-    let mut years: Vec<i32> = all.iter().map(|s| s.year).collect();
-    years.sort_unstable();
-    years.dedup();
-    // By report, so that each row finds its claim without reading every claim of the call.
-    let mut claims: std::collections::HashMap<String, crate::db::reports::RepaymentClaim> =
-        std::collections::HashMap::new();
-    for claim in db::reports::claims_of_call(conn, &call.id)? {
-        if let Some(report_id) = claim.report_id.clone() {
-            claims.entry(report_id).or_insert(claim);
-        }
-    }
-    // The year's reports' latest submitted versions and their answers, read in a few
-    // queries for every row at once instead of two per row.
-    let slots: Vec<_> = all.into_iter().filter(|s| s.year == year).collect();
+    let years = db::reports::owed_years(conn, &call.id)?;
+    let filter = db::reports::OwedFilter {
+        call_id: Some(call.id.clone()),
+        year: Some(year),
+        status: approved_only.then_some(super::ReportStatus::Approved),
+        ..Default::default()
+    };
+    // The database filters, orders and counts; only this window's rows are read.
+    let (slots, total) = workflow::slots_page(conn, &filter, window.limit, window.offset)?;
+    // The sums are over the whole year, not only this window.
+    let sums = db::reports::year_sums(conn, &call.id, year)?;
+    let totals = Totals {
+        received: sums.received,
+        used: sums.used,
+        unused: sums.unused,
+        repaid: sums.repaid,
+    };
+    let rows = rows_of(conn, &results, slots, today)?;
+    Ok(Overview {
+        call,
+        year,
+        years,
+        results,
+        rows,
+        total,
+        offset: window.offset,
+        totals,
+        today,
+    })
+}
+
+/// The overview's rows of these slots: each report's latest submitted version with its
+/// answers in the order of `results`, its money and its claim, read in a few queries for
+/// every row at once instead of a few per row.
+fn rows_of(
+    conn: &mut DbConnection,
+    results: &[ExpectedResult],
+    slots: Vec<Slot>,
+    today: NaiveDate,
+) -> Result<Vec<Row>, AppError> {
     let report_ids: Vec<String> = slots
         .iter()
         .filter_map(|s| s.report.as_ref().map(|r| r.id.clone()))
         .collect();
+    // By report, so that each row finds its claim.
+    let mut claims: std::collections::HashMap<String, crate::db::reports::RepaymentClaim> =
+        std::collections::HashMap::new();
+    for claim in db::reports::claims_of_reports(conn, &report_ids)? {
+        if let Some(report_id) = claim.report_id.clone() {
+            claims.entry(report_id).or_insert(claim);
+        }
+    }
     let latest = db::reports::latest_submitted_versions(conn, &report_ids)?;
     let version_ids: Vec<String> = latest.values().map(|v| v.id.clone()).collect();
     let mut answers_by_version: std::collections::HashMap<
@@ -104,12 +158,8 @@ fn build(
             .push(answer);
     }
     let mut rows = Vec::new();
-    let mut totals = Totals::default();
     for slot in slots {
         let state = slot.state(today);
-        if approved_only && state != SlotState::Approved {
-            continue;
-        }
         let version = slot
             .report
             .as_ref()
@@ -131,20 +181,10 @@ fn build(
             received: v.received_ore.unwrap_or(Ore::ZERO),
             used: v.used_ore.unwrap_or(Ore::ZERO),
         });
-        if let Some(m) = money {
-            totals.received = totals.received + m.received;
-            totals.used = totals.used + m.used;
-            totals.unused = totals.unused + m.unused();
-        }
         let claim = slot
             .report
             .as_ref()
             .and_then(|r| claims.get(&r.id).cloned());
-        if let Some(c) = &claim
-            && c.status == super::ClaimStatus::Received
-        {
-            totals.repaid = totals.repaid + c.amount_ore;
-        }
         rows.push(Row {
             overdue: slot.overdue(today),
             state,
@@ -156,15 +196,7 @@ fn build(
             slot,
         });
     }
-    Ok(Overview {
-        call,
-        year,
-        years,
-        results,
-        rows,
-        totals,
-        today,
-    })
+    Ok(rows)
 }
 
 /// The overview of a call's reports for a year, for the agency and auditors. Without a year,
@@ -175,6 +207,7 @@ pub fn for_call(
     call_id: &str,
     year: Option<i32>,
     now: DateTime<Utc>,
+    window: Window,
 ) -> Result<Overview, AppError> {
     if !access::can_list_all_cases(actor) {
         audit::record_denied(
@@ -209,7 +242,7 @@ pub fn for_call(
         .filter(|r| r.year == year)
         .cloned()
         .collect();
-    build(conn, def.call, results, year, now, false)
+    build(conn, def.call, results, year, now, false, window)
 }
 
 fn default_year(
@@ -262,6 +295,18 @@ pub fn public(
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ExpectedResult>, Vec<PublicRow>), AppError> {
+    let (results, keys) = public_plan(conn, call_id, year)?;
+    let rows = public_rows(conn, &results, keys, year, now)?;
+    Ok((results, rows))
+}
+
+/// What the public export needs before its rows: the year's expected results and the
+/// approved reports' grant years in order, as keys only (a published call only).
+pub fn public_plan(
+    conn: &mut DbConnection,
+    call_id: &str,
+    year: i32,
+) -> Result<(Vec<ExpectedResult>, Vec<db::reports::OwedKey>), AppError> {
     let def = crate::calls::definition(conn, None, call_id)?;
     let results: Vec<ExpectedResult> = def
         .expected_results
@@ -269,9 +314,26 @@ pub fn public(
         .filter(|r| r.year == year)
         .cloned()
         .collect();
-    let overview = build(conn, def.call, results.clone(), year, now, true)?;
-    let rows = overview
-        .rows
+    let filter = db::reports::OwedFilter {
+        call_id: Some(def.call.id.clone()),
+        year: Some(year),
+        status: Some(super::ReportStatus::Approved),
+        ..Default::default()
+    };
+    let (keys, _) = db::reports::owed_page(conn, &filter, i64::MAX, 0)?;
+    Ok((results, keys))
+}
+
+/// The public rows of a chunk of `public_plan`'s keys.
+pub fn public_rows(
+    conn: &mut DbConnection,
+    results: &[ExpectedResult],
+    keys: Vec<db::reports::OwedKey>,
+    year: i32,
+    now: DateTime<Utc>,
+) -> Result<Vec<PublicRow>, AppError> {
+    let rows = export_rows(conn, results, keys, now)?;
+    Ok(rows
         .iter()
         .map(|row| {
             let counts = row.counts.unwrap_or_default();
@@ -298,8 +360,7 @@ pub fn public(
                     .collect(),
             }
         })
-        .collect();
-    Ok((results, rows))
+        .collect())
 }
 
 fn count_text(n: Option<i32>) -> String {
@@ -310,6 +371,16 @@ fn count_text(n: Option<i32>) -> String {
 /// toward each expected result ("R1" … in position order), and a row of sums.
 pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
     let mut w = SpreadsheetCsv::new();
+    w.row(csv_header(overview))?;
+    for row in &overview.rows {
+        w.row(csv_record(overview, row))?;
+    }
+    w.row(csv_sums(overview))?;
+    w.finish()
+}
+
+/// The officers' file's first row.
+pub fn csv_header(overview: &Overview) -> Vec<String> {
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -338,56 +409,62 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
-    w.row(&header)?;
-    for row in &overview.rows {
-        let counts = row.counts.unwrap_or_default();
-        let mut record = vec![
-            row.slot.organisation.org_number.clone(),
-            row.slot.organisation.name.clone(),
-            row.slot.decision.registration_number.clone(),
-            row.slot.year.to_string(),
-            row.state.label().to_string(),
-            row.slot.due_on.to_string(),
-            if row.overdue { "Ja" } else { "Nej" }.to_string(),
-            row.version
-                .as_ref()
-                .map(|v| v.number.to_string())
-                .unwrap_or_default(),
-            row.version
-                .as_ref()
-                .map(|v| {
-                    format!(
-                        "{}, {}",
-                        v.signer_name.clone().unwrap_or_default(),
-                        v.signer_role.clone().unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default(),
-            count_text(counts.children_total),
-            count_text(counts.girls),
-            count_text(counts.boys),
-            counts
-                .staff_fte_hundredths
-                .map(super::format_fte)
-                .unwrap_or_default(),
-            row.money
-                .map(|m| csv_amount(m.received))
-                .unwrap_or_default(),
-            row.money.map(|m| csv_amount(m.used)).unwrap_or_default(),
-            row.money
-                .map(|m| csv_amount(m.unused()))
-                .unwrap_or_default(),
-            row.claim
-                .as_ref()
-                .map(|c| format!("{} ({})", c.status.label(), csv_amount(c.amount_ore)))
-                .unwrap_or_default(),
-        ];
-        record.extend(
-            (0..overview.results.len())
-                .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
-        );
-        w.row(&record)?;
-    }
+    header
+}
+
+/// One region's row of the officers' file.
+pub fn csv_record(overview: &Overview, row: &Row) -> Vec<String> {
+    let counts = row.counts.unwrap_or_default();
+    let mut record = vec![
+        row.slot.organisation.org_number.clone(),
+        row.slot.organisation.name.clone(),
+        row.slot.decision.registration_number.clone(),
+        row.slot.year.to_string(),
+        row.state.label().to_string(),
+        row.slot.due_on.to_string(),
+        if row.overdue { "Ja" } else { "Nej" }.to_string(),
+        row.version
+            .as_ref()
+            .map(|v| v.number.to_string())
+            .unwrap_or_default(),
+        row.version
+            .as_ref()
+            .map(|v| {
+                format!(
+                    "{}, {}",
+                    v.signer_name.clone().unwrap_or_default(),
+                    v.signer_role.clone().unwrap_or_default()
+                )
+            })
+            .unwrap_or_default(),
+        count_text(counts.children_total),
+        count_text(counts.girls),
+        count_text(counts.boys),
+        counts
+            .staff_fte_hundredths
+            .map(super::format_fte)
+            .unwrap_or_default(),
+        row.money
+            .map(|m| csv_amount(m.received))
+            .unwrap_or_default(),
+        row.money.map(|m| csv_amount(m.used)).unwrap_or_default(),
+        row.money
+            .map(|m| csv_amount(m.unused()))
+            .unwrap_or_default(),
+        row.claim
+            .as_ref()
+            .map(|c| format!("{} ({})", c.status.label(), csv_amount(c.amount_ore)))
+            .unwrap_or_default(),
+    ];
+    record.extend(
+        (0..overview.results.len())
+            .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
+    );
+    record
+}
+
+/// The officers' file's last row: the sums over every region.
+pub fn csv_sums(overview: &Overview) -> Vec<String> {
     let mut sums = vec![String::new(); 13];
     sums[1] = "Summa".into();
     sums.push(csv_amount(overview.totals.received));
@@ -395,13 +472,67 @@ pub fn to_csv(overview: &Overview) -> Result<Vec<u8>, AppError> {
     sums.push(csv_amount(overview.totals.unused));
     sums.push(String::new());
     sums.extend(overview.results.iter().map(|_| String::new()));
-    w.row(&sums)?;
-    w.finish()
+    sums
+}
+
+/// A file of every region, written a chunk at a time: the overview without rows (its
+/// results, count and sums) and every region's grant year in order, as keys only.
+pub struct Export {
+    pub head: Overview,
+    pub keys: Vec<db::reports::OwedKey>,
+}
+
+/// What the officers' file needs before its rows: checked like the overview.
+pub fn export(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    year: Option<i32>,
+    now: DateTime<Utc>,
+) -> Result<Export, AppError> {
+    let head = for_call(
+        conn,
+        actor,
+        call_id,
+        year,
+        now,
+        Window {
+            limit: 0,
+            offset: 0,
+        },
+    )?;
+    let filter = db::reports::OwedFilter {
+        call_id: Some(head.call.id.clone()),
+        year: Some(head.year),
+        ..Default::default()
+    };
+    let (keys, _) = db::reports::owed_page(conn, &filter, i64::MAX, 0)?;
+    Ok(Export { head, keys })
+}
+
+/// The rows of a chunk of an export's keys.
+pub fn export_rows(
+    conn: &mut DbConnection,
+    results: &[ExpectedResult],
+    keys: Vec<db::reports::OwedKey>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Row>, AppError> {
+    let slots = workflow::slots_of_keys(conn, keys)?;
+    rows_of(conn, results, slots, crate::clock::stockholm_date(now))
 }
 
 /// The public file: approved reports only, small counts written "<5".
 pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<u8>, AppError> {
     let mut w = SpreadsheetCsv::new();
+    w.row(public_csv_header(results))?;
+    for row in rows {
+        w.row(public_csv_record(row))?;
+    }
+    w.finish()
+}
+
+/// The public file's first row.
+pub fn public_csv_header(results: &[ExpectedResult]) -> Vec<String> {
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -423,28 +554,29 @@ pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
-    w.row(&header)?;
-    for row in rows {
-        let kr = |d: rust_decimal::Decimal| {
-            Ore::from_decimal_kronor(d)
-                .map(csv_amount)
-                .unwrap_or_default()
-        };
-        let mut record = vec![
-            row.org_number.clone(),
-            row.organisation.clone(),
-            row.registration_number.clone(),
-            row.year.to_string(),
-            row.children_total.clone(),
-            row.girls.clone(),
-            row.boys.clone(),
-            row.staff_fte.clone(),
-            kr(row.received),
-            kr(row.used),
-            kr(row.unused),
-        ];
-        record.extend(row.achievements.iter().cloned());
-        w.row(&record)?;
-    }
-    w.finish()
+    header
+}
+
+/// One region's row of the public file.
+pub fn public_csv_record(row: &PublicRow) -> Vec<String> {
+    let kr = |d: rust_decimal::Decimal| {
+        Ore::from_decimal_kronor(d)
+            .map(csv_amount)
+            .unwrap_or_default()
+    };
+    let mut record = vec![
+        row.org_number.clone(),
+        row.organisation.clone(),
+        row.registration_number.clone(),
+        row.year.to_string(),
+        row.children_total.clone(),
+        row.girls.clone(),
+        row.boys.clone(),
+        row.staff_fte.clone(),
+        kr(row.received),
+        kr(row.used),
+        kr(row.unused),
+    ];
+    record.extend(row.achievements.iter().cloned());
+    record
 }

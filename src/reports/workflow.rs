@@ -5,6 +5,8 @@
 //! comes in. Each step is one transaction with its audit entry and, where someone must be
 //! told, its queued e-mail. Refusals are recorded before and outside the transaction.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -167,28 +169,73 @@ pub fn slots(
     call_id: Option<&str>,
     organisation_id: Option<&str>,
 ) -> Result<Vec<Slot>, AppError> {
-    let grants = owed_grant_years(conn, call_id, organisation_id)?;
-    let mut out = Vec::with_capacity(grants.len());
-    let mut defs: Vec<(CallDefinition, ReportRules, Vec<Report>)> = Vec::new();
-    for (decision, year, granted) in grants {
-        if !defs.iter().any(|(d, _, _)| d.call.id == decision.call_id) {
+    let filter = db::reports::OwedFilter {
+        call_id: call_id.map(str::to_string),
+        organisation_id: organisation_id.map(str::to_string),
+        ..Default::default()
+    };
+    Ok(slots_page(conn, &filter, i64::MAX, 0)?.0)
+}
+
+/// One page of the reports owed that match the filter, in the order people read them (year,
+/// organisation, registration number), and how many match in all. The database filters,
+/// orders and counts; only the page's rows are read and built.
+pub fn slots_page(
+    conn: &mut DbConnection,
+    filter: &db::reports::OwedFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Slot>, i64), AppError> {
+    let (keys, total) = db::reports::owed_page(conn, filter, limit, offset)?;
+    Ok((slots_of_keys(conn, keys)?, total))
+}
+
+/// The reports owed for these grant years (`owed_page`'s rows), in their order.
+pub fn slots_of_keys(
+    conn: &mut DbConnection,
+    keys: Vec<db::reports::OwedKey>,
+) -> Result<Vec<Slot>, AppError> {
+    let decision_ids: Vec<String> = {
+        let mut ids: Vec<String> = keys.iter().map(|(id, _, _)| id.clone()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let (found_decisions, found_organisations, found_reports) =
+        db::reports::owed_parts(conn, &decision_ids)?;
+    let decisions: HashMap<String, Decision> = found_decisions
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
+    let organisations: HashMap<String, Organisation> = found_organisations
+        .into_iter()
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    let reports: HashMap<(String, i32), Report> = found_reports
+        .into_iter()
+        .map(|r| ((r.decision_id.clone(), r.year), r))
+        .collect();
+    let mut defs: HashMap<String, (CallDefinition, ReportRules)> = HashMap::new();
+    let mut out = Vec::with_capacity(keys.len());
+    for (decision_id, year, granted) in keys {
+        let decision = decisions
+            .get(&decision_id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        if !defs.contains_key(&decision.call_id) {
             let def = definition_of(conn, &decision.call_id)?;
             let rules = rules_for(conn, &decision.call_id)?;
-            let reports = db::reports::of_call(conn, &decision.call_id)?;
-            defs.push((def, rules, reports));
+            defs.insert(decision.call_id.clone(), (def, rules));
         }
-        let Some((def, rules, reports)) =
-            defs.iter().find(|(d, _, _)| d.call.id == decision.call_id)
-        else {
+        let Some((def, rules)) = defs.get(&decision.call_id) else {
             continue;
         };
         let (opens_on, due_on) = schedule(def, rules, year)?;
-        let organisation =
-            db::organisations::find(conn, &decision.organisation_id)?.ok_or(AppError::NotFound)?;
-        let report = reports
-            .iter()
-            .find(|r| r.decision_id == decision.id && r.year == year)
-            .cloned();
+        let organisation = organisations
+            .get(&decision.organisation_id)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        let report = reports.get(&(decision.id.clone(), year)).cloned();
         out.push(Slot {
             decision,
             organisation,
@@ -199,18 +246,6 @@ pub fn slots(
             due_on,
         });
     }
-    out.sort_by(|a, b| {
-        (
-            a.year,
-            &a.organisation.name,
-            &a.decision.registration_number,
-        )
-            .cmp(&(
-                b.year,
-                &b.organisation.name,
-                &b.decision.registration_number,
-            ))
-    });
     Ok(out)
 }
 
@@ -221,6 +256,17 @@ pub fn slots_of_organisation(
     organisation_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<Slot>, AppError> {
+    check_organisation_reader(conn, actor, organisation_id, now)?;
+    slots(conn, None, Some(organisation_id))
+}
+
+/// Whether someone may read an organisation's reports; a refusal is recorded.
+pub fn check_organisation_reader(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    organisation_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     if !access::can_read_case(actor, organisation_id) {
         audit::record_denied(
             conn,
@@ -232,7 +278,7 @@ pub fn slots_of_organisation(
         )?;
         return Err(refusal(actor));
     }
-    slots(conn, None, Some(organisation_id))
+    Ok(())
 }
 
 fn refusal(actor: &Actor) -> AppError {

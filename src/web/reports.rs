@@ -755,11 +755,41 @@ pub struct YearQuery {
     ar: Option<i32>,
 }
 
+/// `?sida=N`: the page of the overview, from 1.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    #[serde(default)]
+    sida: String,
+}
+
+/// Regions per page of the overview.
+pub const OVERVIEW_PAGE_SIZE: i64 = 100;
+
+/// A page number as typed: anything unreadable is the first page.
+fn page_number(typed: &str) -> i64 {
+    typed
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=1_000_000_000).contains(p))
+        .unwrap_or(1)
+}
+
+fn overview_window(page: i64) -> overview::Window {
+    overview::Window {
+        limit: OVERVIEW_PAGE_SIZE,
+        offset: (page - 1).saturating_mul(OVERVIEW_PAGE_SIZE),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "report_overview.html")]
 struct OverviewPage {
     ctx: PageContext,
     overview: Overview,
+    /// From 1.
+    page: i64,
+    pages: i64,
 }
 
 impl OverviewPage {
@@ -770,6 +800,31 @@ impl OverviewPage {
     fn count(&self, n: &Option<i32>) -> String {
         n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
     }
+
+    fn page_size(&self) -> i64 {
+        OVERVIEW_PAGE_SIZE
+    }
+
+    fn page_link<P: std::borrow::Borrow<i64>>(&self, page: P) -> String {
+        format!("?ar={}&sida={}", self.overview.year, page.borrow())
+    }
+
+    /// The pages linked in the navigation: the first, the last and two either side of
+    /// this one; `None` for the pages left out between them.
+    fn page_numbers(&self) -> Vec<Option<i64>> {
+        let mut out: Vec<Option<i64>> = Vec::new();
+        let mut last = 0;
+        for n in 1..=self.pages {
+            if n == 1 || n == self.pages || (n - self.page).abs() <= 2 {
+                if n > last + 1 {
+                    out.push(None);
+                }
+                out.push(Some(n));
+                last = n;
+            }
+        }
+        out
+    }
 }
 
 pub async fn overview_page(
@@ -778,30 +833,40 @@ pub async fn overview_page(
     actor: Authenticated,
     path: web::Path<String>,
     query: web::Query<YearQuery>,
+    page: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (now, year, viewer) = (state.clock.now(), query.ar, actor.0.clone());
-    let overview = state
+    let asked = page_number(&page.sida);
+    let (overview, page_number) = state
         .db
-        .run(move |c| overview::for_call(c, &viewer, &id, year, now))
+        .run(move |c| {
+            let o = overview::for_call(c, &viewer, &id, year, now, overview_window(asked))?;
+            let pages = ((o.total + OVERVIEW_PAGE_SIZE - 1) / OVERVIEW_PAGE_SIZE).max(1);
+            if asked > pages {
+                // Past the end (a typed number, or fewer regions): the last page.
+                let last =
+                    overview::for_call(c, &viewer, &id, Some(o.year), now, overview_window(pages))?;
+                return Ok::<_, AppError>((last, pages));
+            }
+            Ok((o, asked))
+        })
         .await?;
+    let pages = ((overview.total + OVERVIEW_PAGE_SIZE - 1) / OVERVIEW_PAGE_SIZE).max(1);
     let page = OverviewPage {
         ctx: ctx(&state, &session, actor.0)?,
         overview,
+        page: page_number,
+        pages,
     };
     render(StatusCode::OK, &page)
 }
 
-fn csv_response(name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
-}
+/// Regions per chunk of a streamed file: the service holds neither a connection nor more
+/// than a chunk of rows while the client downloads.
+const CSV_CHUNK: usize = 500;
 
+/// The officers' file of every region, streamed a chunk of rows at a time.
 pub async fn overview_csv(
     state: State,
     actor: Authenticated,
@@ -810,18 +875,62 @@ pub async fn overview_csv(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (now, year) = (state.clock.now(), query.ar);
-    let overview = state
+    // The order is read once, as keys only; the rows follow a chunk at a time.
+    let export = state
         .db
-        .run(move |c| overview::for_call(c, &actor.0, &id, year, now))
+        .run(move |c| overview::export(c, &actor.0, &id, year, now))
         .await?;
-    let body = overview::to_csv(&overview)?;
-    Ok(csv_response(
-        &format!("aterrapportering-{}.csv", overview.year),
-        body,
-    ))
+    let filename = format!("aterrapportering-{}.csv", export.head.year);
+    let head = std::sync::Arc::new(export.head);
+    let mut first = crate::spreadsheet::SpreadsheetCsv::new();
+    first.row(overview::csv_header(&head))?;
+    let first = web::Bytes::from(first.finish()?);
+    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
+        export.keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
+    let db = state.db.clone();
+    let rows = futures_util::stream::try_unfold(
+        (Some(head), chunks.into_iter(), db),
+        move |(head, mut chunks, db)| async move {
+            let Some(head) = head else {
+                return Ok::<_, AppError>(None);
+            };
+            let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
+            match chunks.next() {
+                Some(chunk) => {
+                    let results = head.results.clone();
+                    let rows = db
+                        .run(move |c| overview::export_rows(c, &results, chunk, now))
+                        .await?;
+                    for row in &rows {
+                        w.row(overview::csv_record(&head, row))?;
+                    }
+                    Ok(Some((
+                        web::Bytes::from(w.finish()?),
+                        (Some(head), chunks, db),
+                    )))
+                }
+                None => {
+                    w.row(overview::csv_sums(&head))?;
+                    Ok(Some((web::Bytes::from(w.finish()?), (None, chunks, db))))
+                }
+            }
+        },
+    );
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
+        rows,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
 }
 
-/// The public file: no login, approved reports only, small counts written "<5".
+/// The public file: no login, approved reports only, small counts written "<5"; streamed
+/// a chunk of regions at a time.
 pub async fn public_csv(
     state: State,
     path: web::Path<String>,
@@ -832,15 +941,45 @@ pub async fn public_csv(
     let year = query
         .ar
         .ok_or_else(|| AppError::invalid("ar", "Ange året, till exempel ?ar=2021."))?;
-    let (results, rows) = state
+    let (results, keys) = state
         .db
-        .run(move |c| overview::public(c, &id, year, now))
+        .run(move |c| overview::public_plan(c, &id, year))
         .await?;
-    let body = overview::public_csv(&results, &rows)?;
-    Ok(csv_response(
-        &format!("aterrapportering-{year}-offentlig.csv"),
-        body,
-    ))
+    let mut first = crate::spreadsheet::SpreadsheetCsv::new();
+    first.row(overview::public_csv_header(&results))?;
+    let first = web::Bytes::from(first.finish()?);
+    let results = std::sync::Arc::new(results);
+    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
+        keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
+    let db = state.db.clone();
+    let rows =
+        futures_util::stream::try_unfold((chunks.into_iter(), db), move |(mut chunks, db)| {
+            let results = results.clone();
+            async move {
+                let Some(chunk) = chunks.next() else {
+                    return Ok::<_, AppError>(None);
+                };
+                let rows = db
+                    .run(move |c| overview::public_rows(c, &results, chunk, year, now))
+                    .await?;
+                let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
+                for row in &rows {
+                    w.row(overview::public_csv_record(row))?;
+                }
+                Ok(Some((web::Bytes::from(w.finish()?), (chunks, db))))
+            }
+        });
+    let body = futures_util::StreamExt::chain(
+        futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
+        rows,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"aterrapportering-{year}-offentlig.csv\""),
+        ))
+        .streaming(body))
 }
 
 /// Registered by `web::routes`.

@@ -257,3 +257,150 @@ async fn a_database_with_data_is_refused_unless_forced() {
     let total: i64 = applications::table.count().get_result(&mut conn).unwrap();
     assert_eq!(total, 40);
 }
+
+/// The report-back overview and the API lists hold one page at a time: with more regions
+/// than a page, pages 1 and 2 hold different regions, together every one, and the totals
+/// count (and sum) every region, not only a page's.
+#[actix_web::test]
+async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
+    let (app, report) = generated_app(300).await;
+    let decided = report.decided_call_id.clone();
+    let first_year = chrono::Datelike::year(&now()) - 2;
+    app.login_as(&report.officer_email, PASSWORD).await;
+
+    let total_of = |r: &reqwest::Response| -> i64 {
+        r.headers()["x-total-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let numbers = |v: &serde_json::Value| -> Vec<String> {
+        v["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["registration_number"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    // The API overview: 100 a page by default, the next page linked.
+    let base = format!("/api/v1/calls/{decided}/reports?year={first_year}");
+    let first = app.get(&base).await;
+    assert_eq!(first.status().as_u16(), 200);
+    let in_all = total_of(&first);
+    assert!(
+        in_all > 100,
+        "the generator owes {in_all} reports, more than a page"
+    );
+    let link = first.headers()["link"].to_str().unwrap().to_string();
+    assert!(
+        link.contains("offset=100") && link.contains("rel=\"next\""),
+        "{link}"
+    );
+    let first: serde_json::Value = first.json().await.unwrap();
+    let page1 = numbers(&first);
+    assert_eq!(page1.len(), 100);
+    let second = app.get(&format!("{base}&limit=100&offset=100")).await;
+    assert_eq!(total_of(&second), in_all);
+    assert!(
+        second.headers().get("link").is_none(),
+        "the last page links no next one"
+    );
+    let second: serde_json::Value = second.json().await.unwrap();
+    let page2 = numbers(&second);
+    assert_eq!(page2.len() as i64, in_all - 100);
+    assert!(
+        page1.iter().all(|n| !page2.contains(n)),
+        "pages 1 and 2 differ"
+    );
+    assert_eq!(
+        first["totals"], second["totals"],
+        "the sums are over every region"
+    );
+    let (_, everything) = app.get_json(&format!("{base}&limit=500")).await;
+    let mut all = numbers(&everything);
+    assert_eq!(all.len() as i64, in_all);
+    let mut both = [page1.clone(), page2.clone()].concat();
+    all.sort();
+    both.sort();
+    assert_eq!(all, both, "the two pages hold every region once");
+
+    // Bad paging is refused in Swedish.
+    for bad in ["limit=0", "limit=501", "offset=-1"] {
+        let (status, body) = app.get_text(&format!("{base}&{bad}")).await;
+        assert_eq!(status, 422, "{bad}: {body}");
+        assert!(body.contains("ska vara"), "{body}");
+    }
+    let (status, _) = app.get_text(&format!("{base}&limit=tio")).await;
+    assert_eq!(
+        status, 422,
+        "an unreadable limit is refused like a wrong one"
+    );
+
+    // Every report owed, a page at a time.
+    let listed = app.get("/api/v1/reports?limit=50").await;
+    assert_eq!(listed.status().as_u16(), 200);
+    let owed = total_of(&listed);
+    assert!(owed > in_all, "every year of every grant: {owed}");
+    let listed: serde_json::Value = listed.json().await.unwrap();
+    let next = app.get("/api/v1/reports?limit=50&offset=50").await;
+    assert_eq!(total_of(&next), owed);
+    let next: serde_json::Value = next.json().await.unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 50);
+    assert_eq!(next.as_array().unwrap().len(), 50);
+    assert_ne!(listed, next, "pages 1 and 2 differ");
+    let (status, _) = app.get_text("/api/v1/reports?limit=0").await;
+    assert_eq!(status, 422);
+
+    // The page: 100 regions a page, the next page linked in Swedish.
+    let page = format!("/utlysningar/{decided}/aterrapporter?ar={first_year}");
+    let (status, one) = app.get_text(&page).await;
+    assert_eq!(status, 200);
+    let pages = (in_all + 99) / 100;
+    assert!(
+        one.contains(&format!("sidan 1 av {pages}")),
+        "no page count"
+    );
+    assert!(one.contains("aria-label=\"Sidor i listan över bidragsmottagare\""));
+    assert!(one.contains("sida=2\" rel=\"next\""), "no next link");
+    assert!(one.contains(&page1[0]) && !one.contains(&page2[0]));
+    let (_, two) = app.get_text(&format!("{page}&sida=2")).await;
+    assert!(two.contains(&page2[0]) && !two.contains(&page1[0]));
+    // Past the end: the last page.
+    let (status, past) = app.get_text(&format!("{page}&sida=999")).await;
+    assert_eq!(status, 200);
+    assert!(past.contains(&format!("sidan {pages} av {pages}")));
+
+    // The file holds every region, a header and the sums.
+    let (status, csv) = app
+        .get_text(&format!(
+            "/utlysningar/{decided}/aterrapporter.csv?ar={first_year}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(csv.lines().count() as i64, in_all + 2);
+
+    // The public export, streamed: the same approved regions as JSON and as a file.
+    let (status, public) = app
+        .get_json(&format!(
+            "/api/v1/calls/{decided}/reports/public?year={first_year}"
+        ))
+        .await;
+    assert_eq!(status, 200, "{public}");
+    let public = public.as_array().unwrap().clone();
+    let approved = everything["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "approved")
+        .count();
+    assert_eq!(public.len(), approved);
+    let (status, file) = app
+        .get_text(&format!(
+            "/utlysningar/{decided}/aterrapporter-offentlig.csv?ar={first_year}"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(file.lines().count(), approved + 1);
+}
