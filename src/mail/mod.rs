@@ -405,13 +405,11 @@ fn mark_sent(db: &Db, id: &str, clock: &dyn Clock) -> Result<(), MailError> {
         if pause_ms > 0 {
             std::thread::sleep(StdDuration::from_millis(pause_ms));
         }
-        let result = db
-            .get()
-            .and_then(|mut conn| {
-                Ok(crate::db::write_now(&mut conn, |c| {
-                    store::mark_sent(c, id, to_db(clock.now()))
-                })?)
-            });
+        let result = db.get().and_then(|mut conn| {
+            Ok(crate::db::write_now(&mut conn, |c| {
+                store::mark_sent(c, id, to_db(clock.now()))
+            })?)
+        });
         match result {
             Ok(true) => return Ok(()),
             Ok(false) => {
