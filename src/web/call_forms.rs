@@ -438,18 +438,7 @@ impl ListPage {
     /// The pages linked in the page navigation: the first, the last, and two either side
     /// of this one; `None` stands for the pages left out between them.
     fn page_numbers(&self) -> Vec<Option<i64>> {
-        let mut out: Vec<Option<i64>> = Vec::new();
-        let mut last = 0;
-        for n in 1..=self.pages {
-            if n == 1 || n == self.pages || (n - self.page).abs() <= 2 {
-                if n > last + 1 {
-                    out.push(None);
-                }
-                out.push(Some(n));
-                last = n;
-            }
-        }
-        out
+        crate::web::format::page_numbers(self.page, self.pages)
     }
 }
 

@@ -70,9 +70,49 @@ pub fn blocks(text: &str) -> Vec<Block> {
     out
 }
 
+/// The pages a list's navigation links to: the first, the last and two either side of
+/// `page`; `None` stands for the pages left out between them (shown as "…").
+pub fn page_numbers(page: i64, pages: i64) -> Vec<Option<i64>> {
+    let mut out: Vec<Option<i64>> = Vec::new();
+    let mut last = 0;
+    for n in 1..=pages {
+        if n == 1 || n == pages || (n - page).abs() <= 2 {
+            if n > last + 1 {
+                out.push(None);
+            }
+            out.push(Some(n));
+            last = n;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_navigation_shows_the_ends_and_two_either_side() {
+        assert_eq!(page_numbers(1, 1), vec![Some(1)]);
+        assert_eq!(
+            page_numbers(6, 12),
+            vec![
+                Some(1),
+                None,
+                Some(4),
+                Some(5),
+                Some(6),
+                Some(7),
+                Some(8),
+                None,
+                Some(12)
+            ]
+        );
+        assert_eq!(
+            page_numbers(1, 5),
+            vec![Some(1), Some(2), Some(3), None, Some(5)]
+        );
+    }
 
     #[test]
     fn splits_paragraphs_lists_and_notes() {
