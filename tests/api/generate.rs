@@ -364,6 +364,17 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
     );
     assert!(one.contains("aria-label=\"Sidor i listan över bidragsmottagare\""));
     assert!(one.contains("sida=2\" rel=\"next\""), "no next link");
+    // One navigation, in the page and not in its <title> (where it once stood too).
+    let title = one
+        .split_once("<title>")
+        .and_then(|(_, rest)| rest.split_once("</title>"))
+        .map(|(title, _)| title)
+        .unwrap_or_default();
+    assert!(
+        title.starts_with("Återrapportering") && !title.contains("nav"),
+        "{title}"
+    );
+    assert_eq!(one.matches("<nav class=\"pagination\"").count(), 1);
     assert!(one.contains(&page1[0]) && !one.contains(&page2[0]));
     let (_, two) = app.get_text(&format!("{page}&sida=2")).await;
     assert!(two.contains(&page2[0]) && !two.contains(&page1[0]));
