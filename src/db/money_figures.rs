@@ -535,13 +535,16 @@ pub fn recipients_after(
         .filter(call_recipients::call_id.eq(call_id.to_string()))
         .into_boxed();
     if let Some((name, id)) = after {
-        query = query.filter(
-            call_recipients::organisation_name.gt(name.clone()).or(
+        // `name >= n` first: a range of the index to start from, where the `OR` alone made
+        // SQLite read the index from the call's first name for every part (50 parts of a
+        // 50 000-recipient file took 10 s).
+        query = query
+            .filter(call_recipients::organisation_name.ge(name.clone()))
+            .filter(
                 call_recipients::organisation_name
-                    .eq(name.clone())
-                    .and(call_recipients::organisation_id.gt(id.clone())),
-            ),
-        );
+                    .gt(name.clone())
+                    .or(call_recipients::organisation_id.gt(id.clone())),
+            );
     }
     query
         .order((

@@ -120,7 +120,7 @@ pub fn assert_consistent(app: &TestApp) {
     }
     // Built afresh from every row, the kept rows come out the same.
     let kept = snapshot(conn);
-    db::write_tx(conn, |c| money_figures::rebuild_all(c)).unwrap();
+    db::write_tx(conn, money_figures::rebuild_all).unwrap();
     assert_eq!(snapshot(conn), kept, "the kept rows differ from a rebuild");
 }
 
