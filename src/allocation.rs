@@ -109,21 +109,104 @@ pub fn build(years: &[(i32, Ore)], signed: &[SignedAmount]) -> AllocationTable {
     }
 }
 
+/// The table from the figures kept per call and year (`db::money_figures`): the sums per
+/// year, and the rows of only the recipients given (one page of them, in the order given).
+/// `amounts` are (organisation id, year, granted now).
+pub fn from_kept(
+    years: &[(i32, Ore)],
+    granted_by_year: &BTreeMap<i32, Ore>,
+    recipients: &[(String, String, String)],
+    amounts: &[(String, i32, Ore)],
+) -> AllocationTable {
+    let year_index: BTreeMap<i32, usize> = years
+        .iter()
+        .enumerate()
+        .map(|(i, (y, _))| (*y, i))
+        .collect();
+    let mut by_org: BTreeMap<&str, Vec<Ore>> = BTreeMap::new();
+    for (org, year, amount) in amounts {
+        if let Some(&index) = year_index.get(year) {
+            let row = by_org
+                .entry(org.as_str())
+                .or_insert_with(|| vec![Ore::ZERO; years.len()]);
+            row[index] = row[index] + *amount;
+        }
+    }
+    let rows = recipients
+        .iter()
+        .map(|(id, name, number)| {
+            let amounts = by_org
+                .get(id.as_str())
+                .cloned()
+                .unwrap_or_else(|| vec![Ore::ZERO; years.len()]);
+            AllocationRow {
+                organisation_id: id.clone(),
+                organisation_name: name.clone(),
+                org_number: number.clone(),
+                total: amounts.iter().sum(),
+                amounts,
+            }
+        })
+        .collect();
+    let granted: Vec<Ore> = years
+        .iter()
+        .map(|(y, _)| granted_by_year.get(y).copied().unwrap_or(Ore::ZERO))
+        .collect();
+    let ceilings: Vec<Ore> = years.iter().map(|(_, c)| *c).collect();
+    let remaining: Vec<Ore> = ceilings
+        .iter()
+        .zip(&granted)
+        .map(|(c, g)| *c - *g)
+        .collect();
+    AllocationTable {
+        years: years.iter().map(|(y, _)| *y).collect(),
+        granted_total: granted.iter().sum(),
+        ceiling_total: ceilings.iter().sum(),
+        remaining_total: remaining.iter().sum(),
+        rows,
+        granted,
+        ceilings,
+        remaining,
+    }
+}
+
 /// The table as CSV for a Swedish spreadsheet: BOM, semicolons, decimal comma; a row per
 /// recipient, then the sums, the ceiling and what remains.
 pub fn to_csv(table: &AllocationTable) -> Result<Vec<u8>, crate::error::AppError> {
-    use crate::spreadsheet::amount as csv_amount;
+    let mut out = csv_header(&table.years)?;
+    out.extend(csv_rows(&table.rows)?);
+    out.extend(csv_sums(table)?);
+    Ok(out)
+}
+
+/// The CSV's first part: the byte order mark and the header row. A streamed file then
+/// sends [`csv_rows`] a page of recipients at a time and ends with [`csv_sums`].
+pub fn csv_header(years: &[i32]) -> Result<Vec<u8>, crate::error::AppError> {
     let mut writer = crate::spreadsheet::SpreadsheetCsv::new();
     let mut header = vec!["Mottagare".to_string(), "Organisationsnummer".to_string()];
-    header.extend(table.years.iter().map(|y| format!("Beviljat {y} (kr)")));
+    header.extend(years.iter().map(|y| format!("Beviljat {y} (kr)")));
     header.push("Summa (kr)".into());
     writer.row(&header)?;
-    for row in &table.rows {
+    writer.finish()
+}
+
+/// Recipients' rows of the CSV (no byte order mark: they continue the file).
+pub fn csv_rows(rows: &[AllocationRow]) -> Result<Vec<u8>, crate::error::AppError> {
+    use crate::spreadsheet::amount as csv_amount;
+    let mut writer = crate::spreadsheet::SpreadsheetCsv::continuation();
+    for row in rows {
         let mut record = vec![row.organisation_name.clone(), row.org_number.clone()];
         record.extend(row.amounts.iter().map(|a| csv_amount(*a)));
         record.push(csv_amount(row.total));
         writer.row(&record)?;
     }
+    writer.finish()
+}
+
+/// The CSV's last rows: the sums, the ceiling and what remains.
+pub fn csv_sums(table: &AllocationTable) -> Result<Vec<u8>, crate::error::AppError> {
+    use crate::spreadsheet::amount as csv_amount;
+    let mut writer = crate::spreadsheet::SpreadsheetCsv::continuation();
     for (label, amounts, total) in [
         ("Summa beviljat", &table.granted, table.granted_total),
         ("Tak", &table.ceilings, table.ceiling_total),

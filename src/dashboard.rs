@@ -169,9 +169,39 @@ pub fn for_call(
     figures(conn, call_id)
 }
 
-/// A call's money per year, read from the rows it summarises (no access check: for the
-/// callers that have made theirs).
+/// A call's money per year (no access check: for the callers that have made theirs), from
+/// the figures kept per call and year as money is written (`db::money_figures`): a few rows
+/// whatever the size of the call, where adding up its rows took 210 ms at 50 000 recipients.
 pub fn figures(conn: &mut DbConnection, call_id: &str) -> Result<Vec<YearMoney>, AppError> {
+    db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
+    let kept = db::money_figures::call_years(conn, call_id)?;
+    Ok(db::calls::call_years(conn, call_id)?
+        .into_iter()
+        .map(|y| from_kept(y.year, y.ceiling_ore, kept.get(&y.year)))
+        .collect())
+}
+
+/// One year of the dashboard from its kept figures (none kept: no money yet).
+pub fn from_kept(year: i32, ceiling: Ore, kept: Option<&db::money_figures::Money>) -> YearMoney {
+    let m = kept.copied().unwrap_or_default();
+    YearMoney {
+        year,
+        ceiling,
+        granted_first: Ore::from_ore(m.granted_first),
+        granted_top_up: Ore::from_ore(m.granted_top_up),
+        granted_changes: Ore::from_ore(m.granted_changes),
+        paid: Ore::from_ore(m.paid),
+        repaid: Ore::from_ore(m.repaid_received),
+        reclaimed: Ore::from_ore(m.reclaimed_received),
+        returned: Ore::from_ore(m.returned),
+    }
+}
+
+/// [`figures`] added up from the rows it summarises: the check of the kept figures.
+pub fn figures_from_sources(
+    conn: &mut DbConnection,
+    call_id: &str,
+) -> Result<Vec<YearMoney>, AppError> {
     db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
     let ceilings: Vec<(i32, Ore)> = db::calls::call_years(conn, call_id)?
         .into_iter()

@@ -523,6 +523,10 @@ impl Generator {
             .set(crate::db::schema::call_years::ceiling_ore.eq(ceiling))
             .execute(conn)?;
         }
+        // The rows above went in by the thousand, past the functions that keep the calls'
+        // money figures (`db::money_figures`); they are built once here from what was
+        // written, in the same transaction.
+        db::money_figures::rebuild_all(conn)?;
         for (year, last) in &self.counters {
             let upsert = diesel::insert_into(registration_counters::table)
                 .values((

@@ -14,6 +14,7 @@ use crate::codes::{CallStatus, OrgKind};
 use crate::db::calls::{Call, CallDefinition};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
+use crate::money::Ore;
 
 /// Where a call stands, as an applicant would put it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -72,24 +73,81 @@ fn visible_statuses(actor: Option<&Actor>) -> Vec<CallStatus> {
     }
 }
 
-pub fn allocation_for(conn: &mut DbConnection, call: &Call) -> Result<AllocationTable, AppError> {
-    let years: Vec<(i32, crate::money::Ore)> = db::calls::call_years(conn, &call.id)?
+/// How many recipients one page of a call's allocation table shows (the call page, and
+/// the public JSON unless asked for another page size).
+pub const ALLOCATION_PAGE: i64 = 100;
+
+/// The sums of a call's allocation table per year, without the recipients' rows: from the
+/// figures kept per call and year (`db::money_figures`), so the start page reads a few
+/// rows per call whatever its size (it built every call's whole table: 120 ms at 100 000).
+pub fn allocation_totals(
+    conn: &mut DbConnection,
+    call_id: &str,
+    years: &[(i32, Ore)],
+) -> Result<AllocationTable, AppError> {
+    allocation_page(conn, call_id, years, 0, 0).map(|(table, _)| table)
+}
+
+/// One page of a call's allocation table: the sums per year of every recipient, and the
+/// rows of `limit` recipients from `offset` in name order (read from the index kept for it).
+/// Also how many recipients there are in all.
+pub fn allocation_page(
+    conn: &mut DbConnection,
+    call_id: &str,
+    years: &[(i32, Ore)],
+    limit: i64,
+    offset: i64,
+) -> Result<(AllocationTable, i64), AppError> {
+    let granted: std::collections::BTreeMap<i32, Ore> =
+        db::money_figures::call_years(conn, call_id)?
+            .into_iter()
+            .map(|(year, m)| (year, m.granted()))
+            .collect();
+    let (recipients, amounts, total) = if limit > 0 {
+        let recipients = db::money_figures::recipients_page(conn, call_id, limit, offset)?;
+        let ids: Vec<String> = recipients.iter().map(|(id, _, _)| id.clone()).collect();
+        let amounts = db::money_figures::granted_of(conn, call_id, &ids)?;
+        let total = db::money_figures::recipient_count(conn, call_id)?;
+        (recipients, amounts, total)
+    } else {
+        (Vec::new(), Vec::new(), 0)
+    };
+    Ok((
+        allocation::from_kept(years, &granted, &recipients, &amounts),
+        total,
+    ))
+}
+
+/// The allocation table's rows of the recipients after `after` (name, id) in name order,
+/// at most `limit`: a part of the streamed CSV.
+pub fn allocation_rows_after(
+    conn: &mut DbConnection,
+    call_id: &str,
+    years: &[(i32, Ore)],
+    after: Option<&(String, String)>,
+    limit: i64,
+) -> Result<Vec<allocation::AllocationRow>, AppError> {
+    let recipients = db::money_figures::recipients_after(conn, call_id, after, limit)?;
+    let ids: Vec<String> = recipients.iter().map(|(id, _, _)| id.clone()).collect();
+    let amounts = db::money_figures::granted_of(conn, call_id, &ids)?;
+    Ok(allocation::from_kept(years, &Default::default(), &recipients, &amounts).rows)
+}
+
+/// A call anyone allowed may see the allocation of, with its years' ceilings.
+pub fn allocation_call(
+    conn: &mut DbConnection,
+    actor: Option<&Actor>,
+    call_id: &str,
+) -> Result<(Call, Vec<(i32, Ore)>), AppError> {
+    let call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
+    if !is_visible(actor, call.status) {
+        return Err(AppError::NotFound);
+    }
+    let years = db::calls::call_years(conn, call_id)?
         .into_iter()
         .map(|y| (y.year, y.ceiling_ore))
         .collect();
-    let signed = db::decisions::signed_amounts_for_call(conn, &call.id)?;
-    Ok(allocation::build(&years, &signed))
-}
-
-/// As [`allocation_for`], with the years the definition already holds.
-pub fn allocation_for_definition(
-    conn: &mut DbConnection,
-    def: &CallDefinition,
-) -> Result<AllocationTable, AppError> {
-    let years: Vec<(i32, crate::money::Ore)> =
-        def.years.iter().map(|y| (y.year, y.ceiling_ore)).collect();
-    let signed = db::decisions::signed_amounts_for_call(conn, &def.call.id)?;
-    Ok(allocation::build(&years, &signed))
+    Ok((call, years))
 }
 
 /// The calls a person may see (the public sees published ones), with their state.
@@ -101,7 +159,11 @@ pub fn overview(
     let calls = db::calls::list_calls(conn, &visible_statuses(actor))?;
     let mut out = Vec::with_capacity(calls.len());
     for call in calls {
-        let allocation = allocation_for(conn, &call)?;
+        let years: Vec<(i32, Ore)> = db::calls::call_years(conn, &call.id)?
+            .into_iter()
+            .map(|y| (y.year, y.ceiling_ore))
+            .collect();
+        let allocation = allocation_totals(conn, &call.id, &years)?;
         let application_count = match actor {
             Some(a) if access::can_list_all_cases(a) => {
                 db::applications::count_submitted(conn, &call.id)? as usize

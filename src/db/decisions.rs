@@ -73,7 +73,7 @@ pub fn mark_signed(
     decided_on: NaiveDate,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         decisions::table
             .find(decision_id)
             .filter(decisions::status.eq(DecisionStatus::Draft)),
@@ -84,7 +84,13 @@ pub fn mark_signed(
         decisions::decided_on.eq(decided_on),
         decisions::signed_at.eq(at),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    // The call's kept money (`money_figures`) takes the decision's amounts in this
+    // transaction.
+    if changed == 1 {
+        super::money_figures::refresh_decision(conn, decision_id)?;
+    }
+    Ok(changed)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Decision>> {

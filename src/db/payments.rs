@@ -32,8 +32,22 @@ pub struct Payment {
 pub fn insert(conn: &mut DbConnection, payment: &Payment) -> QueryResult<()> {
     diesel::insert_into(payments::table)
         .values(payment)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    super::money_figures::refresh(
+        conn,
+        &payment.call_id,
+        &payment.organisation_id,
+        payment.year,
+    )
+}
+
+/// Keeps the money figures of a payment's organisation-year after its status changed.
+fn refresh_of(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
+    let (call_id, organisation_id, year): (String, String, i32) = payments::table
+        .find(id)
+        .select((payments::call_id, payments::organisation_id, payments::year))
+        .first(conn)?;
+    super::money_figures::refresh(conn, &call_id, &organisation_id, year)
 }
 
 /// Payments of a call, of an organisation, or both.
@@ -96,8 +110,18 @@ pub fn count(
     of(call_id, organisation_id).count().get_result(conn)
 }
 
-/// The sums per status of the payments `list` holds.
+/// The sums per status of the payments `list` holds, from the figures kept as payments are
+/// written (`money_figures`): adding up a call's 100 000 payments per request took 180 ms.
 pub fn totals(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    organisation_id: Option<&str>,
+) -> QueryResult<Vec<(PaymentStatus, Ore)>> {
+    super::money_figures::payment_totals(conn, call_id, organisation_id)
+}
+
+/// [`totals`] added up from the payments themselves: the check of the kept figures.
+pub fn totals_from_rows(
     conn: &mut DbConnection,
     call_id: Option<&str>,
     organisation_id: Option<&str>,
@@ -191,7 +215,7 @@ pub fn mark_paid(
     by: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         payments::table
             .find(id)
             .filter(payments::status.eq(PaymentStatus::Planned)),
@@ -203,7 +227,11 @@ pub fn mark_paid(
         payments::marked_by.eq(by),
         payments::marked_at.eq(at),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    if changed == 1 {
+        refresh_of(conn, id)?;
+    }
+    Ok(changed)
 }
 
 /// The planned (not yet paid) payments of an organisation in a call for a year, the latest
@@ -236,7 +264,7 @@ pub fn cancel(
     decision_id: &str,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         payments::table
             .find(id)
             .filter(payments::status.eq(PaymentStatus::Planned)),
@@ -246,5 +274,9 @@ pub fn cancel(
         payments::cancelled_at.eq(at),
         payments::cancelled_by_decision_id.eq(decision_id),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    if changed == 1 {
+        refresh_of(conn, id)?;
+    }
+    Ok(changed)
 }

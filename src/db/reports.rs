@@ -513,8 +513,9 @@ pub fn reminders_sent(
 pub fn insert_claim(conn: &mut DbConnection, claim: &RepaymentClaim) -> QueryResult<()> {
     diesel::insert_into(repayment_claims::table)
         .values(claim)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    // The call's kept money (`money_figures`) takes the claim in this transaction.
+    super::money_figures::refresh(conn, &claim.call_id, &claim.organisation_id, claim.year)
 }
 
 pub fn claims_of_report(
@@ -563,7 +564,7 @@ pub fn mark_claim_received(
     on: NaiveDate,
     by: &str,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         repayment_claims::table
             .find(id)
             .filter(repayment_claims::status.eq(ClaimStatus::Open)),
@@ -573,7 +574,19 @@ pub fn mark_claim_received(
         repayment_claims::received_on.eq(on),
         repayment_claims::received_by.eq(by),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    if changed == 1 {
+        let (call_id, organisation_id, year): (String, String, i32) = repayment_claims::table
+            .find(id)
+            .select((
+                repayment_claims::call_id,
+                repayment_claims::organisation_id,
+                repayment_claims::year,
+            ))
+            .first(conn)?;
+        super::money_figures::refresh(conn, &call_id, &organisation_id, year)?;
+    }
+    Ok(changed)
 }
 
 pub fn insert_claim_document(conn: &mut DbConnection, document: &ClaimDocument) -> QueryResult<()> {

@@ -775,3 +775,57 @@ diesel::table! {
         left_out -> Integer,
     }
 }
+
+// Money kept up to date where it is written (migration 2026-12-01-000013); see
+// `db::money_figures`.
+diesel::table! {
+    org_year_money (call_id, organisation_id, year) {
+        call_id -> Text,
+        organisation_id -> Text,
+        year -> Integer,
+        signed_rows -> BigInt,
+        granted_first -> BigInt,
+        granted_top_up -> BigInt,
+        granted_changes -> BigInt,
+        paid -> BigInt,
+        planned -> BigInt,
+        cancelled -> BigInt,
+        repaid_received -> BigInt,
+        repaid_open -> BigInt,
+        reclaimed_received -> BigInt,
+        reclaimed_open -> BigInt,
+        returned -> BigInt,
+    }
+}
+
+diesel::table! {
+    call_year_money (call_id, year) {
+        call_id -> Text,
+        year -> Integer,
+        signed_rows -> BigInt,
+        granted_first -> BigInt,
+        granted_top_up -> BigInt,
+        granted_changes -> BigInt,
+        paid -> BigInt,
+        planned -> BigInt,
+        cancelled -> BigInt,
+        repaid_received -> BigInt,
+        repaid_open -> BigInt,
+        reclaimed_received -> BigInt,
+        reclaimed_open -> BigInt,
+        returned -> BigInt,
+    }
+}
+
+diesel::table! {
+    call_recipients (call_id, organisation_id) {
+        call_id -> Text,
+        organisation_id -> Text,
+        organisation_name -> Text,
+        org_number -> Text,
+    }
+}
+
+diesel::joinable!(org_year_money -> organisations (organisation_id));
+diesel::joinable!(call_recipients -> organisations (organisation_id));
+diesel::allow_tables_to_appear_in_same_query!(org_year_money, call_recipients, organisations);

@@ -25,7 +25,12 @@ struct CallPage {
     ctx: PageContext,
     def: CallDefinition,
     phase: CallPhase,
+    /// The sums per year, and one page of the recipients (`?sida=`).
     allocation: AllocationTable,
+    /// The allocation table's page and how many pages its recipients fill.
+    page: i64,
+    pages: i64,
+    recipients: i64,
     /// Only for those who may list every organisation's cases: how many per status and
     /// the first few; the whole list is a page of its own.
     applications: Option<CallCases>,
@@ -48,7 +53,42 @@ struct CallCases {
 /// How many cases the call page lists; the rest are on the list's pages.
 const FIRST_CASES: i64 = 10;
 
+/// `?sida=N`: the page of the allocation table, from 1.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct AllocationQuery {
+    #[serde(default)]
+    sida: String,
+}
+
+/// A page number as typed: anything unreadable is the first page.
+fn page_number(typed: &str) -> i64 {
+    typed
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=1_000_000_000).contains(p))
+        .unwrap_or(1)
+}
+
 impl CallPage {
+    /// The place of the page's first and last recipient among all of them.
+    fn shown_from(&self) -> i64 {
+        (self.page - 1).saturating_mul(calls::ALLOCATION_PAGE) + 1
+    }
+
+    fn shown_to(&self) -> i64 {
+        (self.page - 1).saturating_mul(calls::ALLOCATION_PAGE) + self.allocation.rows.len() as i64
+    }
+
+    fn page_link<P: std::borrow::Borrow<i64>>(&self, page: P) -> String {
+        format!("?sida={}#fordelning", page.borrow())
+    }
+
+    /// The pages linked in the navigation: the first, the last and two either side.
+    fn page_numbers(&self) -> Vec<Option<i64>> {
+        crate::web::format::page_numbers(self.page, self.pages)
+    }
+
     fn is_officer(&self) -> bool {
         self.ctx.role() == Some(Role::Officer)
     }
@@ -72,15 +112,19 @@ pub async fn show(
     session: Session,
     actor: MaybeActor,
     path: web::Path<String>,
+    query: web::Query<AllocationQuery>,
 ) -> Result<HttpResponse, WebError> {
     static PUBLIC: AnswerCache = AnswerCache::new();
     let call_id = path.into_inner();
+    // The allocation table shows a page of recipients (a decided call has 50 000: the
+    // whole table made a 7.7 MB page), with the sums of them all.
+    let page = page_number(&query.sida);
     let now = state.clock.now();
     // The page as the public sees it is the same for everyone on a given day (the phase
     // changes at midnight in Stockholm): kept for a moment, see `crate::answer_cache`.
     let public_key = actor.0.is_none().then(|| {
         format!(
-            "{:?}\u{0}{call_id}\u{0}{}",
+            "{:?}\u{0}{call_id}\u{0}{}\u{0}{page}",
             state.db.url(),
             crate::clock::stockholm_date(now)
         )
@@ -90,54 +134,63 @@ pub async fn show(
     }
     let generation = crate::db::generation();
     let viewer = actor.0.clone();
-    let (def, allocation, applications, amendments, own_application, start_refusal) = state
-        .db
-        .run(move |c| {
-            let def = calls::definition(c, viewer.as_ref(), &call_id)?;
-            let allocation = calls::allocation_for_definition(c, &def)?;
-            let applications = match &viewer {
-                Some(a) if access::can_list_all_cases(a) => {
-                    let filter = applications::visible_to(c, a, Some(&call_id), now)?;
-                    let by_status = crate::db::applications::count_by_status(c, &call_id)?;
-                    let first = applications::page_of(
-                        c,
-                        &filter,
-                        crate::db::applications::ListSort::RegistrationNumber,
-                        false,
-                        FIRST_CASES,
-                        0,
-                        by_status.iter().map(|(_, n)| n).sum(),
-                    )?;
-                    let counts = crate::codes::ApplicationStatus::ALL
-                        .iter()
-                        .filter_map(|s| {
-                            by_status
-                                .iter()
-                                .find(|(status, _)| status == s)
-                                .map(|(_, n)| (s.as_str(), s.label(), *n))
+    let (def, (allocation, recipients), applications, amendments, own_application, start_refusal) =
+        state
+            .db
+            .run(move |c| {
+                let def = calls::definition(c, viewer.as_ref(), &call_id)?;
+                let years: Vec<(i32, crate::money::Ore)> =
+                    def.years.iter().map(|y| (y.year, y.ceiling_ore)).collect();
+                let allocation = calls::allocation_page(
+                    c,
+                    &def.call.id,
+                    &years,
+                    calls::ALLOCATION_PAGE,
+                    (page - 1).saturating_mul(calls::ALLOCATION_PAGE),
+                )?;
+                let applications = match &viewer {
+                    Some(a) if access::can_list_all_cases(a) => {
+                        let filter = applications::visible_to(c, a, Some(&call_id), now)?;
+                        let by_status = crate::db::applications::count_by_status(c, &call_id)?;
+                        let first = applications::page_of(
+                            c,
+                            &filter,
+                            crate::db::applications::ListSort::RegistrationNumber,
+                            false,
+                            FIRST_CASES,
+                            0,
+                            by_status.iter().map(|(_, n)| n).sum(),
+                        )?;
+                        let counts = crate::codes::ApplicationStatus::ALL
+                            .iter()
+                            .filter_map(|s| {
+                                by_status
+                                    .iter()
+                                    .find(|(status, _)| status == s)
+                                    .map(|(_, n)| (s.as_str(), s.label(), *n))
+                            })
+                            .collect();
+                        Some(CallCases {
+                            counts,
+                            total: first.total,
+                            first: first.rows,
                         })
-                        .collect();
-                    Some(CallCases {
-                        counts,
-                        total: first.total,
-                        first: first.rows,
-                    })
+                    }
+                    _ => None,
+                };
+                let amendments = calls::edit::amendments(c, &call_id)?;
+                let (mut own, mut refusal) = (None, None);
+                if let Some(a) = viewer.as_ref().filter(|a| a.role == Role::Applicant)
+                    && let Some(org_id) = &a.organisation_id
+                {
+                    own = crate::db::applications::find_initial(c, &call_id, org_id)?;
+                    if let Some(org) = crate::db::organisations::find(c, org_id)? {
+                        refusal = applications::workflow::eligibility_refusal(c, &def, &org, now)?;
+                    }
                 }
-                _ => None,
-            };
-            let amendments = calls::edit::amendments(c, &call_id)?;
-            let (mut own, mut refusal) = (None, None);
-            if let Some(a) = viewer.as_ref().filter(|a| a.role == Role::Applicant)
-                && let Some(org_id) = &a.organisation_id
-            {
-                own = crate::db::applications::find_initial(c, &call_id, org_id)?;
-                if let Some(org) = crate::db::organisations::find(c, org_id)? {
-                    refusal = applications::workflow::eligibility_refusal(c, &def, &org, now)?;
-                }
-            }
-            Ok::<_, AppError>((def, allocation, applications, amendments, own, refusal))
-        })
-        .await?;
+                Ok::<_, AppError>((def, allocation, applications, amendments, own, refusal))
+            })
+            .await?;
     let csrf = match &actor.0 {
         Some(_) => http::csrf_token(&session)?,
         None => String::new(),
@@ -164,6 +217,9 @@ pub async fn show(
         phase: calls::phase(&def.call, now),
         def,
         allocation,
+        page,
+        pages: (recipients + calls::ALLOCATION_PAGE - 1) / calls::ALLOCATION_PAGE,
+        recipients,
         applications,
         results_by_year,
     };
@@ -186,24 +242,68 @@ fn html(body: Bytes) -> HttpResponse {
         .body(body)
 }
 
-/// The allocation table as CSV: open data, from signed decisions only.
+/// Recipients per part of the streamed allocation CSV: each part is one short read.
+const CSV_CHUNK: i64 = 1000;
+
+/// The allocation table as CSV: open data, from signed decisions only. Streamed a part of
+/// the recipients at a time from the kept figures (`db::money_figures`), in name order, so
+/// that the first bytes go out at once and memory stays the same for any size of call.
 pub async fn allocation_csv(
     state: State,
     actor: MaybeActor,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
+    use futures_util::StreamExt;
     let call_id = path.into_inner();
     let viewer = actor.0.clone();
-    let (source, table) = state
+    let (call, years, sums) = state
         .db
-        .run(move |c| calls::allocation(c, viewer.as_ref(), &call_id))
+        .run(move |c| {
+            let (call, years) = calls::allocation_call(c, viewer.as_ref(), &call_id)?;
+            let sums = calls::allocation_totals(c, &call.id, &years)?;
+            Ok::<_, AppError>((call, years, sums))
+        })
         .await?;
-    let body = crate::allocation::to_csv(&table)?;
+    let header_row = Bytes::from(crate::allocation::csv_header(&sums.years)?);
+    let sums_rows = Bytes::from(crate::allocation::csv_sums(&sums)?);
+    let db = state.db.clone();
+    let call_id = call.id.clone();
+    // State: the last recipient sent (name, id), or none yet; `None` once all are sent.
+    let start: Option<Option<(String, String)>> = Some(None);
+    let rows = futures_util::stream::try_unfold(start, move |cursor| {
+        let (db, call_id, years) = (db.clone(), call_id.clone(), years.clone());
+        async move {
+            let Some(after) = cursor else {
+                return Ok::<_, AppError>(None);
+            };
+            let rows = db
+                .run(move |c| {
+                    calls::allocation_rows_after(c, &call_id, &years, after.as_ref(), CSV_CHUNK)
+                })
+                .await?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let next = if (rows.len() as i64) < CSV_CHUNK {
+                None
+            } else {
+                rows.last()
+                    .map(|r| Some((r.organisation_name.clone(), r.organisation_id.clone())))
+            };
+            let bytes = Bytes::from(crate::allocation::csv_rows(&rows)?);
+            Ok(Some((bytes, next)))
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok::<_, AppError>(header_row) })
+        .chain(rows)
+        .chain(futures_util::stream::once(async move {
+            Ok::<_, AppError>(sums_rows)
+        }));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"fordelning-{}.csv\"", source.code),
+            format!("attachment; filename=\"fordelning-{}.csv\"", call.code),
         ))
-        .body(body))
+        .streaming(body))
 }

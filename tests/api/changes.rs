@@ -205,6 +205,8 @@ async fn lowering_a_grant_gives_back_exactly_that_and_both_letters_read() {
 
     // Every step is on record.
     assert!(!app.audit_events("decision.signed").is_empty());
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 fn kronor_of(v: &Value) -> i64 {
@@ -410,4 +412,6 @@ async fn a_revocation_after_payment_claims_the_paid_money_back_and_raising_above
     app.api_login(crate::helpers::SKANE).await;
     let (status, _) = app.get_text(&format!("/beslut/{}/andra", grant.id)).await;
     assert_eq!(status, 404);
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }

@@ -259,6 +259,8 @@ async fn two_decision_makers_signing_at_once_never_pass_the_ceiling() {
             .count(),
         1
     );
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 #[actix_web::test]
@@ -552,6 +554,8 @@ async fn an_officer_and_a_decision_maker_decide_through_the_pages() {
         .unwrap();
     assert_eq!(letter.status().as_u16(), 200);
     assert!(letter.bytes().await.unwrap().starts_with(b"%PDF"));
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 /// The mail server is down while decisions are signed; when it is back, every decision

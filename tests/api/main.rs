@@ -24,6 +24,7 @@ mod generate;
 mod helpers;
 mod instances;
 mod integrity;
+mod ledger;
 mod letters;
 mod lists;
 mod login;

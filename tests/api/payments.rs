@@ -92,6 +92,8 @@ async fn signed_grants_are_planned_per_year_and_paid_once() {
     );
     assert!(refused.is_err());
     assert_eq!(app.audit_events("payment.paid").len(), 1);
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 #[actix_web::test]
@@ -255,4 +257,6 @@ async fn the_dashboard_agrees_with_the_decisions_and_payments() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 403);
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }

@@ -359,6 +359,8 @@ async fn autumn_2021_top_ups_never_pass_what_is_left_and_everything_agrees() {
         case.contains("4 000 000 kr"),
         "what was applied for: {case}"
     );
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 fn location(response: &reqwest::Response) -> String {
@@ -510,4 +512,6 @@ async fn the_round_is_opened_and_applied_for_through_the_pages() {
     let (status, form) = app.get_text(&format!("{round_url}/ansok")).await;
     assert_eq!(status, 200);
     assert!(form.contains("har inget beviljat statsbidrag i utlysningen"));
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }

@@ -449,6 +449,8 @@ async fn three_regions_file_2021_and_the_unused_money_comes_back_for_redistribut
         .find(|r| r["organisation"] == "Region Östergötland")
         .unwrap();
     assert_eq!(og["girls"], 3);
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 #[actix_web::test]
@@ -1009,6 +1011,8 @@ async fn a_grant_revoked_after_its_repayment_is_claimed_and_counted_once() {
         (granted - 100_000).to_string(),
         "{report}"
     );
+    // The money kept per call and year agrees with the rows (issue 12).
+    crate::ledger::assert_consistent(&app);
 }
 
 /// Every reminder due at `now` and not yet sent, by the plain rule over every slot: what

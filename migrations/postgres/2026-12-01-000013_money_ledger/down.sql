@@ -1,0 +1,3 @@
+DROP TABLE call_recipients;
+DROP TABLE call_year_money;
+DROP TABLE org_year_money;
