@@ -73,7 +73,7 @@ pub fn mark_signed(
     decided_on: NaiveDate,
     at: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let changed = diesel::update(
         decisions::table
             .find(decision_id)
             .filter(decisions::status.eq(DecisionStatus::Draft)),
@@ -84,7 +84,12 @@ pub fn mark_signed(
         decisions::decided_on.eq(decided_on),
         decisions::signed_at.eq(at),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    // The report-back lists keep a row per grant year (src/db/reports.rs), in this transaction.
+    if changed == 1 {
+        super::reports::refresh_after_signing(conn, decision_id)?;
+    }
+    Ok(changed)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Decision>> {

@@ -29,7 +29,7 @@ fn options(applications: usize) -> Options {
 
 /// Generates `applications` into a fresh database, then starts the service on it (so that
 /// its start-up work, migrations check, fixtures check and jobs, meets the generated data).
-async fn generated_app(applications: usize) -> (TestApp, generate::Report) {
+pub(crate) async fn generated_app(applications: usize) -> (TestApp, generate::Report) {
     let test_db = TestDb::new();
     let db = test_db.connect();
     let report = generate::generate(&mut db.get().unwrap(), &options(applications), now())
