@@ -510,6 +510,8 @@ impl Generator {
             start = end;
         }
         self.freeze(conn)?;
+        // The report-back lists' kept rows, as the service's own writes would have left them.
+        db::reports::rebuild_call(conn, &self.decided.call.id)?;
         // The decided call's ceilings are what was granted (rounded up to a million), as an
         // agency's decisions would leave them.
         for (year, granted) in granted_per_year {

@@ -912,26 +912,36 @@ pub async fn public_export(
     let year = query
         .year
         .ok_or_else(|| AppError::invalid("year", "Ange året, till exempel ?year=2021."))?;
-    let (results, keys) = state
+    let (results, filter) = state
         .db
         .run(move |c| overview::public_plan(c, &id, year))
         .await?;
-    // Streamed a chunk of regions at a time: the service holds neither a connection nor
-    // more than a chunk of rows while the client reads.
-    let results = std::sync::Arc::new(results);
-    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
-        keys.chunks(PUBLIC_CHUNK).map(<[_]>::to_vec).collect();
+    // Streamed a chunk of regions at a time, each read on from where the last ended: the
+    // first byte leaves before any row is read, and the service holds neither a connection
+    // nor more than a chunk of rows while the client reads.
+    let (results, filter) = (std::sync::Arc::new(results), std::sync::Arc::new(filter));
     let db = state.db.clone();
+    // (where to read on from, whether anything was written yet, whether the end was read)
     let rows = futures_util::stream::try_unfold(
-        (chunks.into_iter(), db, true),
-        move |(mut chunks, db, first)| {
-            let results = results.clone();
+        (None, db, true, false),
+        move |(after, db, first, done): (Option<crate::db::reports::OwedCursor>, _, bool, bool)| {
+            let (results, filter) = (results.clone(), filter.clone());
             async move {
-                let Some(chunk) = chunks.next() else {
+                if done {
                     return Ok::<_, AppError>(None);
-                };
-                let rows = db
-                    .run(move |c| overview::public_rows(c, &results, chunk, year, now))
+                }
+                let (rows, next) = db
+                    .run(move |c| {
+                        overview::public_rows(
+                            c,
+                            &results,
+                            &filter,
+                            after.as_ref(),
+                            PUBLIC_CHUNK,
+                            year,
+                            now,
+                        )
+                    })
                     .await?;
                 let mut out: Vec<u8> = Vec::new();
                 for (i, row) in rows.iter().enumerate() {
@@ -942,7 +952,8 @@ pub async fn public_export(
                         .map_err(|e| AppError::Internal(format!("json: {e}")))?;
                 }
                 let first = first && rows.is_empty();
-                Ok(Some((web::Bytes::from(out), (chunks, db, first))))
+                let done = next.is_none();
+                Ok(Some((web::Bytes::from(out), (next, db, first, done))))
             }
         },
     );
@@ -959,7 +970,7 @@ pub async fn public_export(
 }
 
 /// Regions per chunk of the streamed public export.
-const PUBLIC_CHUNK: usize = 500;
+const PUBLIC_CHUNK: i64 = 500;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RulesDto {

@@ -85,10 +85,11 @@ pub fn mark_signed(
         decisions::signed_at.eq(at),
     ))
     .execute(conn)?;
-    // The call's kept money (`money_figures`) takes the decision's amounts in this
-    // transaction.
+    // What is kept per call in this transaction: the money (`money_figures`) and the
+    // report-back rows per grant year (`reports`).
     if changed == 1 {
         super::money_figures::refresh_decision(conn, decision_id)?;
+        super::reports::refresh_after_signing(conn, decision_id)?;
     }
     Ok(changed)
 }

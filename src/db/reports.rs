@@ -10,8 +10,8 @@ use super::DbConnection;
 use super::decisions::Decision;
 use super::schema::{
     call_report_rules, decision_years, decisions, payments, repayment_claim_documents,
-    repayment_claims, report_answers, report_cost_lines, report_reminders,
-    report_supplement_requests, report_versions, reports,
+    repayment_claims, report_answers, report_cost_lines, report_reminders, report_slots,
+    report_supplement_requests, report_versions, report_year_totals, reports,
 };
 use crate::codes::{DecisionKind, DecisionStatus, PaymentStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
@@ -620,91 +620,440 @@ pub struct OwedFilter {
     pub status: Option<ReportStatus>,
 }
 
-#[derive(QueryableByName)]
-struct OwedRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    decision_id: String,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
+/// The kept row of one grant year (a signed first grant's year with an amount): what the
+/// report-back lists filter, sort and sum by, so that a page reads an index range instead
+/// of working out every grant year of a call. Refreshed from its sources in the
+/// transaction of every write that changes it (`refresh_slots`).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, QueryableByName, Selectable, Insertable)]
+#[diesel(table_name = report_slots)]
+pub struct SlotRow {
+    pub decision_id: String,
+    pub year: i32,
+    pub call_id: String,
+    pub organisation_id: String,
+    pub organisation_name: String,
+    pub registration_number: String,
+    /// Granted now: the grant's amount and every signed change to it; owed while above zero.
+    pub granted_ore: i64,
+    pub report_id: Option<String>,
+    pub report_status: Option<String>,
+    /// The latest submitted version's money; `None` before the first submit.
+    pub received_ore: Option<i64>,
+    pub used_ore: Option<i64>,
+    /// The report's repayments recorded as received.
+    pub repaid_ore: i64,
+}
+
+/// A call year's kept counts and sums, as `report_year_totals` holds them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = report_year_totals)]
+pub struct Tally {
+    pub slots: i64,
+    pub owed: i64,
+    pub received_ore: i64,
+    pub used_ore: i64,
+    pub unused_ore: i64,
+    pub repaid_ore: i64,
+}
+
+impl Tally {
+    /// What one grant year adds to its call year.
+    fn of(row: &SlotRow) -> Tally {
+        let (received, used) = (row.received_ore.unwrap_or(0), row.used_ore.unwrap_or(0));
+        Tally {
+            slots: 1,
+            owed: i64::from(row.granted_ore > 0),
+            received_ore: received,
+            used_ore: used,
+            unused_ore: if row.received_ore.is_none() || used > received {
+                0
+            } else {
+                received - used
+            },
+            repaid_ore: row.repaid_ore,
+        }
+    }
+
+    fn add(self, other: Tally, sign: i64) -> Tally {
+        Tally {
+            slots: self.slots + sign * other.slots,
+            owed: self.owed + sign * other.owed,
+            received_ore: self.received_ore + sign * other.received_ore,
+            used_ore: self.used_ore + sign * other.used_ore,
+            unused_ore: self.unused_ore + sign * other.unused_ore,
+            repaid_ore: self.repaid_ore + sign * other.repaid_ore,
+        }
+    }
+}
+
+/// Which grant years to work out from the sources.
+enum Scope<'a> {
+    Decision(&'a str),
+    Call(&'a str),
+    All,
+}
+
+/// The kept rows as worked out from the sources: the decisions (a grant's year and every
+/// signed change to it), the report, its latest submitted version and its received claims.
+/// The statuses are the codes' own constants, written into the text (no input is).
+fn slot_source(scope: &Scope<'_>) -> String {
+    let signed = DecisionStatus::Signed.as_str();
+    let grant = DecisionKind::Grant.as_str();
+    let submitted = VersionStatus::Submitted.as_str();
+    let received = ClaimStatus::Received.as_str();
+    let narrowed = match scope {
+        Scope::Decision(_) => "AND d.id = $1",
+        Scope::Call(_) => "AND d.call_id = $1",
+        Scope::All => "",
+    };
+    format!(
+        "SELECT d.id AS decision_id, dy.year AS year, d.call_id AS call_id, \
+            d.organisation_id AS organisation_id, o.name AS organisation_name, \
+            d.registration_number AS registration_number, \
+            CAST(dy.amount_ore + COALESCE((SELECT SUM(cy.amount_ore) FROM decisions c \
+                JOIN decision_years cy ON cy.decision_id = c.id \
+                WHERE c.amends_decision_id = d.id AND c.status = '{signed}' \
+                  AND cy.year = dy.year), 0) AS BIGINT) AS granted_ore, \
+            r.id AS report_id, r.status AS report_status, \
+            CAST(CASE WHEN v.id IS NULL THEN NULL ELSE COALESCE(v.received_ore, 0) END \
+                AS BIGINT) AS received_ore, \
+            CAST(CASE WHEN v.id IS NULL THEN NULL ELSE COALESCE(v.used_ore, 0) END \
+                AS BIGINT) AS used_ore, \
+            CAST(COALESCE((SELECT SUM(k.amount_ore) FROM repayment_claims k \
+                WHERE k.report_id = r.id AND k.status = '{received}'), 0) AS BIGINT) \
+                AS repaid_ore \
+         FROM decision_years dy \
+         JOIN decisions d ON d.id = dy.decision_id \
+         JOIN organisations o ON o.id = d.organisation_id \
+         LEFT JOIN reports r ON r.decision_id = d.id AND r.year = dy.year \
+         LEFT JOIN report_versions v ON v.report_id = r.id AND v.status = '{submitted}' \
+            AND v.number = (SELECT MAX(v2.number) FROM report_versions v2 \
+                WHERE v2.report_id = r.id AND v2.status = '{submitted}') \
+         WHERE d.status = '{signed}' AND d.kind = '{grant}' AND dy.amount_ore > 0 {narrowed}"
+    )
+}
+
+fn source_rows(conn: &mut DbConnection, scope: &Scope<'_>) -> QueryResult<Vec<SlotRow>> {
+    let sql = format!("{} ORDER BY decision_id, year", slot_source(scope));
+    match scope {
+        Scope::Decision(id) | Scope::Call(id) => diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(id.to_string())
+            .load(conn),
+        Scope::All => diesel::sql_query(sql).load(conn),
+    }
+}
+
+/// Adds a change to a call year's kept counts and sums (the row is made on first use).
+fn add_to_totals(
+    conn: &mut DbConnection,
+    call_id: &str,
     year: i32,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    granted: i64,
-    /// How many rows match in all, not only this page's.
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    total: i64,
+    delta: Tally,
+) -> QueryResult<()> {
+    use diesel::sql_types::{BigInt, Integer, Text};
+    if delta == Tally::default() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO report_year_totals (call_id, year, slots, owed, received_ore, used_ore, \
+            unused_ore, repaid_ore) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (call_id, year) DO UPDATE SET \
+            slots = report_year_totals.slots + excluded.slots, \
+            owed = report_year_totals.owed + excluded.owed, \
+            received_ore = report_year_totals.received_ore + excluded.received_ore, \
+            used_ore = report_year_totals.used_ore + excluded.used_ore, \
+            unused_ore = report_year_totals.unused_ore + excluded.unused_ore, \
+            repaid_ore = report_year_totals.repaid_ore + excluded.repaid_ore",
+    )
+    .bind::<Text, _>(call_id)
+    .bind::<Integer, _>(year)
+    .bind::<BigInt, _>(delta.slots)
+    .bind::<BigInt, _>(delta.owed)
+    .bind::<BigInt, _>(delta.received_ore)
+    .bind::<BigInt, _>(delta.used_ore)
+    .bind::<BigInt, _>(delta.unused_ore)
+    .bind::<BigInt, _>(delta.repaid_ore)
+    .execute(conn)
+    .map(|_| ())
 }
 
-#[derive(QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
+/// Works a grant's kept rows out again from their sources, inside the caller's write
+/// transaction, and moves its call years' counts and sums by the difference. Called by
+/// every write that changes what they hold: signing the grant or a change to it, starting,
+/// submitting, sending back and approving a report, recording a repayment. Cheap: a grant
+/// has a row per year.
+pub fn refresh_slots(conn: &mut DbConnection, decision_id: &str) -> QueryResult<()> {
+    // Takes the rows first (PostgreSQL): two writes to the same grant at once (a change
+    // signed while its report is submitted) then read each other's committed sources in
+    // turn instead of both moving the totals from the same old row.
+    diesel::update(report_slots::table.filter(report_slots::decision_id.eq(decision_id)))
+        .set(report_slots::granted_ore.eq(report_slots::granted_ore))
+        .execute(conn)?;
+    let old: Vec<SlotRow> = report_slots::table
+        .filter(report_slots::decision_id.eq(decision_id))
+        .order(report_slots::year.asc())
+        .select(SlotRow::as_select())
+        .load(conn)?;
+    let new = source_rows(conn, &Scope::Decision(decision_id))?;
+    if old == new {
+        return Ok(());
+    }
+    let mut deltas: std::collections::BTreeMap<(String, i32), Tally> =
+        std::collections::BTreeMap::new();
+    for (rows, sign) in [(&old, -1), (&new, 1)] {
+        for row in rows {
+            let entry = deltas.entry((row.call_id.clone(), row.year)).or_default();
+            *entry = entry.add(Tally::of(row), sign);
+        }
+    }
+    diesel::delete(report_slots::table.filter(report_slots::decision_id.eq(decision_id)))
+        .execute(conn)?;
+    for row in &new {
+        diesel::insert_into(report_slots::table)
+            .values(row)
+            .execute(conn)?;
+    }
+    for ((call_id, year), delta) in deltas {
+        add_to_totals(conn, &call_id, year, delta)?;
+    }
+    Ok(())
 }
 
-/// The grant years owed a report, as one query the database filters: a signed first
-/// grant's year whose amount after every signed change decision is above zero. `$1`…`$6`
-/// are bound in order of first appearance (SQLite numbers them so, PostgreSQL by number).
-const OWED: &str = "SELECT d.id AS decision_id, dy.year AS year, \
-        CAST(dy.amount_ore + COALESCE((SELECT SUM(cy.amount_ore) FROM decisions c \
-            JOIN decision_years cy ON cy.decision_id = c.id \
-            WHERE c.amends_decision_id = d.id AND c.status = $1 AND cy.year = dy.year), 0) \
-            AS BIGINT) AS granted, \
-        o.name AS organisation_name, d.registration_number AS registration_number \
-    FROM decision_years dy \
-    JOIN decisions d ON d.id = dy.decision_id \
-    JOIN organisations o ON o.id = d.organisation_id \
-    LEFT JOIN reports r ON r.decision_id = d.id AND r.year = dy.year \
-    WHERE d.status = $1 AND d.kind = $2 AND dy.amount_ore > 0 \
-      AND ($3 IS NULL OR d.call_id = $3) \
-      AND ($4 IS NULL OR d.organisation_id = $4) \
-      AND ($5 IS NULL OR dy.year = $5) \
-      AND ($6 IS NULL OR r.status = $6)";
+/// After a decision is signed: the kept rows of the grant it is (or amends).
+pub fn refresh_after_signing(conn: &mut DbConnection, decision_id: &str) -> QueryResult<()> {
+    let amends: Option<Option<String>> = decisions::table
+        .find(decision_id)
+        .select(decisions::amends_decision_id)
+        .first(conn)
+        .optional()?;
+    let grant = amends.flatten().unwrap_or_else(|| decision_id.to_string());
+    refresh_slots(conn, &grant)
+}
+
+/// Works every kept row and call year of a call out again (after a bulk load).
+pub fn rebuild_call(conn: &mut DbConnection, call_id: &str) -> QueryResult<()> {
+    use diesel::sql_types::Text;
+    diesel::delete(report_slots::table.filter(report_slots::call_id.eq(call_id))).execute(conn)?;
+    diesel::delete(report_year_totals::table.filter(report_year_totals::call_id.eq(call_id)))
+        .execute(conn)?;
+    diesel::sql_query(format!(
+        "INSERT INTO report_slots (decision_id, year, call_id, organisation_id, \
+            organisation_name, registration_number, granted_ore, report_id, report_status, \
+            received_ore, used_ore, repaid_ore) \
+         SELECT decision_id, year, call_id, organisation_id, organisation_name, \
+            registration_number, granted_ore, report_id, report_status, received_ore, \
+            used_ore, repaid_ore FROM ({}) s",
+        slot_source(&Scope::Call(call_id))
+    ))
+    .bind::<Text, _>(call_id)
+    .execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO report_year_totals (call_id, year, slots, owed, received_ore, used_ore, \
+            unused_ore, repaid_ore) \
+         SELECT call_id, year, COUNT(*), SUM(CASE WHEN granted_ore > 0 THEN 1 ELSE 0 END), \
+            SUM(COALESCE(received_ore, 0)), SUM(COALESCE(used_ore, 0)), \
+            SUM(CASE WHEN received_ore IS NULL OR used_ore > received_ore THEN 0 \
+                ELSE received_ore - used_ore END), \
+            SUM(repaid_ore) \
+         FROM report_slots WHERE call_id = $1 GROUP BY call_id, year",
+    )
+    .bind::<Text, _>(call_id)
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Where the kept rows and call-year totals differ from working them out from the sources,
+/// as lines to read; empty when they agree. For tests and for checking a database by hand.
+pub fn kept_differences(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    use std::collections::BTreeMap;
+    let mut out = Vec::new();
+    let worked: BTreeMap<(String, i32), SlotRow> = source_rows(conn, &Scope::All)?
+        .into_iter()
+        .map(|r| ((r.decision_id.clone(), r.year), r))
+        .collect();
+    let kept: BTreeMap<(String, i32), SlotRow> = report_slots::table
+        .select(SlotRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|r| ((r.decision_id.clone(), r.year), r))
+        .collect();
+    let mut totals: BTreeMap<(String, i32), Tally> = BTreeMap::new();
+    for (key, row) in &worked {
+        let entry = totals.entry((row.call_id.clone(), row.year)).or_default();
+        *entry = entry.add(Tally::of(row), 1);
+        match kept.get(key) {
+            Some(k) if k == row => {}
+            Some(k) => out.push(format!("kept {k:?}, worked out {row:?}")),
+            None => out.push(format!("not kept: {row:?}")),
+        }
+    }
+    for (key, row) in &kept {
+        if !worked.contains_key(key) {
+            out.push(format!("kept but not owed: {row:?}"));
+        }
+    }
+    let kept_totals: Vec<(String, i32, Tally)> = report_year_totals::table
+        .select((
+            report_year_totals::call_id,
+            report_year_totals::year,
+            Tally::as_select(),
+        ))
+        .load(conn)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (call_id, year, tally) in kept_totals {
+        let worked = totals
+            .get(&(call_id.clone(), year))
+            .copied()
+            .unwrap_or_default();
+        if worked != tally {
+            out.push(format!(
+                "totals of {call_id} {year}: kept {tally:?}, worked out {worked:?}"
+            ));
+        }
+        seen.insert((call_id, year));
+    }
+    for (key, tally) in totals {
+        if !seen.contains(&key) {
+            out.push(format!("totals of {key:?} not kept: {tally:?}"));
+        }
+    }
+    Ok(out)
+}
+
+/// The kept rows matching a filter that are owed a report (granted now above zero), as a
+/// boxed query. The condition on the amount is written out, not bound: a partial index is
+/// used only for the very same condition.
+macro_rules! owed_rows {
+    ($filter:expr) => {{
+        let filter: &OwedFilter = $filter;
+        let mut query = report_slots::table
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "report_slots.granted_ore > 0",
+            ))
+            .into_boxed();
+        if let Some(call_id) = &filter.call_id {
+            query = query.filter(report_slots::call_id.eq(call_id.clone()));
+        }
+        if let Some(org) = &filter.organisation_id {
+            query = query.filter(report_slots::organisation_id.eq(org.clone()));
+        }
+        if let Some(year) = filter.year {
+            query = query.filter(report_slots::year.eq(year));
+        }
+        if let Some(status) = filter.status {
+            query = query.filter(report_slots::report_status.eq(status.as_str().to_string()));
+        }
+        query
+    }};
+}
+
+/// How many grant years match the filter: from the kept call-year counts where the
+/// filter is by call and year only, else by counting the (then few) kept rows.
+pub fn owed_count(conn: &mut DbConnection, filter: &OwedFilter) -> QueryResult<i64> {
+    if filter.organisation_id.is_none() && filter.status.is_none() {
+        let mut query = report_year_totals::table.into_boxed();
+        if let Some(call_id) = &filter.call_id {
+            query = query.filter(report_year_totals::call_id.eq(call_id.clone()));
+        }
+        if let Some(year) = filter.year {
+            query = query.filter(report_year_totals::year.eq(year));
+        }
+        let owed: Vec<i64> = query.select(report_year_totals::owed).load(conn)?;
+        return Ok(owed.into_iter().sum());
+    }
+    owed_rows!(filter).count().get_result(conn)
+}
 
 /// One page of the grant years owed a report, in the order people read them (year,
 /// organisation, registration number), with how many there are in all. Only the page's
-/// rows leave the database.
+/// rows are read, along an index of the kept rows.
 pub fn owed_page(
     conn: &mut DbConnection,
     filter: &OwedFilter,
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<OwedKey>, i64)> {
-    use diesel::sql_types::{BigInt, Integer, Nullable, Text};
-    let status = filter.status.map(|s| s.as_str().to_string());
-    let rows: Vec<OwedRow> = diesel::sql_query(format!(
-        "SELECT decision_id, year, granted, COUNT(*) OVER () AS total \
-         FROM ({OWED}) s WHERE s.granted > 0 \
-         ORDER BY s.year, s.organisation_name, s.registration_number LIMIT $7 OFFSET $8"
+    let rows: Vec<(String, i32, i64)> = if limit <= 0 {
+        Vec::new()
+    } else {
+        owed_rows!(filter)
+            .order((
+                report_slots::year.asc(),
+                report_slots::organisation_name.asc(),
+                report_slots::registration_number.asc(),
+                report_slots::decision_id.asc(),
+            ))
+            .limit(limit)
+            .offset(offset)
+            .select((
+                report_slots::decision_id,
+                report_slots::year,
+                report_slots::granted_ore,
+            ))
+            .load(conn)?
+    };
+    let total = owed_count(conn, filter)?;
+    Ok((
+        rows.into_iter()
+            .map(|(id, year, granted)| (id, year, Ore::from_ore(granted)))
+            .collect(),
+        total,
     ))
-    .bind::<Text, _>(DecisionStatus::Signed.as_str())
-    .bind::<Text, _>(DecisionKind::Grant.as_str())
-    .bind::<Nullable<Text>, _>(filter.call_id.clone())
-    .bind::<Nullable<Text>, _>(filter.organisation_id.clone())
-    .bind::<Nullable<Integer>, _>(filter.year)
-    .bind::<Nullable<Text>, _>(status.clone())
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(offset)
-    .load(conn)?;
-    // The count comes with the page's rows (one pass over the matches); only a page past
-    // the end, which has no rows to carry it, asks for it on its own.
-    if let Some(first) = rows.first() {
-        let total = first.total;
-        return Ok((
-            rows.into_iter()
-                .map(|r| (r.decision_id, r.year, Ore::from_ore(r.granted)))
-                .collect(),
-            total,
-        ));
+}
+
+/// Where a streamed file has come to in a call year's order: the last row's organisation
+/// name, registration number and decision.
+pub type OwedCursor = (String, String, String);
+
+/// The next `limit` grant years of a call year after `after`, in the overview's order, for
+/// files written a chunk at a time: each chunk is an index range, however far in it is.
+pub fn owed_after(
+    conn: &mut DbConnection,
+    filter: &OwedFilter,
+    after: Option<&OwedCursor>,
+    limit: i64,
+) -> QueryResult<(Vec<OwedKey>, Option<OwedCursor>)> {
+    use diesel::sql_types::{Bool, Text};
+    let mut query = owed_rows!(filter);
+    if let Some((name, number, id)) = after {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(
+                "(report_slots.organisation_name, report_slots.registration_number, \
+                  report_slots.decision_id) > (",
+            )
+            .bind::<Text, _>(name.clone())
+            .sql(", ")
+            .bind::<Text, _>(number.clone())
+            .sql(", ")
+            .bind::<Text, _>(id.clone())
+            .sql(")"),
+        );
     }
-    let total: Vec<CountRow> = diesel::sql_query(format!(
-        "SELECT COUNT(*) AS n FROM ({OWED}) s WHERE s.granted > 0"
+    let rows: Vec<(String, i32, i64, String, String)> = query
+        .order((
+            report_slots::year.asc(),
+            report_slots::organisation_name.asc(),
+            report_slots::registration_number.asc(),
+            report_slots::decision_id.asc(),
+        ))
+        .limit(limit)
+        .select((
+            report_slots::decision_id,
+            report_slots::year,
+            report_slots::granted_ore,
+            report_slots::organisation_name,
+            report_slots::registration_number,
+        ))
+        .load(conn)?;
+    let cursor = rows
+        .last()
+        .map(|(id, _, _, name, number)| (name.clone(), number.clone(), id.clone()));
+    Ok((
+        rows.into_iter()
+            .map(|(id, year, granted, _, _)| (id, year, Ore::from_ore(granted)))
+            .collect(),
+        cursor,
     ))
-    .bind::<Text, _>(DecisionStatus::Signed.as_str())
-    .bind::<Text, _>(DecisionKind::Grant.as_str())
-    .bind::<Nullable<Text>, _>(filter.call_id.clone())
-    .bind::<Nullable<Text>, _>(filter.organisation_id.clone())
-    .bind::<Nullable<Integer>, _>(filter.year)
-    .bind::<Nullable<Text>, _>(status)
-    .load(conn)?;
-    Ok((Vec::new(), total.first().map(|r| r.n).unwrap_or(0)))
 }
 
 /// The decisions, organisations and started reports of a page of grant years (at most a
@@ -750,30 +1099,14 @@ pub fn owed_parts(
     Ok((found_decisions, found_organisations, found_reports))
 }
 
-/// The years of a call that owe reports, for choosing among them.
+/// The years of a call that have grant years, for choosing among them.
 pub fn owed_years(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<i32>> {
-    decision_years::table
-        .inner_join(decisions::table)
-        .filter(decisions::call_id.eq(call_id))
-        .filter(decisions::status.eq(DecisionStatus::Signed))
-        .filter(decisions::kind.eq(DecisionKind::Grant))
-        .filter(decision_years::amount_ore.gt(Ore::ZERO))
-        .select(decision_years::year)
-        .distinct()
-        .order(decision_years::year.asc())
+    report_year_totals::table
+        .filter(report_year_totals::call_id.eq(call_id))
+        .filter(report_year_totals::slots.gt(0i64))
+        .select(report_year_totals::year)
+        .order(report_year_totals::year.asc())
         .load(conn)
-}
-
-#[derive(QueryableByName)]
-struct SumsRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    received: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    used: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    unused: i64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    repaid: i64,
 }
 
 /// A call year's sums over every region, not only a page's.
@@ -787,41 +1120,20 @@ pub struct YearSums {
     pub repaid: Ore,
 }
 
-/// A call year's sums over every region: the money in each report's latest submitted
-/// version, and the repayments received.
+/// A call year's sums over every region, as kept: the money in each report's latest
+/// submitted version, and the repayments received.
 pub fn year_sums(conn: &mut DbConnection, call_id: &str, year: i32) -> QueryResult<YearSums> {
-    use diesel::sql_types::{Integer, Text};
-    let rows: Vec<SumsRow> = diesel::sql_query(
-        "SELECT CAST(COALESCE(SUM(lv.rec), 0) AS BIGINT) AS received, \
-                CAST(COALESCE(SUM(lv.u), 0) AS BIGINT) AS used, \
-                CAST(COALESCE(SUM(CASE WHEN lv.u > lv.rec THEN 0 ELSE lv.rec - lv.u END), 0) \
-                  AS BIGINT) AS unused, \
-                CAST(COALESCE((SELECT SUM(k.amount_ore) FROM repayment_claims k \
-                  JOIN reports r2 ON r2.id = k.report_id \
-                  JOIN decisions d2 ON d2.id = r2.decision_id \
-                  WHERE d2.call_id = $1 AND r2.year = $2 AND k.status = $3), 0) AS BIGINT) \
-                  AS repaid \
-         FROM (SELECT COALESCE(v.received_ore, 0) AS rec, COALESCE(v.used_ore, 0) AS u \
-               FROM report_versions v \
-               JOIN reports r ON r.id = v.report_id \
-               JOIN decisions d ON d.id = r.decision_id \
-               WHERE d.call_id = $1 AND r.year = $2 AND v.status = $4 \
-                 AND v.number = (SELECT MAX(v2.number) FROM report_versions v2 \
-                   WHERE v2.report_id = v.report_id AND v2.status = $4)) lv",
-    )
-    .bind::<Text, _>(call_id)
-    .bind::<Integer, _>(year)
-    // In order of first appearance: SQLite numbers `$N` so.
-    .bind::<Text, _>(ClaimStatus::Received.as_str())
-    .bind::<Text, _>(VersionStatus::Submitted.as_str())
-    .load(conn)?;
-    Ok(rows
-        .first()
-        .map(|r| YearSums {
-            received: Ore::from_ore(r.received),
-            used: Ore::from_ore(r.used),
-            unused: Ore::from_ore(r.unused),
-            repaid: Ore::from_ore(r.repaid),
+    let tally: Option<Tally> = report_year_totals::table
+        .find((call_id, year))
+        .select(Tally::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(tally
+        .map(|t| YearSums {
+            received: Ore::from_ore(t.received_ore),
+            used: Ore::from_ore(t.used_ore),
+            unused: Ore::from_ore(t.unused_ore),
+            repaid: Ore::from_ore(t.repaid_ore),
         })
         .unwrap_or_default())
 }

@@ -515,6 +515,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// One kept row per grant year for the report-back lists (migration 000015).
+    report_slots (decision_id, year) {
+        decision_id -> Text,
+        year -> Integer,
+        call_id -> Text,
+        organisation_id -> Text,
+        organisation_name -> Text,
+        registration_number -> Text,
+        granted_ore -> BigInt,
+        report_id -> Nullable<Text>,
+        report_status -> Nullable<Text>,
+        received_ore -> Nullable<BigInt>,
+        used_ore -> Nullable<BigInt>,
+        repaid_ore -> BigInt,
+    }
+}
+
+diesel::table! {
+    /// Per call and year: the report-back pager's counts and the overview's sums.
+    report_year_totals (call_id, year) {
+        call_id -> Text,
+        year -> Integer,
+        slots -> BigInt,
+        owed -> BigInt,
+        received_ore -> BigInt,
+        used_ore -> BigInt,
+        unused_ore -> BigInt,
+        repaid_ore -> BigInt,
+    }
+}
+
+diesel::table! {
     report_reminders (decision_id, year, kind) {
         decision_id -> Text,
         year -> Integer,

@@ -295,18 +295,28 @@ pub fn public(
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<(Vec<ExpectedResult>, Vec<PublicRow>), AppError> {
-    let (results, keys) = public_plan(conn, call_id, year)?;
-    let rows = public_rows(conn, &results, keys, year, now)?;
+    let (results, filter) = public_plan(conn, call_id, year)?;
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let (chunk, next) = public_rows(conn, &results, &filter, after.as_ref(), 500, year, now)?;
+        rows.extend(chunk);
+        match next {
+            Some(cursor) => after = Some(cursor),
+            None => break,
+        }
+    }
     Ok((results, rows))
 }
 
-/// What the public export needs before its rows: the year's expected results and the
-/// approved reports' grant years in order, as keys only (a published call only).
+/// What the public export needs before its rows: the year's expected results and which
+/// grant years it lists, the approved reports' (a published call only). The rows follow
+/// a chunk at a time (`public_rows`), so the first byte leaves before any row is read.
 pub fn public_plan(
     conn: &mut DbConnection,
     call_id: &str,
     year: i32,
-) -> Result<(Vec<ExpectedResult>, Vec<db::reports::OwedKey>), AppError> {
+) -> Result<(Vec<ExpectedResult>, db::reports::OwedFilter), AppError> {
     let def = crate::calls::definition(conn, None, call_id)?;
     let results: Vec<ExpectedResult> = def
         .expected_results
@@ -320,20 +330,21 @@ pub fn public_plan(
         status: Some(super::ReportStatus::Approved),
         ..Default::default()
     };
-    let (keys, _) = db::reports::owed_page(conn, &filter, i64::MAX, 0)?;
-    Ok((results, keys))
+    Ok((results, filter))
 }
 
-/// The public rows of a chunk of `public_plan`'s keys.
+/// The next `limit` public rows after `after`, and where they end (`None` at the end).
 pub fn public_rows(
     conn: &mut DbConnection,
     results: &[ExpectedResult],
-    keys: Vec<db::reports::OwedKey>,
+    filter: &db::reports::OwedFilter,
+    after: Option<&db::reports::OwedCursor>,
+    limit: i64,
     year: i32,
     now: DateTime<Utc>,
-) -> Result<Vec<PublicRow>, AppError> {
-    let rows = export_rows(conn, results, keys, now)?;
-    Ok(rows
+) -> Result<(Vec<PublicRow>, Option<db::reports::OwedCursor>), AppError> {
+    let (rows, next) = export_rows(conn, results, filter, after, limit, now)?;
+    let rows = rows
         .iter()
         .map(|row| {
             let counts = row.counts.unwrap_or_default();
@@ -360,7 +371,8 @@ pub fn public_rows(
                     .collect(),
             }
         })
-        .collect())
+        .collect();
+    Ok((rows, next))
 }
 
 fn count_text(n: Option<i32>) -> String {
@@ -476,10 +488,12 @@ pub fn csv_sums(overview: &Overview) -> Vec<String> {
 }
 
 /// A file of every region, written a chunk at a time: the overview without rows (its
-/// results, count and sums) and every region's grant year in order, as keys only.
+/// results, count and sums) and which grant years it lists. The rows follow a chunk at a
+/// time (`export_rows`), each an index range of the kept rows, so the first byte leaves
+/// before any row is read and memory holds one chunk however large the call.
 pub struct Export {
     pub head: Overview,
-    pub keys: Vec<db::reports::OwedKey>,
+    pub filter: db::reports::OwedFilter,
 }
 
 /// What the officers' file needs before its rows: checked like the overview.
@@ -506,19 +520,26 @@ pub fn export(
         year: Some(head.year),
         ..Default::default()
     };
-    let (keys, _) = db::reports::owed_page(conn, &filter, i64::MAX, 0)?;
-    Ok(Export { head, keys })
+    Ok(Export { head, filter })
 }
 
-/// The rows of a chunk of an export's keys.
+/// The next `limit` rows of a file after `after`, and where they end (`None` at the end).
 pub fn export_rows(
     conn: &mut DbConnection,
     results: &[ExpectedResult],
-    keys: Vec<db::reports::OwedKey>,
+    filter: &db::reports::OwedFilter,
+    after: Option<&db::reports::OwedCursor>,
+    limit: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<Row>, AppError> {
+) -> Result<(Vec<Row>, Option<db::reports::OwedCursor>), AppError> {
+    let (keys, cursor) = db::reports::owed_after(conn, filter, after, limit)?;
+    // A short chunk is the last: no need to ask again.
+    let next = cursor.filter(|_| keys.len() as i64 == limit);
     let slots = workflow::slots_of_keys(conn, keys)?;
-    rows_of(conn, results, slots, crate::clock::stockholm_date(now))
+    Ok((
+        rows_of(conn, results, slots, crate::clock::stockholm_date(now))?,
+        next,
+    ))
 }
 
 /// The public file: approved reports only, small counts written "<5".

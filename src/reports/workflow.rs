@@ -429,6 +429,8 @@ pub fn start(
         };
         db::reports::insert(conn, &report)?;
         db::reports::insert_version(conn, &new_version(&report.id, 1, None, actor, now))?;
+        // The lists' kept row of the grant year now has a report.
+        db::reports::refresh_slots(conn, &report.decision_id)?;
         audit::record(
             conn,
             Some(actor),
@@ -718,6 +720,7 @@ pub fn submit(
             return Err(AppError::Conflict(frozen_message(&report)));
         }
         db::reports::set_status(conn, &report.id, ReportStatus::Submitted)?;
+        db::reports::refresh_slots(conn, &report.decision_id)?;
         let organisation =
             db::organisations::find(conn, &report.organisation_id)?.ok_or(AppError::NotFound)?;
         let when = clock::format_stockholm(now.naive_utc());
@@ -896,6 +899,7 @@ pub fn request_supplement(
         };
         db::reports::insert_supplement_request(conn, &request)?;
         db::reports::set_status(conn, &report.id, ReportStatus::SupplementRequested)?;
+        db::reports::refresh_slots(conn, &report.decision_id)?;
         let decision = db::decisions::find(conn, &report.decision_id)?.ok_or(AppError::NotFound)?;
         let organisation =
             db::organisations::find(conn, &report.organisation_id)?.ok_or(AppError::NotFound)?;
@@ -1047,6 +1051,7 @@ pub fn approve(
                 "Återrapporteringen godkändes nyss av någon annan. Ladda om sidan.".into(),
             ));
         }
+        db::reports::refresh_slots(conn, &report.decision_id)?;
         let decision = db::decisions::find(conn, &report.decision_id)?.ok_or(AppError::NotFound)?;
         let organisation =
             db::organisations::find(conn, &report.organisation_id)?.ok_or(AppError::NotFound)?;
@@ -1238,6 +1243,8 @@ fn mark_received(
             claim.status.label()
         )));
     }
+    // A repayment received counts in the overview's sums.
+    db::reports::refresh_slots(conn, &claim.decision_id)?;
     audit::record(
         conn,
         Some(actor),

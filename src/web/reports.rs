@@ -853,7 +853,15 @@ pub async fn overview_page(
 
 /// Regions per chunk of a streamed file: the service holds neither a connection nor more
 /// than a chunk of rows while the client downloads.
-const CSV_CHUNK: usize = 500;
+const CSV_CHUNK: i64 = 500;
+
+/// Where a streamed file has come to: rows after a place in the order (from the start
+/// when `None`), then the row of sums, then the end.
+enum Stage {
+    Rows(Option<crate::db::reports::OwedCursor>),
+    Sums,
+    Done,
+}
 
 /// The officers' file of every region, streamed a chunk of rows at a time.
 pub async fn overview_csv(
@@ -871,40 +879,49 @@ pub async fn overview_csv(
         .await?;
     let filename = format!("aterrapportering-{}.csv", export.head.year);
     let head = std::sync::Arc::new(export.head);
+    let filter = std::sync::Arc::new(export.filter);
     let mut first = crate::spreadsheet::SpreadsheetCsv::new();
     first.row(overview::csv_header(&head))?;
     let first = web::Bytes::from(first.finish()?);
-    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
-        export.keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
     let db = state.db.clone();
-    let rows = futures_util::stream::try_unfold(
-        (Some(head), chunks.into_iter(), db),
-        move |(head, mut chunks, db)| async move {
-            let Some(head) = head else {
-                return Ok::<_, AppError>(None);
-            };
+    // Each chunk reads on from where the last ended (the kept rows' order), so no list
+    // of every region is held and the first byte leaves at once.
+    let rows = futures_util::stream::try_unfold((Stage::Rows(None), db), move |(stage, db)| {
+        let (head, filter) = (head.clone(), filter.clone());
+        async move {
             let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
-            match chunks.next() {
-                Some(chunk) => {
+            match stage {
+                Stage::Rows(after) => {
                     let results = head.results.clone();
-                    let rows = db
-                        .run(move |c| overview::export_rows(c, &results, chunk, now))
+                    let (rows, next) = db
+                        .run(move |c| {
+                            overview::export_rows(
+                                c,
+                                &results,
+                                &filter,
+                                after.as_ref(),
+                                CSV_CHUNK,
+                                now,
+                            )
+                        })
                         .await?;
                     for row in &rows {
                         w.row(overview::csv_record(&head, row))?;
                     }
-                    Ok(Some((
-                        web::Bytes::from(w.finish()?),
-                        (Some(head), chunks, db),
-                    )))
+                    let stage = match next {
+                        Some(cursor) => Stage::Rows(Some(cursor)),
+                        None => Stage::Sums,
+                    };
+                    Ok::<_, AppError>(Some((web::Bytes::from(w.finish()?), (stage, db))))
                 }
-                None => {
+                Stage::Sums => {
                     w.row(overview::csv_sums(&head))?;
-                    Ok(Some((web::Bytes::from(w.finish()?), (None, chunks, db))))
+                    Ok(Some((web::Bytes::from(w.finish()?), (Stage::Done, db))))
                 }
+                Stage::Done => Ok(None),
             }
-        },
-    );
+        }
+    });
     let body = futures_util::StreamExt::chain(
         futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
         rows,
@@ -930,34 +947,42 @@ pub async fn public_csv(
     let year = query
         .ar
         .ok_or_else(|| AppError::invalid("ar", "Ange året, till exempel ?ar=2021."))?;
-    let (results, keys) = state
+    let (results, filter) = state
         .db
         .run(move |c| overview::public_plan(c, &id, year))
         .await?;
     let mut first = crate::spreadsheet::SpreadsheetCsv::new();
     first.row(overview::public_csv_header(&results))?;
     let first = web::Bytes::from(first.finish()?);
-    let results = std::sync::Arc::new(results);
-    let chunks: Vec<Vec<crate::db::reports::OwedKey>> =
-        keys.chunks(CSV_CHUNK).map(<[_]>::to_vec).collect();
+    let (results, filter) = (std::sync::Arc::new(results), std::sync::Arc::new(filter));
     let db = state.db.clone();
-    let rows =
-        futures_util::stream::try_unfold((chunks.into_iter(), db), move |(mut chunks, db)| {
-            let results = results.clone();
-            async move {
-                let Some(chunk) = chunks.next() else {
-                    return Ok::<_, AppError>(None);
-                };
-                let rows = db
-                    .run(move |c| overview::public_rows(c, &results, chunk, year, now))
-                    .await?;
-                let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
-                for row in &rows {
-                    w.row(overview::public_csv_record(row))?;
-                }
-                Ok(Some((web::Bytes::from(w.finish()?), (chunks, db))))
+    let rows = futures_util::stream::try_unfold((Stage::Rows(None), db), move |(stage, db)| {
+        let (results, filter) = (results.clone(), filter.clone());
+        async move {
+            let Stage::Rows(after) = stage else {
+                return Ok::<_, AppError>(None);
+            };
+            let (rows, next) = db
+                .run(move |c| {
+                    overview::public_rows(
+                        c,
+                        &results,
+                        &filter,
+                        after.as_ref(),
+                        CSV_CHUNK,
+                        year,
+                        now,
+                    )
+                })
+                .await?;
+            let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
+            for row in &rows {
+                w.row(overview::public_csv_record(row))?;
             }
-        });
+            let stage = next.map_or(Stage::Done, |cursor| Stage::Rows(Some(cursor)));
+            Ok(Some((web::Bytes::from(w.finish()?), (stage, db))))
+        }
+    });
     let body = futures_util::StreamExt::chain(
         futures_util::stream::once(async move { Ok::<_, AppError>(first) }),
         rows,

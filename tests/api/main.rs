@@ -39,6 +39,7 @@ mod passwords;
 mod payments;
 mod public_answers;
 mod redistribution;
+mod report_scale;
 mod reports;
 mod security;
 mod sessions;
