@@ -25,6 +25,7 @@ mod helpers;
 mod instances;
 mod integrity;
 mod letters;
+mod list_scale;
 mod lists;
 mod login;
 mod mail;
