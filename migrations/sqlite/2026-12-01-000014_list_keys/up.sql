@@ -157,3 +157,8 @@ CREATE INDEX applications_call_rank ON applications (call_id, status_rank, regis
 CREATE INDEX applications_call_outcome ON applications (call_id, outcome, registration_number);
 -- The audit trail newest first, ties by id, read from the index a page at a time.
 CREATE INDEX audit_events_newest ON audit_events (occurred_at, id);
+-- Statistics for the new indexes: without them SQLite judges an index it knows nothing
+-- about more selective than the ones it has counted, and sorted a whole call for the list
+-- in order of registration number.
+ANALYZE applications;
+ANALYZE audit_events;
