@@ -25,6 +25,18 @@ fn assert_kept_in_step(conn: &mut DbConnection, when: &str) {
         Vec::new(),
         "{when}: kept outcome and organisation name"
     );
+    use diesel::{ExpressionMethods, QueryDsl};
+    use statsbidrag::db::schema::applications as a;
+    let arrived_without_number: i64 = a::table
+        .filter(a::status.ne("draft"))
+        .filter(a::registration_number.is_null())
+        .count()
+        .get_result(conn)
+        .unwrap();
+    assert_eq!(
+        arrived_without_number, 0,
+        "{when}: every arrived case has its number"
+    );
     #[derive(diesel::QueryableByName)]
     struct Rank {
         #[diesel(sql_type = diesel::sql_types::Text)]
