@@ -5,8 +5,9 @@ use serde::Serialize;
 use super::DbConnection;
 use super::organisations::Organisation;
 use super::schema::{
-    application_answers, application_budget_lines, application_staff_lines, application_versions,
-    application_years, applications, attachments, organisations, supplement_requests,
+    application_answers, application_budget_lines, application_counts, application_staff_lines,
+    application_versions, application_years, applications, attachments, organisations,
+    supplement_requests,
 };
 use crate::codes::{ApplicationKind, ApplicationStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
@@ -344,13 +345,13 @@ const LATEST_VERSION: &str = "(SELECT v.id FROM application_versions v \
      WHERE v.application_id = applications.id AND v.status = 'submitted' \
      ORDER BY v.number DESC LIMIT 1)";
 
-/// `decisions::outcome` in SQL, for filtering and sorting by it: NULL unless the
-/// application is decided by a signed answer; `rejected` when no year is granted more than
+/// `decisions::outcome` in SQL for a decided application (`applications` the row):
+/// NULL unless a signed decision answers it; `rejected` when no year is granted more than
 /// nothing; `partly_granted` when some year applied for is granted less; else `granted`.
-fn outcome_sql() -> String {
+/// Kept in `applications.outcome` when the case is decided (see [`set_status`]).
+fn decided_outcome_sql() -> String {
     format!(
-        "CASE WHEN applications.status <> 'decided' THEN NULL \
-         WHEN NOT EXISTS (SELECT 1 FROM decisions d \
+        "CASE WHEN NOT EXISTS (SELECT 1 FROM decisions d \
              WHERE d.application_id = applications.id AND {SIGNED_ANSWER}) THEN NULL \
          WHEN NOT EXISTS (SELECT 1 FROM decisions d \
              JOIN decision_years dy ON dy.decision_id = d.id \
@@ -375,8 +376,9 @@ fn requested_sql(year: i32) -> String {
 }
 
 /// The status label's place in alphabetical order, as the list sorts by it: the code
-/// people see (the outcome, once decided) mapped to its rank.
-fn status_rank_sql() -> String {
+/// people see (the outcome, once decided) ranked by its label. The migration that keeps
+/// `applications.status_rank` writes these ranks out; a test checks that they agree.
+pub fn status_rank(code: &str) -> Option<i32> {
     let mut labels: Vec<(&str, &str)> = ApplicationStatus::ALL
         .iter()
         .map(|s| (s.as_str(), s.label()))
@@ -387,16 +389,10 @@ fn status_rank_sql() -> String {
         )
         .collect();
     labels.sort_by(|a, b| a.1.cmp(b.1));
-    let whens: String = labels
+    labels
         .iter()
-        .enumerate()
-        .map(|(rank, (code, _))| format!(" WHEN '{code}' THEN {rank}"))
-        .collect();
-    format!(
-        "CASE (CASE WHEN applications.status = 'decided' \
-         THEN COALESCE(({}), 'decided') ELSE applications.status END){whens} ELSE 99 END",
-        outcome_sql()
-    )
+        .position(|(c, _)| *c == code)
+        .and_then(|p| i32::try_from(p).ok())
 }
 
 fn like_pattern(text: &str) -> String {
@@ -421,7 +417,13 @@ fn filtered<'a>(filter: &ListFilter, sqlite: bool) -> ListQuery<'a> {
         query = query.filter(applications::organisation_id.eq(org_id.clone()));
     }
     if filter.submitted_only {
-        query = query.filter(applications::status.ne(ApplicationStatus::Draft));
+        // Every case that has arrived has its registration number (given in the
+        // transaction of its first submission; a test checks it): said here, the list in
+        // order of number starts after the drafts in the number index instead of reading
+        // every draft first.
+        query = query
+            .filter(applications::status.ne(ApplicationStatus::Draft))
+            .filter(applications::registration_number.is_not_null());
     }
     match filter.status {
         None => {}
@@ -431,11 +433,7 @@ fn filtered<'a>(filter: &ListFilter, sqlite: bool) -> ListQuery<'a> {
         Some(StatusFilter::Outcome(outcome)) => {
             query = query
                 .filter(applications::status.eq(ApplicationStatus::Decided))
-                .filter(sql::<Bool>(&format!(
-                    "({}) = '{}'",
-                    outcome_sql(),
-                    outcome.as_str()
-                )));
+                .filter(applications::outcome.eq(outcome.as_str()));
         }
         Some(StatusFilter::Nothing) => query = query.filter(sql::<Bool>("1 = 0")),
     }
@@ -463,13 +461,17 @@ fn is_sqlite(conn: &DbConnection) -> bool {
     matches!(conn, DbConnection::Sqlite(_))
 }
 
-/// How many applications the filter holds.
+/// How many applications the filter holds. The agency's lists without a text filter are
+/// counted from the kept counts (a few rows per call), not from the call's applications.
 pub fn count(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<i64> {
     use diesel::dsl::sql;
     use diesel::sql_types::Bool;
     let sqlite = is_sqlite(conn);
     if filter.text.is_some() {
         return filtered(filter, sqlite).count().get_result(conn);
+    }
+    if filter.submitted_only && filter.organisation_id.is_none() {
+        return kept_count(conn, filter.call_id.as_deref(), filter.status);
     }
     // Without the join to organisations (only the text filter needs it; every application
     // has its organisation), so that the count is read from an index of applications alone.
@@ -491,15 +493,48 @@ pub fn count(conn: &mut DbConnection, filter: &ListFilter) -> QueryResult<i64> {
         Some(StatusFilter::Outcome(outcome)) => {
             query = query
                 .filter(applications::status.eq(ApplicationStatus::Decided))
-                .filter(sql::<Bool>(&format!(
-                    "({}) = '{}'",
-                    outcome_sql(),
-                    outcome.as_str()
-                )));
+                .filter(applications::outcome.eq(outcome.as_str()));
         }
         Some(StatusFilter::Nothing) => query = query.filter(sql::<Bool>("1 = 0")),
     }
     query.count().get_result(conn)
+}
+
+/// The codes `application_counts` counts a status filter under: a status is its own code,
+/// except that a decided case is counted by its outcome (or as `decided` without one).
+fn counted_codes(status: Option<StatusFilter>) -> Option<Vec<&'static str>> {
+    use crate::decisions::Outcome;
+    Some(match status {
+        None => return None,
+        Some(StatusFilter::Status(ApplicationStatus::Decided)) => std::iter::once("decided")
+            .chain(Outcome::ALL.iter().map(|o| o.as_str()))
+            .collect(),
+        Some(StatusFilter::Status(status)) => vec![status.as_str()],
+        Some(StatusFilter::Outcome(outcome)) => vec![outcome.as_str()],
+        Some(StatusFilter::Nothing) => Vec::new(),
+    })
+}
+
+/// How many applications have arrived, in a call or in all, optionally of a status, from
+/// the kept counts (drafts are not counted there).
+fn kept_count(
+    conn: &mut DbConnection,
+    call_id: Option<&str>,
+    status: Option<StatusFilter>,
+) -> QueryResult<i64> {
+    let mut query = application_counts::table.into_boxed();
+    if let Some(call_id) = call_id {
+        query = query.filter(application_counts::call_id.eq(call_id.to_string()));
+    }
+    if let Some(codes) = counted_codes(status) {
+        query = query.filter(application_counts::code.eq_any(codes));
+    }
+    let sum: Option<i64> = query
+        .select(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+        >("CAST(SUM(n) AS BIGINT)"))
+        .first(conn)?;
+    Ok(sum.unwrap_or(0))
 }
 
 /// The filtered applications in the asked order.
@@ -513,17 +548,18 @@ fn ordered<'a>(
     use diesel::sql_types::BigInt;
     let sqlite = is_sqlite(conn);
     let dir = if descending { " DESC" } else { " ASC" };
-    // Byte order, as the lists sorted before they sorted in SQL (PostgreSQL's default
-    // collation would put "Ö" among the "O"s).
-    let collate = if sqlite { "" } else { " COLLATE \"C\"" };
+    // The sort keys are kept on the row, each with an index from the call on: a page is
+    // read in order, not sorted out of the call. The organisation's name sorts in byte
+    // order, as the lists sorted before they sorted in SQL (its column is `COLLATE "C"`
+    // on PostgreSQL, whose default collation would put "Ö" among the "O"s).
     let first_key = match sort {
         ListSort::RegistrationNumber if filter.submitted_only => None,
         // An organisation's own drafts have no number yet: last.
         ListSort::RegistrationNumber => {
             Some("CASE WHEN applications.registration_number IS NULL THEN 1 ELSE 0 END".to_string())
         }
-        ListSort::Organisation => Some(format!("organisations.name{collate}")),
-        ListSort::Status => Some(status_rank_sql()),
+        ListSort::Organisation => Some("applications.organisation_name".to_string()),
+        ListSort::Status => Some("applications.status_rank".to_string()),
         ListSort::Requested(year) => Some(requested_sql(year)),
     };
     let mut query = filtered(filter, sqlite);
@@ -596,26 +632,123 @@ pub fn with_organisation(
     Ok(rows)
 }
 
-/// How many applications of a call there are per status (drafts left out).
+/// How many applications of a call there are per status (drafts left out), from the kept
+/// counts.
 pub fn count_by_status(
     conn: &mut DbConnection,
     call_id: &str,
 ) -> QueryResult<Vec<(ApplicationStatus, i64)>> {
+    let rows: Vec<(String, i64)> = application_counts::table
+        .filter(application_counts::call_id.eq(call_id))
+        .filter(application_counts::n.gt(0))
+        .select((application_counts::code, application_counts::n))
+        .load(conn)?;
+    let mut out: Vec<(ApplicationStatus, i64)> = Vec::new();
+    for (code, n) in rows {
+        // An outcome is a decided case.
+        let status = ApplicationStatus::parse(&code).unwrap_or(ApplicationStatus::Decided);
+        match out.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, total)) => *total += n,
+            None => out.push((status, n)),
+        }
+    }
+    Ok(out)
+}
+
+/// How many applications have arrived in a call (drafts left out), from the kept counts.
+pub fn count_submitted(conn: &mut DbConnection, call_id: &str) -> QueryResult<i64> {
+    kept_count(conn, Some(call_id), None)
+}
+
+/// The kept counts as counting the applications gives them: `(call, code, n)` for every
+/// call and shown status with at least one application (drafts left out). For the
+/// consistency checks and [`rebuild_list_keys`].
+pub fn counted_from_rows(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    #[derive(QueryableByName)]
+    struct Counted {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        call_id: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut rows: Vec<(String, String, i64)> = diesel::sql_query(
+        "SELECT call_id, COALESCE(outcome, status) AS code, CAST(COUNT(*) AS BIGINT) AS n \
+         FROM applications WHERE status <> 'draft' \
+         GROUP BY call_id, COALESCE(outcome, status)",
+    )
+    .load::<Counted>(conn)?
+    .into_iter()
+    .map(|c| (c.call_id, c.code, c.n))
+    .collect();
+    rows.sort();
+    Ok(rows)
+}
+
+/// The kept counts with at least one application, as `counted_from_rows` orders them.
+pub fn kept_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, i64)>> {
+    let mut rows: Vec<(String, String, i64)> = application_counts::table
+        .filter(application_counts::n.ne(0))
+        .select((
+            application_counts::call_id,
+            application_counts::code,
+            application_counts::n,
+        ))
+        .load(conn)?;
+    rows.sort();
+    Ok(rows)
+}
+
+/// The list keys as they should be, for the applications they are kept on: `(id, outcome,
+/// organisation name)` where the kept ones differ from what the decisions and the
+/// organisation say. Empty when all agree (for the consistency checks).
+pub fn list_keys_out_of_step(
+    conn: &mut DbConnection,
+) -> QueryResult<Vec<(String, Option<String>, String)>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text};
+    let outcome = format!(
+        "CASE WHEN applications.status = 'decided' THEN ({}) END",
+        decided_outcome_sql()
+    );
     applications::table
-        .filter(applications::call_id.eq(call_id))
-        .filter(applications::status.ne(ApplicationStatus::Draft))
-        .group_by(applications::status)
-        .select((applications::status, diesel::dsl::count_star()))
+        .inner_join(organisations::table)
+        .filter(sql::<diesel::sql_types::Bool>(&format!(
+            "(applications.outcome IS NULL) <> (({outcome}) IS NULL) \
+                 OR applications.outcome <> ({outcome}) \
+                 OR applications.organisation_name <> organisations.name"
+        )))
+        .select((
+            applications::id,
+            sql::<Nullable<Text>>(&outcome),
+            organisations::name,
+        ))
         .load(conn)
 }
 
-/// How many applications have arrived in a call (drafts left out).
-pub fn count_submitted(conn: &mut DbConnection, call_id: &str) -> QueryResult<i64> {
-    applications::table
-        .filter(applications::call_id.eq(call_id))
-        .filter(applications::status.ne(ApplicationStatus::Draft))
-        .count()
-        .get_result(conn)
+/// Writes the list keys and counts again from the rows: the outcome of every decided
+/// application, the organisation names, and the counts per call and status. For a bulk
+/// load (the generator) that writes decided cases and signs their decisions directly.
+pub fn rebuild_list_keys(conn: &mut DbConnection) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE applications SET outcome = ({}) WHERE status = 'decided'",
+        decided_outcome_sql()
+    ))
+    .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE applications SET organisation_name = (SELECT o.name FROM organisations o \
+         WHERE o.id = applications.organisation_id) WHERE organisation_name = ''",
+    )
+    .execute(conn)?;
+    diesel::delete(application_counts::table).execute(conn)?;
+    diesel::sql_query(
+        "INSERT INTO application_counts (call_id, code, n) \
+         SELECT call_id, COALESCE(outcome, status), COUNT(*) FROM applications \
+         WHERE status <> 'draft' GROUP BY call_id, COALESCE(outcome, status)",
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Registers the SQL functions SQLite lacks on a new connection: `unicode_lower`, a
@@ -687,9 +820,22 @@ pub fn set_project_title(conn: &mut DbConnection, id: &str, title: &str) -> Quer
         .map(|_| ())
 }
 
+/// The case's new status. A case is decided once its decision is signed (in the same
+/// transaction): its outcome is worked out then, in the same statement, and kept for the
+/// lists; the kept counts follow in the database's trigger.
 pub fn set_status(conn: &mut DbConnection, id: &str, status: ApplicationStatus) -> QueryResult<()> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Text};
+    let outcome = if status == ApplicationStatus::Decided {
+        decided_outcome_sql()
+    } else {
+        "NULL".to_string()
+    };
     diesel::update(applications::table.find(id))
-        .set(applications::status.eq(status))
+        .set((
+            applications::status.eq(status),
+            applications::outcome.eq(sql::<Nullable<Text>>(&outcome)),
+        ))
         .execute(conn)
         .map(|_| ())
 }

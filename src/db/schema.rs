@@ -222,6 +222,21 @@ diesel::table! {
         created_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
         submitted_by -> Nullable<Text>,
+        /// How a decided application was decided; NULL before (kept for the lists).
+        outcome -> Nullable<Text>,
+        /// The organisation's name, for the sort by organisation (filled on insert).
+        organisation_name -> Text,
+        /// Generated: the shown status label's place in alphabetical order.
+        status_rank -> Integer,
+    }
+}
+
+diesel::table! {
+    /// Applications per call and shown status (drafts not counted), kept by triggers.
+    application_counts (call_id, code) {
+        call_id -> Text,
+        code -> Text,
+        n -> BigInt,
     }
 }
 
@@ -728,6 +743,7 @@ diesel::joinable!(audit_events -> users (actor_user_id));
 diesel::joinable!(audit_events -> organisations (actor_organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    application_counts,
     server_secrets,
     organisations,
     users,

@@ -26,6 +26,7 @@ mod instances;
 mod integrity;
 mod ledger;
 mod letters;
+mod list_scale;
 mod lists;
 mod login;
 mod mail;

@@ -1,0 +1,15 @@
+DROP TRIGGER IF EXISTS applications_outcome_signed ON decisions;
+DROP FUNCTION IF EXISTS applications_outcome_signed();
+DROP INDEX IF EXISTS audit_events_newest;
+DROP INDEX IF EXISTS applications_call_outcome;
+DROP INDEX IF EXISTS applications_call_rank;
+DROP INDEX IF EXISTS applications_call_organisation;
+DROP TRIGGER IF EXISTS application_counts_keep ON applications;
+DROP FUNCTION IF EXISTS application_counts_keep();
+DROP FUNCTION IF EXISTS application_counts_add(TEXT, TEXT, BIGINT);
+DROP TRIGGER IF EXISTS applications_organisation_name ON applications;
+DROP FUNCTION IF EXISTS applications_organisation_name();
+DROP TABLE IF EXISTS application_counts;
+ALTER TABLE applications DROP COLUMN status_rank;
+ALTER TABLE applications DROP COLUMN organisation_name;
+ALTER TABLE applications DROP COLUMN outcome;

@@ -1,0 +1,14 @@
+DROP TRIGGER IF EXISTS applications_outcome_signed_insert;
+DROP TRIGGER IF EXISTS applications_outcome_signed;
+DROP INDEX IF EXISTS audit_events_newest;
+DROP INDEX IF EXISTS applications_call_outcome;
+DROP INDEX IF EXISTS applications_call_rank;
+DROP INDEX IF EXISTS applications_call_organisation;
+DROP TRIGGER IF EXISTS application_counts_delete;
+DROP TRIGGER IF EXISTS application_counts_update;
+DROP TRIGGER IF EXISTS application_counts_insert;
+DROP TRIGGER IF EXISTS applications_organisation_name;
+DROP TABLE IF EXISTS application_counts;
+ALTER TABLE applications DROP COLUMN status_rank;
+ALTER TABLE applications DROP COLUMN organisation_name;
+ALTER TABLE applications DROP COLUMN outcome;
