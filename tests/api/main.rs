@@ -44,3 +44,4 @@ mod sessions;
 mod smtp;
 mod uploads;
 mod web_story;
+mod writes;
