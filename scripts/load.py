@@ -265,6 +265,51 @@ function request()
   return wrk.format(method, e.path, headers, body)
 end
 """)
+    if once:
+        # wrk divides by the whole -d duration even when every thread stopped early, its
+        # entries used up: a rate of (pool / duration), a bound and not a measurement. So
+        # each thread notes when it sent its first request and when its last answer came
+        # (LuaJIT's ffi: the monotonic clock, the same in every thread), and `done` prints
+        # the span, over which `wrk()` then computes the rate.
+        lines.append("""
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } load_timespec;
+int clock_gettime(int clock, load_timespec *ts);
+]]
+local ts = ffi.new("load_timespec")
+local function now_us()
+  ffi.C.clock_gettime(1, ts)
+  return tonumber(ts.tv_sec) * 1000000 + tonumber(ts.tv_nsec) / 1000
+end
+first_us = nil
+last_us = nil
+local make_request = request
+request = function()
+  if not first_us then first_us = now_us() end
+  return make_request()
+end
+function response(status, headers, body)
+  last_us = now_us()
+end
+local all_threads = {}
+local setup_thread = setup
+setup = function(thread)
+  table.insert(all_threads, thread)
+  setup_thread(thread)
+end
+function done(summary, latency, requests)
+  local first, last = nil, nil
+  for _, t in ipairs(all_threads) do
+    local f, l = t:get("first_us"), t:get("last_us")
+    if f and (not first or f < first) then first = f end
+    if l and (not last or l > last) then last = l end
+  end
+  if first and last and last > first then
+    io.write(string.format("Answered span: %.0f us\\n", last - first))
+  end
+end
+""")
     with open(path, "w") as f:
         f.write("\n".join(lines))
 
@@ -301,6 +346,12 @@ def wrk(url, connections, seconds, script=None, headers=(), threads=2):
     m = re.search(r"(\d+) requests in", out)
     if m:
         result["requests"] = int(m.group(1))
+    # A script that uses each entry once prints the span from its first request to its
+    # last answer (see write_lua): the rate is over that span, not over -d.
+    m = re.search(r"Answered span: ([\d.]+) us", out)
+    if m and float(m.group(1)) > 0:
+        result["span"] = float(m.group(1)) / 1e6
+        result["rps"] = result["requests"] / result["span"]
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if m:
         result["errors"] += int(m.group(1))
@@ -487,13 +538,7 @@ def measure_writes(service, manifest, years, args, label):
         seconds = max(2, min(args.seconds, int(0.8 * n_submit / max(save["rps"], 1))))
         submit = wrk(base + "/", args.write_connections, seconds, script)
         submit["pool"] = n_submit
-        # wrk divides by the whole duration, also after the last draft was submitted and the
-        # connections fell idle; while they were busy, the rate is connections ÷ mean latency
-        # (Little's law). Both are kept; the table shows the busy rate when the pool ran out.
-        submit["exhausted"] = submit["requests"] >= 0.95 * n_submit
-        submit["rps_wrk"] = submit["rps"]
-        if submit["exhausted"] and submit["mean"]:
-            submit["rps"] = args.write_connections / (submit["mean"] / 1000)
+        submit["exhausted"] = submit["requests"] >= n_submit
         log(f"  {label} submit: {submit['rps']:.0f}/s p99 {submit['p99']} ms "
             f"errors {submit['errors']} of pool {n_submit}")
     return save, submit
@@ -772,9 +817,8 @@ def report(out, args, backends, small, large, minutes):
                 note = ""
                 if label == "submit":
                     note = f", {r['requests']} of {r['pool']} drafts" + (
-                        f"; all submitted within the run, so the rate is connections ÷ mean "
-                        f"latency {r['mean']:.1f} ms, wrk's own {num(r['rps_wrk'])}/s"
-                        if r.get("exhausted") and r.get("mean") else "")
+                        f" in {r['span']:.2f} s" if r.get("span") else
+                        " (pool used up: rate is a lower bound)" if r.get("exhausted") else "")
                 rows.append((f"{label}, {backend} ({num(large)} applications{note})",
                              f"{args.write_connections} conn.", r, ratio, goal, ok))
     if rows:

@@ -41,15 +41,53 @@ fn load_for_applicant(
     what: &str,
 ) -> Result<Application, AppError> {
     let application = db::applications::find(conn, application_id)?.ok_or(AppError::NotFound)?;
+    match applicant_refusal(conn, actor, &application, now, what)? {
+        Some(refusal) => Err(refusal),
+        None => Ok(application),
+    }
+}
+
+/// Why the person may not work on the case as its applicant, recorded; `None` when they
+/// may. The outer error is the database's.
+fn applicant_refusal(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application: &Application,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<Option<AppError>, AppError> {
     if actor.role != Role::Applicant {
         audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
-        return Err(AppError::Forbidden);
+        return Ok(Some(AppError::Forbidden));
     }
     if actor.organisation_id.as_deref() != Some(application.organisation_id.as_str()) {
         audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
-        return Err(AppError::NotFound);
+        return Ok(Some(AppError::NotFound));
     }
-    Ok(application)
+    Ok(None)
+}
+
+/// The case in a write transaction, its row locked (PostgreSQL; on SQLite the transaction
+/// holds the database), for its applicant. `Ok(Err(refusal))`: refused, and the refusal
+/// recorded in the transaction, which the caller commits (so the record stays, with
+/// nothing else written) before answering the refusal. Checking inside the transaction
+/// reads the case once, where a check before it read it twice and committed a refusal
+/// on its own.
+fn lock_for_applicant(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application_id: &str,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<Result<Application, AppError>, AppError> {
+    let application =
+        db::applications::find_for_update(conn, application_id)?.ok_or(AppError::NotFound)?;
+    Ok(
+        match applicant_refusal(conn, actor, &application, now, what)? {
+            Some(refusal) => Err(refusal),
+            None => Ok(application),
+        },
+    )
 }
 
 /// Refuses (and records) anyone but the applicant's own organisation working on a case;
@@ -282,14 +320,20 @@ pub fn save_draft(
     input: &DraftInput,
     now: DateTime<Utc>,
 ) -> Result<Version, AppError> {
-    // Checked and recorded before the transaction: a refusal must stay on record.
-    load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
+    // One transaction, one commit: a refusal is recorded and committed in it (it must stay
+    // on record), a save is written and committed with its audit entry.
     db::write_tx(conn, |conn| {
-        save_draft_in(conn, actor, application_id, input, now)
-    })
+        let application =
+            match lock_for_applicant(conn, actor, application_id, now, "ändra en ansökan")? {
+                Ok(application) => application,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+        save_draft_locked(conn, actor, application, input, now).map(Ok)
+    })?
 }
 
-/// The saving of a draft, inside the caller's transaction (see [`save_draft`]).
+/// The saving of a draft, inside the caller's transaction, access checked before (see
+/// [`save_draft`]).
 fn save_draft_in(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -299,6 +343,17 @@ fn save_draft_in(
 ) -> Result<Version, AppError> {
     let application =
         db::applications::find_for_update(conn, application_id)?.ok_or(AppError::NotFound)?;
+    save_draft_locked(conn, actor, application, input, now)
+}
+
+/// The saving of a draft, its case read and locked in the caller's transaction.
+fn save_draft_locked(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application: Application,
+    input: &DraftInput,
+    now: DateTime<Utc>,
+) -> Result<Version, AppError> {
     let version = draft_version(conn, &application.id)?.ok_or_else(|| {
         AppError::Conflict(
             "Ansökan är inskickad och låst. Den kan bara ändras om handläggaren begär en komplettering."
@@ -501,158 +556,174 @@ pub fn submit(
     links: &Links,
     agency: &str,
 ) -> Result<Receipt, AppError> {
-    // Checked and recorded before the transaction: a refusal must stay on record.
-    load_for_applicant(conn, actor, application_id, now, "skicka in en ansökan")?;
-    if let Some(reason) = signatory_refusal(actor) {
-        audit::record_denied(
-            conn,
-            actor,
-            now,
-            "application",
-            Some(application_id),
-            "skicka in utan att vara organisationens företrädare",
-        )?;
-        return Err(AppError::Refused(reason));
-    }
+    // One transaction, one commit: a refusal is recorded and committed in it (it must stay
+    // on record), a submission is written and committed with its audit entry and e-mail.
     db::write_tx(conn, |conn| {
         let application =
-            db::applications::find_for_update(conn, application_id)?.ok_or(AppError::NotFound)?;
-        let version = draft_version(conn, &application.id)?
-            .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
-        let def = definition_of(conn, &application.call_id)?;
-        if let Some(reason) = deadline_refusal(&def, &version, now) {
-            return Err(AppError::Conflict(reason));
-        }
-        let stored = stored_draft(conn, &application, &version)?;
-        draft::check_complete(&def, &stored).into_result()?;
-
-        let registration_number = match &application.registration_number {
-            Some(number) => number.clone(),
-            None => {
-                let year = chrono::Datelike::year(&clock::stockholm_date(now));
-                let number = registration::next(conn, year)?;
-                db::applications::mark_arrived(
-                    conn,
-                    &application.id,
-                    &number,
-                    now.naive_utc(),
-                    &actor.user_id,
-                )?;
-                number
-            }
-        };
-        db::applications::mark_version_submitted(
-            conn,
-            &version.id,
-            now.naive_utc(),
-            Some(&actor.user_id),
-        )?;
-        db::applications::set_status(conn, &application.id, ApplicationStatus::Submitted)?;
-        let organisation = db::organisations::find(conn, &application.organisation_id)?
-            .ok_or(AppError::NotFound)?;
-        let when = clock::format_stockholm(now.naive_utc());
-        let submitter = format!("{} ({})", actor.name, actor.email);
-
-        if let Some(request_id) = &version.supplement_request_id {
-            let answer = stored.supplement_answer.clone().unwrap_or_default();
-            db::applications::mark_supplement_answered(
+            match lock_for_applicant(conn, actor, application_id, now, "skicka in en ansökan")? {
+                Ok(application) => application,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+        if let Some(reason) = signatory_refusal(actor) {
+            audit::record_denied(
                 conn,
-                request_id,
+                actor,
+                now,
+                "application",
+                Some(application_id),
+                "skicka in utan att vara organisationens företrädare",
+            )?;
+            return Ok(Err(AppError::Refused(reason)));
+        }
+        submit_locked(conn, actor, application, now, links, agency).map(Ok)
+    })?
+}
+
+/// The submission, its case read, locked and its access checked in the caller's
+/// transaction (see [`submit`]).
+fn submit_locked(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    application: Application,
+    now: DateTime<Utc>,
+    links: &Links,
+    agency: &str,
+) -> Result<Receipt, AppError> {
+    let version = draft_version(conn, &application.id)?
+        .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
+    let def = definition_of(conn, &application.call_id)?;
+    if let Some(reason) = deadline_refusal(&def, &version, now) {
+        return Err(AppError::Conflict(reason));
+    }
+    let stored = stored_draft(conn, &application, &version)?;
+    draft::check_complete(&def, &stored).into_result()?;
+
+    let registration_number = match &application.registration_number {
+        Some(number) => number.clone(),
+        None => {
+            let year = chrono::Datelike::year(&clock::stockholm_date(now));
+            let number = registration::next(conn, year)?;
+            db::applications::mark_arrived(
+                conn,
+                &application.id,
+                &number,
                 now.naive_utc(),
                 &actor.user_id,
-                &answer,
             )?;
-            let request = db::applications::find_supplement_request(conn, request_id)?
-                .ok_or(AppError::NotFound)?;
-            if let Some(officer) = match &request.requested_by {
-                Some(id) => db::accounts::find(conn, id)?,
-                None => None,
-            } {
-                let message = outbox::SupplementReceived {
-                    registration_number: &registration_number,
-                    organisation: &organisation.name,
-                    version: version.number,
-                    submitted_at: &when,
-                    submitted_by: &submitter,
-                    link: &links.case(&application.id),
-                };
-                outbox::queue(
-                    conn,
-                    now,
-                    &officer.email,
-                    &message.subject(),
-                    &message.body()?,
-                )?;
-            }
-            audit::record(
+            number
+        }
+    };
+    db::applications::mark_version_submitted(
+        conn,
+        &version.id,
+        now.naive_utc(),
+        Some(&actor.user_id),
+    )?;
+    db::applications::set_status(conn, &application.id, ApplicationStatus::Submitted)?;
+    let organisation =
+        db::organisations::find(conn, &application.organisation_id)?.ok_or(AppError::NotFound)?;
+    let when = clock::format_stockholm(now.naive_utc());
+    let submitter = format!("{} ({})", actor.name, actor.email);
+
+    if let Some(request_id) = &version.supplement_request_id {
+        let answer = stored.supplement_answer.clone().unwrap_or_default();
+        db::applications::mark_supplement_answered(
+            conn,
+            request_id,
+            now.naive_utc(),
+            &actor.user_id,
+            &answer,
+        )?;
+        let request = db::applications::find_supplement_request(conn, request_id)?
+            .ok_or(AppError::NotFound)?;
+        if let Some(officer) = match &request.requested_by {
+            Some(id) => db::accounts::find(conn, id)?,
+            None => None,
+        } {
+            let message = outbox::SupplementReceived {
+                registration_number: &registration_number,
+                organisation: &organisation.name,
+                version: version.number,
+                submitted_at: &when,
+                submitted_by: &submitter,
+                link: &links.case(&application.id),
+            };
+            outbox::queue(
                 conn,
-                Some(actor),
                 now,
-                audit::Entry {
-                    action: action::SUPPLEMENT_ANSWERED,
-                    entity_type: "application",
-                    entity_id: Some(&application.id),
-                    summary: format!(
-                        "Komplettering inkommen från {}: version {}",
-                        organisation.name, version.number
-                    ),
-                    details: json!({
-                        "supplement_request_id": request_id,
-                        "version": version.number,
-                    }),
-                },
+                &officer.email,
+                &message.subject(),
+                &message.body()?,
             )?;
         }
-
-        let receipt = outbox::Receipt {
-            agency,
-            registration_number: &registration_number,
-            organisation: &organisation.name,
-            call_title: &def.call.title,
-            project_title: &application.project_title,
-            version: version.number,
-            submitted_at: &when,
-            submitted_by: &submitter,
-            link: &links.case(&application.id),
-        };
-        outbox::queue(
-            conn,
-            now,
-            &actor.email,
-            &receipt.subject(),
-            &receipt.body()?,
-        )?;
-        let requested: Vec<_> = stored
-            .years
-            .iter()
-            .map(|y| json!({ "year": y.year, "amount_ore": y.requested_ore.ore() }))
-            .collect();
         audit::record(
             conn,
             Some(actor),
             now,
             audit::Entry {
-                action: action::APPLICATION_SUBMITTED,
+                action: action::SUPPLEMENT_ANSWERED,
                 entity_type: "application",
                 entity_id: Some(&application.id),
                 summary: format!(
-                    "Ansökan {} version {} inskickad av {} för {}",
-                    registration_number, version.number, actor.name, organisation.name
+                    "Komplettering inkommen från {}: version {}",
+                    organisation.name, version.number
                 ),
                 details: json!({
-                    "registration_number": registration_number,
+                    "supplement_request_id": request_id,
                     "version": version.number,
-                    "requested": requested,
                 }),
             },
         )?;
-        Ok(Receipt {
-            application_id: application.id.clone(),
-            registration_number,
-            version: version.number,
-            submitted_at: now.naive_utc(),
-            submitted_by: actor.name.clone(),
-        })
+    }
+
+    let receipt = outbox::Receipt {
+        agency,
+        registration_number: &registration_number,
+        organisation: &organisation.name,
+        call_title: &def.call.title,
+        project_title: &application.project_title,
+        version: version.number,
+        submitted_at: &when,
+        submitted_by: &submitter,
+        link: &links.case(&application.id),
+    };
+    outbox::queue(
+        conn,
+        now,
+        &actor.email,
+        &receipt.subject(),
+        &receipt.body()?,
+    )?;
+    let requested: Vec<_> = stored
+        .years
+        .iter()
+        .map(|y| json!({ "year": y.year, "amount_ore": y.requested_ore.ore() }))
+        .collect();
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::APPLICATION_SUBMITTED,
+            entity_type: "application",
+            entity_id: Some(&application.id),
+            summary: format!(
+                "Ansökan {} version {} inskickad av {} för {}",
+                registration_number, version.number, actor.name, organisation.name
+            ),
+            details: json!({
+                "registration_number": registration_number,
+                "version": version.number,
+                "requested": requested,
+            }),
+        },
+    )?;
+    Ok(Receipt {
+        application_id: application.id.clone(),
+        registration_number,
+        version: version.number,
+        submitted_at: now.naive_utc(),
+        submitted_by: actor.name.clone(),
     })
 }
 

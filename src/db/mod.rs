@@ -132,10 +132,95 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Manager {
     url: DatabaseUrl,
     timeout: Duration,
+    counts: Arc<Counts>,
+    health: Arc<HealthByConnection>,
+}
+
+/// What the connections of one pool have sent: statements (every one, `BEGIN` and `COMMIT`
+/// included), committed transactions (on SQLite, each one a sync of the log to disk), and
+/// of the statements the pool's own checks at checkout (see [`TRUSTED_FOR`]). Counted
+/// by diesel's instrumentation, an atomic add per statement; for the tests that hold a
+/// request to its number of statements and commits, and for profiling.
+#[derive(Debug, Default)]
+pub struct Counts {
+    statements: std::sync::atomic::AtomicU64,
+    commits: std::sync::atomic::AtomicU64,
+    pings: std::sync::atomic::AtomicU64,
+}
+
+/// A snapshot of [`Counts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counted {
+    pub statements: u64,
+    pub commits: u64,
+    /// Of `statements`, the pool's checks at checkout.
+    pub pings: u64,
+}
+
+impl std::ops::Sub for Counted {
+    type Output = Counted;
+    fn sub(self, earlier: Counted) -> Counted {
+        Counted {
+            statements: self.statements.saturating_sub(earlier.statements),
+            commits: self.commits.saturating_sub(earlier.commits),
+            pings: self.pings.saturating_sub(earlier.pings),
+        }
+    }
+}
+
+impl Counts {
+    fn snapshot(&self) -> Counted {
+        use std::sync::atomic::Ordering::Relaxed;
+        Counted {
+            statements: self.statements.load(Relaxed),
+            commits: self.commits.load(Relaxed),
+            pings: self.pings.load(Relaxed),
+        }
+    }
+
+    /// The instrumentation of one connection: counts, notes whether its last statement
+    /// succeeded (see [`TRUSTED_FOR`]), and with `RUST_LOG=statsbidrag::sql=trace` logs
+    /// each statement's text.
+    fn instrument(
+        counts: Arc<Counts>,
+        health: Arc<Health>,
+    ) -> impl FnMut(diesel::connection::InstrumentationEvent<'_>) + Send + 'static {
+        use diesel::connection::InstrumentationEvent;
+        use std::sync::atomic::Ordering::Relaxed;
+        move |event| match event {
+            InstrumentationEvent::StartQuery { query, .. } => {
+                counts.statements.fetch_add(1, Relaxed);
+                tracing::trace!(target: "statsbidrag::sql", "{query}");
+            }
+            InstrumentationEvent::FinishQuery { error, .. } => {
+                *health
+                    .succeeded_at
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = error.is_none().then(Instant::now);
+            }
+            InstrumentationEvent::CommitTransaction { depth, .. } if depth.get() == 1 => {
+                counts.commits.fetch_add(1, Relaxed);
+            }
+            _ => {}
+        }
+    }
 }
 
 impl Manager {
     fn establish(&self) -> Result<DbConnection, ConnectionError> {
+        let mut conn = self.establish_uncounted()?;
+        // Set once, never replaced: its box's address names the connection in `health`.
+        let health = Arc::new(Health::default());
+        let instrumentation = Counts::instrument(self.counts.clone(), health.clone());
+        match &mut conn {
+            DbConnection::Postgresql(inner) => inner.set_instrumentation(instrumentation),
+            DbConnection::Sqlite(inner) => inner.set_instrumentation(instrumentation),
+        }
+        self.health.insert(&mut conn, &health);
+        Ok(conn)
+    }
+
+    fn establish_uncounted(&self) -> Result<DbConnection, ConnectionError> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
                 let mut conn = PgConnection::establish(&with_timeouts(url, self.timeout))?;
@@ -195,6 +280,67 @@ fn with_timeouts(url: &str, timeout: Duration) -> String {
     url
 }
 
+/// How long after its last statement that succeeded a connection is lent without a ping.
+///
+/// The pool checks a connection before lending it out, by a `SELECT 1` (on PostgreSQL a
+/// round trip). A request borrows three times (its session, its person, its work), so
+/// under load that was three pings per request for connections that had just answered. A
+/// connection whose last statement succeeded less than this long ago is lent without the
+/// ping; one whose last statement failed, or idle longer, is pinged as before, so a server
+/// that went away is still found at checkout and the pool reconnects by itself when it is
+/// back. The one request that meets a server gone since that last success fails (503) and
+/// marks its connection for a ping: as when a server goes away between the ping and the
+/// work.
+const TRUSTED_FOR: Duration = Duration::from_secs(5);
+
+/// One connection's last statement, as its instrumentation saw it: when it finished, if
+/// it succeeded (`None` after a failure).
+#[derive(Debug, Default)]
+struct Health {
+    succeeded_at: Mutex<Option<Instant>>,
+}
+
+/// The [`Health`] of each live connection of a pool, found by the address of the
+/// connection's instrumentation (boxed when it is set, so fixed for the connection's
+/// life and not shared with any other live connection; see [`Manager::establish`]).
+#[derive(Debug, Default)]
+struct HealthByConnection(Mutex<HashMap<usize, std::sync::Weak<Health>>>);
+
+impl HealthByConnection {
+    fn key(conn: &mut DbConnection) -> usize {
+        let instrumentation: &mut dyn diesel::connection::Instrumentation = match conn {
+            DbConnection::Postgresql(inner) => inner.instrumentation(),
+            DbConnection::Sqlite(inner) => inner.instrumentation(),
+        };
+        (instrumentation as *mut dyn diesel::connection::Instrumentation).cast::<()>() as usize
+    }
+
+    fn insert(&self, conn: &mut DbConnection, health: &Arc<Health>) {
+        let key = HealthByConnection::key(conn);
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Connections closed since are forgotten; a new one at a reused address replaces
+        // the entry of the closed one it took the place of.
+        map.retain(|_, known| known.strong_count() > 0);
+        map.insert(key, Arc::downgrade(health));
+    }
+
+    /// Whether the connection's last statement succeeded within [`TRUSTED_FOR`].
+    fn trusted(&self, conn: &mut DbConnection) -> bool {
+        let key = HealthByConnection::key(conn);
+        let health = {
+            let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(&key).and_then(std::sync::Weak::upgrade)
+        };
+        health.is_some_and(|health| {
+            health
+                .succeeded_at
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some_and(|at| at.elapsed() < TRUSTED_FOR)
+        })
+    }
+}
+
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = r2d2::Error;
@@ -204,6 +350,12 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        if self.health.trusted(conn) {
+            return Ok(());
+        }
+        self.counts
+            .pings
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         conn.ping().map_err(r2d2::Error::QueryError)
     }
 
@@ -221,6 +373,7 @@ pub struct Db {
     pool: Pool,
     url: DatabaseUrl,
     timeout: Duration,
+    counts: Arc<Counts>,
     /// One permit per pooled connection. [`Db::run`] takes one before it asks for a
     /// blocking thread, so that requests wait for the database in async land and the
     /// blocking threads the database keeps busy never outnumber its connections (68
@@ -244,9 +397,12 @@ impl Db {
         if let DatabaseUrl::Sqlite(path) = url {
             create_parent_dir(path)?;
         }
+        let counts = Arc::new(Counts::default());
         let manager = Manager {
             url: url.clone(),
             timeout,
+            counts: counts.clone(),
+            health: Arc::default(),
         };
         // Connect once outside the pool so that a bad URL gives the driver's own message
         // instead of a pool timeout.
@@ -259,6 +415,7 @@ impl Db {
             pool,
             url: url.clone(),
             timeout,
+            counts,
             permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
         })
     }
@@ -275,6 +432,11 @@ impl Db {
     /// A connection for synchronous work (command line, start-up).
     pub fn get(&self) -> Result<PooledConnection, DbError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Statements and commits the pool's connections have sent so far.
+    pub fn counted(&self) -> Counted {
+        self.counts.snapshot()
     }
 
     /// Runs blocking database work on actix's thread pool, off the async workers.
@@ -739,5 +901,39 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(!message.contains("hemligt"), "{message}");
+    }
+
+    #[test]
+    fn a_connection_whose_last_statement_succeeded_is_lent_again_without_a_ping() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("ping.sqlite3"));
+        // One connection, so that every piece of work gets the same one.
+        let db = Db::connect(&url, 1).unwrap();
+        actix_web::rt::System::new().block_on(async move {
+            let work = |db: &Db, sql: &'static str| {
+                let db = db.clone();
+                async move {
+                    let before = db.counted();
+                    let _ = db
+                        .run(move |c| c.batch_execute(sql).map_err(DbError::from))
+                        .await;
+                    db.counted() - before
+                }
+            };
+            // New to the pool: pinged (its set-up is not counted as a success).
+            let first = work(&db, "SELECT 1").await;
+            assert_eq!((first.statements, first.pings), (2, 1), "{first:?}");
+            // Its statement succeeded a moment ago: lent without a ping.
+            let second = work(&db, "SELECT 1").await;
+            assert_eq!((second.statements, second.pings), (1, 0), "{second:?}");
+            // Its statement fails: it is pinged before it is lent again ...
+            let failed = work(&db, "SELECT * FROM no_such_table").await;
+            assert_eq!((failed.statements, failed.pings), (1, 0), "{failed:?}");
+            let after = work(&db, "SELECT 1").await;
+            assert_eq!((after.statements, after.pings), (2, 1), "{after:?}");
+            // ... and once that succeeded, not again.
+            let again = work(&db, "SELECT 1").await;
+            assert_eq!((again.statements, again.pings), (1, 0), "{again:?}");
+        });
     }
 }

@@ -47,3 +47,4 @@ mod sessions;
 mod smtp;
 mod uploads;
 mod web_story;
+mod writes;
