@@ -455,3 +455,37 @@ fn lookups_by_a_mostly_empty_column_use_their_index_after_analyze() {
         );
     }
 }
+
+/// The mail sender takes the next due messages in (next attempt, created, id) order. With
+/// only an index on (sent_at, next_attempt_at) every claim sorted all unsent messages (10 000
+/// reminders queued at a start on a large database: a minute of 14–18 ms claims beside the
+/// pages); the partial index of unsent messages gives them in order.
+#[test]
+fn the_mail_sender_takes_due_messages_from_an_index_in_order() {
+    let test_db = TestDb::new();
+    if test_db.is_postgres() {
+        return;
+    }
+    let db = test_db.connect();
+    let mut conn = db.get().unwrap();
+    generate::generate(&mut conn, &options(300), now()).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    // The statement of `db::outbox::claim_next`.
+    let plan: Vec<Step> = diesel::sql_query(
+        "EXPLAIN QUERY PLAN SELECT id FROM outbox_messages WHERE sent_at IS NULL \
+         AND next_attempt_at <= '2026-12-01 12:00:00' \
+         ORDER BY next_attempt_at, created_at, id LIMIT 16",
+    )
+    .load(&mut *conn)
+    .unwrap();
+    let plan: Vec<String> = plan.into_iter().map(|s| s.detail).collect();
+    assert!(plan.iter().any(|s| s.contains("outbox_due")), "{plan:?}");
+    assert!(
+        !plan.iter().any(|s| s.contains("TEMP B-TREE")),
+        "sorted instead of read in order: {plan:?}"
+    );
+}
