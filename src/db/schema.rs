@@ -427,6 +427,15 @@ diesel::table! {
         created_at -> Timestamp,
         cancelled_at -> Nullable<Timestamp>,
         cancelled_by_decision_id -> Nullable<Text>,
+        organisation_name -> Text,
+    }
+}
+
+diesel::table! {
+    payment_counts (scope, owner_id) {
+        scope -> Text,
+        owner_id -> Text,
+        n -> BigInt,
     }
 }
 
@@ -775,6 +784,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     decision_years,
     decision_documents,
     payments,
+    payment_counts,
     reports,
     report_versions,
     report_answers,

@@ -100,6 +100,41 @@ pub fn assert_consistent(app: &TestApp) {
                 );
             }
         }
+        // The kept number of payments (triggers, migration 000017), of the call and of each
+        // organisation, against counting the rows; and the list pages in the kept order.
+        assert_eq!(
+            db::payments::count(conn, Some(id), None).unwrap(),
+            db::payments::count_rows(conn, Some(id), None).unwrap(),
+            "the number of payments of {}",
+            call.code
+        );
+        for (org, _) in kept.keys() {
+            assert_eq!(
+                db::payments::count(conn, None, Some(org)).unwrap(),
+                db::payments::count_rows(conn, None, Some(org)).unwrap(),
+                "the number of payments of {org}"
+            );
+        }
+        let listed = db::payments::list(conn, Some(id), None, i64::MAX / 2, 0).unwrap();
+        assert_eq!(
+            listed.len() as i64,
+            db::payments::count_rows(conn, Some(id), None).unwrap()
+        );
+        for (payment, organisation, _) in &listed {
+            assert_eq!(payment.organisation_id, organisation.id);
+        }
+        for pair in listed.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert!(
+                (a.0.due_on, a.1.name.as_bytes()) <= (b.0.due_on, b.1.name.as_bytes()),
+                "payments of {} by due day and name: {} {} before {} {}",
+                call.code,
+                a.0.due_on,
+                a.1.name,
+                b.0.due_on,
+                b.1.name
+            );
+        }
         // The allocation table, every recipient at once.
         let source = db::calls::allocation_source(conn, id).unwrap().unwrap();
         let mut recomputed = allocation::build(&source.years, &source.signed);
