@@ -489,3 +489,34 @@ fn the_mail_sender_takes_due_messages_from_an_index_in_order() {
         "sorted instead of read in order: {plan:?}"
     );
 }
+
+/// The staff start page's draft decisions come from an index of the drafts alone: without
+/// it every decision of every call was read and sorted (most of the start page's time at
+/// 100 000 applications).
+#[test]
+fn the_draft_decisions_of_the_start_page_come_from_an_index() {
+    let test_db = TestDb::new();
+    if test_db.is_postgres() {
+        return;
+    }
+    let db = test_db.connect();
+    let mut conn = db.get().unwrap();
+    generate::generate(&mut conn, &options(300), now()).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    // The statement of `db::decisions::drafts`.
+    let plan: Vec<Step> = diesel::sql_query(
+        "EXPLAIN QUERY PLAN SELECT id FROM decisions WHERE status = 'draft' ORDER BY created_at",
+    )
+    .load(&mut *conn)
+    .unwrap();
+    let plan: Vec<String> = plan.into_iter().map(|s| s.detail).collect();
+    assert!(
+        plan.iter().any(|s| s.contains("decisions_drafts")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+}
