@@ -1,55 +1,20 @@
 //! The last day is open until 23:59:59 Stockholm time by the server's clock, also on the
 //! night summer time ends (when Stockholm goes from UTC+2 to UTC+1).
 
-use statsbidrag::accounts;
-use statsbidrag::calls::edit::{self, CallInput, CallYearInput, CategoryInput, SectionInput};
-
-use crate::helpers::{OFFICER, SKANE, TestApp, csrf_from, spawn_app_without_cases};
+use crate::helpers::{SKANE, TestApp, csrf_from, spawn_app_without_cases};
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
     s.parse().unwrap()
 }
 
-/// A call whose last day is 2020-10-25, set up directly (the call forms have tests of their
-/// own).
+/// A call whose last day is 2020-10-25.
 fn october_call(app: &TestApp) -> String {
-    let mut conn = app.conn();
-    let user = statsbidrag::db::accounts::find_by_email(&mut conn, OFFICER)
-        .unwrap()
-        .unwrap();
-    let officer = accounts::load_actor(&mut conn, &user.id).unwrap().unwrap();
-    let input = CallInput {
-        programme: "sis-integrerad-vard".into(),
-        code: "hostutlysning".into(),
-        title: "Höstens utlysning".into(),
-        description: "Sista dagen är natten då sommartiden slutar.".into(),
-        opens_on: "2020-10-01".into(),
-        last_day: "2020-10-25".into(),
-        max_recipients: "4".into(),
-        payment_month: "1".into(),
-        report_due_month: "3".into(),
-        report_due_day: "1".into(),
-        eligible_kinds: vec!["region".into()],
-        years: vec![CallYearInput {
-            year: "2021".into(),
-            ceiling: "1000000".into(),
-        }],
-        sections: vec![SectionInput {
-            title: "Plan".into(),
-            required: "true".into(),
-            max_length: "1000".into(),
-            ..Default::default()
-        }],
-        cost_categories: vec![CategoryInput {
-            code: "personal".into(),
-            name: "Personal".into(),
-        }],
-        ..Default::default()
-    };
-    let now = at("2020-10-02T08:00:00Z");
-    let call = edit::create(&mut conn, &officer, &input, now).unwrap();
-    edit::publish(&mut conn, &officer, &call.id, now).unwrap();
-    call.id
+    crate::helpers::october_call(
+        app,
+        "hostutlysning",
+        "Höstens utlysning",
+        "Sista dagen är natten då sommartiden slutar.",
+    )
 }
 
 /// Starts and fills Skåne's draft through the pages; returns the application's id.

@@ -468,3 +468,49 @@ pub async fn spawn_instance_beside(app: &TestApp, edit: impl FnOnce(&mut Setting
         test_db: alias,
     }
 }
+
+/// An open call (2020-10-01 to its last day 2020-10-25, one question, one cost category,
+/// 2021 under a ceiling of 1 000 000 kr), made and published directly by the officer: for
+/// the tests whose subject is not the call forms (they have tests of their own).
+pub fn october_call(app: &TestApp, code: &str, title: &str, description: &str) -> String {
+    use statsbidrag::calls::edit::{self, CallInput, CallYearInput, CategoryInput, SectionInput};
+    let mut conn = app.conn();
+    let user = statsbidrag::db::accounts::find_by_email(&mut conn, OFFICER)
+        .unwrap()
+        .unwrap();
+    let officer = statsbidrag::accounts::load_actor(&mut conn, &user.id)
+        .unwrap()
+        .unwrap();
+    let input = CallInput {
+        programme: "sis-integrerad-vard".into(),
+        code: code.into(),
+        title: title.into(),
+        description: description.into(),
+        opens_on: "2020-10-01".into(),
+        last_day: "2020-10-25".into(),
+        max_recipients: "4".into(),
+        payment_month: "1".into(),
+        report_due_month: "3".into(),
+        report_due_day: "1".into(),
+        eligible_kinds: vec!["region".into()],
+        years: vec![CallYearInput {
+            year: "2021".into(),
+            ceiling: "1000000".into(),
+        }],
+        sections: vec![SectionInput {
+            title: "Plan".into(),
+            required: "true".into(),
+            max_length: "1000".into(),
+            ..Default::default()
+        }],
+        cost_categories: vec![CategoryInput {
+            code: "personal".into(),
+            name: "Personal".into(),
+        }],
+        ..Default::default()
+    };
+    let now: DateTime<Utc> = "2020-10-02T08:00:00Z".parse().unwrap();
+    let call = edit::create(&mut conn, &officer, &input, now).unwrap();
+    edit::publish(&mut conn, &officer, &call.id, now).unwrap();
+    call.id
+}

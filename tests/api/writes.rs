@@ -11,11 +11,9 @@
 //! work moments before (the rule itself is tested in `db`).
 
 use serde_json::{Value, json};
-use statsbidrag::accounts;
-use statsbidrag::calls::edit::{self, CallInput, CallYearInput, CategoryInput, SectionInput};
 use statsbidrag::db::Counted;
 
-use crate::helpers::{OFFICER, PASSWORD, SKANE, TestApp, VGR, new_client, spawn_app_without_cases};
+use crate::helpers::{PASSWORD, SKANE, TestApp, VGR, new_client, spawn_app_without_cases};
 
 /// Statements of a draft save through the API, pings left out: measured 45 on SQLite
 /// (the first save, which also sets the title) and 33 on PostgreSQL, where the old rows go
@@ -32,46 +30,14 @@ fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
     s.parse().unwrap()
 }
 
-/// An open call with one question and one cost category, made directly (the call forms
-/// have tests of their own).
+/// An open call with one question and one cost category.
 fn open_call(app: &TestApp) -> String {
-    let mut conn = app.conn();
-    let user = statsbidrag::db::accounts::find_by_email(&mut conn, OFFICER)
-        .unwrap()
-        .unwrap();
-    let officer = accounts::load_actor(&mut conn, &user.id).unwrap().unwrap();
-    let input = CallInput {
-        programme: "sis-integrerad-vard".into(),
-        code: "skrivprov".into(),
-        title: "Utlysningen som sparas i".into(),
-        description: "För att räkna vad en sparning kostar.".into(),
-        opens_on: "2020-10-01".into(),
-        last_day: "2020-10-25".into(),
-        max_recipients: "4".into(),
-        payment_month: "1".into(),
-        report_due_month: "3".into(),
-        report_due_day: "1".into(),
-        eligible_kinds: vec!["region".into()],
-        years: vec![CallYearInput {
-            year: "2021".into(),
-            ceiling: "1000000".into(),
-        }],
-        sections: vec![SectionInput {
-            title: "Plan".into(),
-            required: "true".into(),
-            max_length: "1000".into(),
-            ..Default::default()
-        }],
-        cost_categories: vec![CategoryInput {
-            code: "personal".into(),
-            name: "Personal".into(),
-        }],
-        ..Default::default()
-    };
-    let now = at("2020-10-02T08:00:00Z");
-    let call = edit::create(&mut conn, &officer, &input, now).unwrap();
-    edit::publish(&mut conn, &officer, &call.id, now).unwrap();
-    call.id
+    crate::helpers::october_call(
+        app,
+        "skrivprov",
+        "Utlysningen som sparas i",
+        "För att räkna vad en sparning kostar.",
+    )
 }
 
 /// A person logged in through the API: the client and the CSRF token.
