@@ -741,6 +741,12 @@ pub fn rebuild_list_keys(conn: &mut DbConnection) -> QueryResult<()> {
          WHERE o.id = applications.organisation_id) WHERE organisation_name = ''",
     )
     .execute(conn)?;
+    rebuild_counts(conn)
+}
+
+/// Writes the kept counts per call and shown status again from the applications (after a
+/// bulk load that wrote past the trigger that keeps them; see `crate::generate`).
+pub fn rebuild_counts(conn: &mut DbConnection) -> QueryResult<()> {
     diesel::delete(application_counts::table).execute(conn)?;
     diesel::sql_query(
         "INSERT INTO application_counts (call_id, code, n) \

@@ -179,24 +179,37 @@ impl Counts {
     }
 
     /// The instrumentation of one connection: counts, notes whether its last statement
-    /// succeeded (see [`TRUSTED_FOR`]), and with `RUST_LOG=statsbidrag::sql=trace` logs
-    /// each statement's text.
+    /// succeeded (see [`TRUSTED_FOR`]), with `RUST_LOG=statsbidrag::sql=trace` logs each
+    /// statement's text, and with `RUST_LOG=statsbidrag::sql::slow=debug` each statement
+    /// that took longer than [`SLOW_STATEMENT`], with its time (for finding what a page
+    /// spends its time on; the clock is read twice per statement either way).
     fn instrument(
         counts: Arc<Counts>,
         health: Arc<Health>,
     ) -> impl FnMut(diesel::connection::InstrumentationEvent<'_>) + Send + 'static {
         use diesel::connection::InstrumentationEvent;
         use std::sync::atomic::Ordering::Relaxed;
+        let mut started = Instant::now();
         move |event| match event {
             InstrumentationEvent::StartQuery { query, .. } => {
                 counts.statements.fetch_add(1, Relaxed);
                 tracing::trace!(target: "statsbidrag::sql", "{query}");
+                started = Instant::now();
             }
-            InstrumentationEvent::FinishQuery { error, .. } => {
+            InstrumentationEvent::FinishQuery { query, error, .. } => {
+                let finished = Instant::now();
+                let took = finished.saturating_duration_since(started);
+                if took > SLOW_STATEMENT {
+                    tracing::debug!(
+                        target: "statsbidrag::sql::slow",
+                        micros = took.as_micros() as u64,
+                        "{query}"
+                    );
+                }
                 *health
                     .succeeded_at
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = error.is_none().then(Instant::now);
+                    .unwrap_or_else(|e| e.into_inner()) = error.is_none().then_some(finished);
             }
             InstrumentationEvent::CommitTransaction { depth, .. } if depth.get() == 1 => {
                 counts.commits.fetch_add(1, Relaxed);
@@ -292,6 +305,9 @@ fn with_timeouts(url: &str, timeout: Duration) -> String {
 /// marks its connection for a ping: as when a server goes away between the ping and the
 /// work.
 const TRUSTED_FOR: Duration = Duration::from_secs(5);
+
+/// A statement slower than this is logged at debug level (`statsbidrag::sql::slow`).
+const SLOW_STATEMENT: Duration = Duration::from_micros(500);
 
 /// One connection's last statement, as its instrumentation saw it: when it finished, if
 /// it succeeded (`None` after a failure).

@@ -83,6 +83,10 @@ async fn every_officer_page_csv_and_list_answers_with_the_generated_rows() {
     assert!(report.payments > 0 && report.reports > 0, "{report:?}");
     let open = report.open_call_id.clone();
     let decided = report.decided_call_id.clone();
+    // The counts the generator wrote past their triggers (on PostgreSQL) and rebuilt, and
+    // the money figures it rebuilt, agree with the rows.
+    crate::list_scale::assert_kept_in_step(&mut app.conn(), "after the generation");
+    crate::ledger::assert_consistent(&app);
 
     let mut conn = app.conn();
     let (open_case, open_number): (String, Option<String>) = applications::table
@@ -231,6 +235,12 @@ async fn every_officer_page_csv_and_list_answers_with_the_generated_rows() {
     let status = response.status().as_u16();
     let body = response.text().await.unwrap();
     assert_eq!(status, 200, "{body}");
+    // The triggers are on again: the service's own writes keep the counts.
+    crate::list_scale::assert_kept_in_step(
+        &mut applicant.conn(),
+        "after a submission on the generated data",
+    );
+    crate::ledger::assert_consistent(&applicant);
 }
 
 #[actix_web::test]

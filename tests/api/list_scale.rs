@@ -14,7 +14,7 @@ const DECISION_MAKER: &str = "beslutsfattare@socialstyrelsen.example";
 
 /// The kept counts and keys agree with the rows they are kept for, and the generated
 /// status rank with the labels' order.
-fn assert_kept_in_step(conn: &mut DbConnection, when: &str) {
+pub(crate) fn assert_kept_in_step(conn: &mut DbConnection, when: &str) {
     assert_eq!(
         db::applications::kept_counts(conn).unwrap(),
         db::applications::counted_from_rows(conn).unwrap(),
