@@ -406,7 +406,7 @@ pub fn refresh(
     if old.signed_rows == 0 && new.signed_rows > 0 {
         // A new recipient: into the allocation table's name order. Signed decisions are
         // never undone, so a recipient never leaves.
-        diesel::sql_query(
+        let added = diesel::sql_query(
             "INSERT INTO call_recipients (call_id, organisation_id, organisation_name, org_number) \
              SELECT $1, o.id, o.name, o.org_number FROM organisations o WHERE o.id = $2 \
              ON CONFLICT (call_id, organisation_id) DO NOTHING",
@@ -414,6 +414,15 @@ pub fn refresh(
         .bind::<Text, _>(call_id)
         .bind::<Text, _>(organisation_id)
         .execute(conn)?;
+        if added > 0 {
+            diesel::sql_query(
+                "INSERT INTO call_recipient_counts (call_id, n) VALUES ($1, $2) \
+                 ON CONFLICT (call_id) DO UPDATE SET n = call_recipient_counts.n + $2",
+            )
+            .bind::<Text, _>(call_id)
+            .bind::<BigInt, _>(added as i64)
+            .execute(conn)?;
+        }
     }
     Ok(())
 }
@@ -560,8 +569,19 @@ pub fn recipients_after(
         .load(conn)
 }
 
-/// How many recipients a call has.
+/// How many recipients a call has, as kept (see [`refresh`]).
 pub fn recipient_count(conn: &mut DbConnection, call_id: &str) -> QueryResult<i64> {
+    use super::schema::call_recipient_counts;
+    Ok(call_recipient_counts::table
+        .find(call_id)
+        .select(call_recipient_counts::n)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// [`recipient_count`] by counting the recipients: the check of the kept count.
+pub fn recipient_count_from_rows(conn: &mut DbConnection, call_id: &str) -> QueryResult<i64> {
     call_recipients::table
         .filter(call_recipients::call_id.eq(call_id))
         .count()
@@ -612,7 +632,13 @@ pub fn rebuild_all(conn: &mut DbConnection) -> QueryResult<()> {
         .map(|(_, fill)| fill)
         .unwrap_or("");
     conn.batch_execute(
-        "DELETE FROM call_recipients; DELETE FROM call_year_money; DELETE FROM org_year_money;",
+        "DELETE FROM call_recipient_counts; DELETE FROM call_recipients; \
+         DELETE FROM call_year_money; DELETE FROM org_year_money;",
     )?;
-    conn.batch_execute(fill)
+    conn.batch_execute(fill)?;
+    // Migration 000019's count of the recipients just written.
+    conn.batch_execute(
+        "INSERT INTO call_recipient_counts (call_id, n) \
+         SELECT call_id, COUNT(*) FROM call_recipients GROUP BY call_id;",
+    )
 }

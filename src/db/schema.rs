@@ -886,4 +886,11 @@ diesel::table! {
 
 diesel::joinable!(org_year_money -> organisations (organisation_id));
 diesel::joinable!(call_recipients -> organisations (organisation_id));
+diesel::table! {
+    call_recipient_counts (call_id) {
+        call_id -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(org_year_money, call_recipients, organisations);

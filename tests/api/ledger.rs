@@ -50,6 +50,13 @@ pub fn assert_consistent(app: &TestApp) {
     let conn: &mut DbConnection = &mut conn;
     for call in db::calls::list_calls(conn, &[]).unwrap() {
         let id = call.id.as_str();
+        // The allocation table's pager: the kept count of recipients.
+        assert_eq!(
+            money_figures::recipient_count(conn, id).unwrap(),
+            money_figures::recipient_count_from_rows(conn, id).unwrap(),
+            "the recipients of {}",
+            call.code
+        );
         // The dashboard, year by year.
         assert_eq!(
             dashboard::figures(conn, id).unwrap(),
