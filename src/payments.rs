@@ -377,21 +377,30 @@ pub fn list(
     })
 }
 
-/// The ids of the lines of a call's payment file, in order, for whoever may list the
-/// call's payments.
-pub fn file_ids(
+/// Refuses (and records) a payment file to whoever may not list the call's payments.
+pub fn check_file(
     conn: &mut DbConnection,
     actor: &Actor,
     call_id: &str,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, AppError> {
-    check_listing(conn, actor, Some(call_id), None, now)?;
-    Ok(db::payments::file_ids(conn, call_id)?)
+) -> Result<(), AppError> {
+    check_listing(conn, actor, Some(call_id), None, now)
 }
 
-/// Payment lines by id, in that order (a chunk of the payment file).
-pub fn lines_by_id(conn: &mut DbConnection, ids: &[String]) -> Result<Vec<PaymentLine>, AppError> {
-    Ok(lines(db::payments::with_details(conn, ids)?))
+/// The payment file's lines after `after`, at most `limit`, with the key of the last
+/// (a part of the streamed file; `None` when there are no more).
+pub fn file_part(
+    conn: &mut DbConnection,
+    call_id: &str,
+    after: Option<&db::payments::FileKey>,
+    limit: i64,
+) -> Result<Option<(Vec<PaymentLine>, db::payments::FileKey)>, AppError> {
+    let keys = db::payments::file_keys_after(conn, call_id, after, limit)?;
+    let Some(last) = keys.last().cloned() else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = keys.into_iter().map(|k| k.id).collect();
+    Ok(Some((lines(db::payments::with_details(conn, &ids)?), last)))
 }
 
 /// Refuses a read of an organisation's money to whoever may not read its cases: recorded,

@@ -201,11 +201,52 @@ pub fn totals_from_rows(
 
 /// The ids of a call's payments that are to be paid or have been (not cancelled), in the
 /// order of `list`: the payment file reads the rows a chunk at a time.
-pub fn file_ids(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<String>> {
-    payments::table
-        .inner_join(organisations::table)
-        .filter(payments::call_id.eq(call_id))
+/// Where a payment stands in the payment file's order: due date, recipient's name, year,
+/// id (the index `payments_call_order`, migration 000017).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct FileKey {
+    pub due_on: NaiveDate,
+    pub organisation_name: String,
+    pub year: i32,
+    pub id: String,
+}
+
+/// The payment file's payments after `after`, at most `limit`, in the file's order: a part
+/// of the streamed file, each part starting where the last ended, read from the index
+/// however far in. The whole order read first made the file's first byte wait 270 ms at
+/// 75 000 payments.
+pub fn file_keys_after(
+    conn: &mut DbConnection,
+    call_id: &str,
+    after: Option<&FileKey>,
+    limit: i64,
+) -> QueryResult<Vec<FileKey>> {
+    let mut query = payments::table
+        .filter(payments::call_id.eq(call_id.to_string()))
         .filter(payments::status.ne(PaymentStatus::Cancelled))
+        .into_boxed();
+    if let Some(key) = after {
+        // `due_on >= d` first, as a range of the index to start from (see
+        // `money_figures::recipients_after`), then the exact "after" of the whole key.
+        let (due, name, year, id) = (
+            key.due_on,
+            key.organisation_name.clone(),
+            key.year,
+            key.id.clone(),
+        );
+        query = query.filter(payments::due_on.ge(due)).filter(
+            payments::due_on.gt(due).or(payments::due_on.eq(due).and(
+                payments::organisation_name
+                    .gt(name.clone())
+                    .or(payments::organisation_name.eq(name).and(
+                        payments::year
+                            .gt(year)
+                            .or(payments::year.eq(year).and(payments::id.gt(id))),
+                    )),
+            )),
+        );
+    }
+    query
         .order((
             payments::due_on.asc(),
             // The name copied onto the payment (migration 000017): the order is read from
@@ -214,7 +255,13 @@ pub fn file_ids(conn: &mut DbConnection, call_id: &str) -> QueryResult<Vec<Strin
             payments::year.asc(),
             payments::id.asc(),
         ))
-        .select(payments::id)
+        .limit(limit)
+        .select((
+            payments::due_on,
+            payments::organisation_name,
+            payments::year,
+            payments::id,
+        ))
         .load(conn)
 }
 

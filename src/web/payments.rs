@@ -252,7 +252,7 @@ pub async fn mark_paid(
 }
 
 /// Payment lines per chunk of the payment file: each chunk is one short read.
-const CSV_CHUNK: usize = 500;
+const CSV_CHUNK: i64 = 500;
 
 /// The payment file, streamed a chunk of lines at a time.
 pub async fn file(
@@ -262,21 +262,29 @@ pub async fn file(
 ) -> Result<HttpResponse, WebError> {
     let call_id = path.into_inner();
     let now = state.clock.now();
-    let ids = state
+    let viewer = actor.0.clone();
+    let id = call_id.clone();
+    state
         .db
-        .run(move |c| payments::file_ids(c, &actor.0, &call_id, now))
+        .run(move |c| payments::check_file(c, &viewer, &id, now))
         .await?;
     let header_row = web::Bytes::from(payments::csv_header()?);
-    let chunks: Vec<Vec<String>> = ids.chunks(CSV_CHUNK).map(<[String]>::to_vec).collect();
     let db = state.db.clone();
+    // Each part starts after the last payment of the one before (see
+    // `db::payments::file_keys_after`); the file ends with the first empty part.
     let rows =
-        futures_util::stream::try_unfold((chunks.into_iter(), db), |(mut chunks, db)| async move {
-            let Some(chunk) = chunks.next() else {
-                return Ok::<_, AppError>(None);
-            };
-            let lines = db.run(move |c| payments::lines_by_id(c, &chunk)).await?;
-            let bytes = web::Bytes::from(payments::csv_rows(&lines)?);
-            Ok(Some((bytes, (chunks, db))))
+        futures_util::stream::try_unfold((None, call_id, db), |(after, call_id, db)| async move {
+            let id = call_id.clone();
+            let part = db
+                .run(move |c| payments::file_part(c, &id, after.as_ref(), CSV_CHUNK))
+                .await?;
+            Ok::<_, AppError>(match part {
+                Some((lines, last)) => Some((
+                    web::Bytes::from(payments::csv_rows(&lines)?),
+                    (Some(last), call_id, db),
+                )),
+                None => None,
+            })
         });
     let body = futures_util::stream::once(async move { Ok::<_, AppError>(header_row) }).chain(rows);
     Ok(HttpResponse::Ok()

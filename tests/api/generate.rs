@@ -530,3 +530,49 @@ fn the_draft_decisions_of_the_start_page_come_from_an_index() {
     );
     assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
 }
+
+#[actix_web::test]
+async fn the_payment_file_streams_every_payment_once_in_order_across_its_parts() {
+    use statsbidrag::db::schema::payments;
+    // Enough payments for three parts of 500: the file is read a part at a time, each
+    // starting after the last payment of the one before, through ties of due date and name.
+    let (app, report) = generated_app(1400).await;
+    let decided = report.decided_call_id.clone();
+    let expected: Vec<(String, i32, chrono::NaiveDate)> = payments::table
+        .inner_join(organisations::table)
+        .filter(payments::call_id.eq(&decided))
+        .filter(payments::status.ne("cancelled"))
+        .order((
+            payments::due_on.asc(),
+            payments::organisation_name.asc(),
+            payments::year.asc(),
+            payments::id.asc(),
+        ))
+        .select((organisations::org_number, payments::year, payments::due_on))
+        .load(&mut app.conn())
+        .unwrap();
+    assert!(expected.len() > 1000, "{} payments", expected.len());
+
+    app.login_as(&report.officer_email, PASSWORD).await;
+    let response = app
+        .get(&format!("/utlysningar/{decided}/utbetalningar.csv"))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let bytes = response.bytes().await.unwrap();
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_reader(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap());
+    let file: Vec<(String, i32, chrono::NaiveDate)> = reader
+        .records()
+        .map(|record| {
+            let record = record.unwrap();
+            (
+                record[0].to_string(),
+                record[5].parse().unwrap(),
+                record[4].parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(file.len(), expected.len());
+    assert_eq!(file, expected);
+}
