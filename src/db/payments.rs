@@ -226,24 +226,22 @@ pub fn file_keys_after(
         .filter(payments::status.ne(PaymentStatus::Cancelled))
         .into_boxed();
     if let Some(key) = after {
-        // `due_on >= d` first, as a range of the index to start from (see
-        // `money_figures::recipients_after`), then the exact "after" of the whole key.
-        let (due, name, year, id) = (
-            key.due_on,
-            key.organisation_name.clone(),
-            key.year,
-            key.id.clone(),
-        );
-        query = query.filter(payments::due_on.ge(due)).filter(
-            payments::due_on.gt(due).or(payments::due_on.eq(due).and(
-                payments::organisation_name
-                    .gt(name.clone())
-                    .or(payments::organisation_name.eq(name).and(
-                        payments::year
-                            .gt(year)
-                            .or(payments::year.eq(year).and(payments::id.gt(id))),
-                    )),
-            )),
+        // A row value: both databases read it as a range of the index (the same
+        // comparison spelled out with `OR`s bounded only the due date, and each part read
+        // the index from the start of its due date: the file took 2–3 s at 75 000).
+        use diesel::sql_types::{Bool, Date, Integer, Text};
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(
+                "(payments.due_on, payments.organisation_name, payments.year, payments.id) > (",
+            )
+            .bind::<Date, _>(key.due_on)
+            .sql(", ")
+            .bind::<Text, _>(key.organisation_name.clone())
+            .sql(", ")
+            .bind::<Integer, _>(key.year)
+            .sql(", ")
+            .bind::<Text, _>(key.id.clone())
+            .sql(")"),
         );
     }
     query
