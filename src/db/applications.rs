@@ -608,6 +608,80 @@ pub fn list_ids(
         .load(conn)
 }
 
+/// Where an export stands in the list's order: the keys of its last row. The registration
+/// number ends every order and is unique, so with the sort's own key it says exactly
+/// where to go on.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct ListCursor {
+    pub id: String,
+    pub organisation_name: String,
+    pub status_rank: i32,
+    pub registration_number: Option<String>,
+}
+
+/// Whether a list's order can be continued from a [`ListCursor`]: the cases that have
+/// arrived (each has its number) in an order read from an index. A sort by an amount
+/// applied for is computed per row, and an organisation's own list holds drafts without
+/// a number: their exports read the order first ([`list_ids`]).
+pub fn continues_by_key(filter: &ListFilter, sort: ListSort) -> bool {
+    filter.submitted_only && !matches!(sort, ListSort::Requested(_))
+}
+
+/// The next at most `limit` applications of the list after `after`, in the list's order,
+/// as cursors (for an export streamed a part at a time: each part starts where the last
+/// ended, read from the sort's index however far in, so the first rows go out at once).
+/// Only for lists that [`continues_by_key`]; the others answer every row from the start.
+pub fn cursors_after(
+    conn: &mut DbConnection,
+    filter: &ListFilter,
+    sort: ListSort,
+    descending: bool,
+    after: Option<&ListCursor>,
+    limit: i64,
+) -> QueryResult<Vec<ListCursor>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Integer, Text};
+    let mut query = ordered(conn, filter, sort, descending);
+    if let Some(after) = after.filter(|_| continues_by_key(filter, sort)) {
+        let op = if descending { "<" } else { ">" };
+        let number = after.registration_number.clone().unwrap_or_default();
+        // Row values: both databases read them as a range of the sort's index.
+        query = match sort {
+            ListSort::Organisation => query.filter(
+                sql::<Bool>(&format!(
+                    "(applications.organisation_name, applications.registration_number) {op} ("
+                ))
+                .bind::<Text, _>(after.organisation_name.clone())
+                .sql(", ")
+                .bind::<Text, _>(number)
+                .sql(")"),
+            ),
+            ListSort::Status => query.filter(
+                sql::<Bool>(&format!(
+                    "(applications.status_rank, applications.registration_number) {op} ("
+                ))
+                .bind::<Integer, _>(after.status_rank)
+                .sql(", ")
+                .bind::<Text, _>(number)
+                .sql(")"),
+            ),
+            _ => query.filter(
+                sql::<Bool>(&format!("applications.registration_number {op} "))
+                    .bind::<Text, _>(number),
+            ),
+        };
+    }
+    query
+        .limit(limit.max(0))
+        .select((
+            applications::id,
+            applications::organisation_name,
+            applications::status_rank,
+            applications::registration_number,
+        ))
+        .load(conn)
+}
+
 /// Applications with their organisations, in the order of `ids` (at most a chunk).
 pub fn with_organisation(
     conn: &mut DbConnection,

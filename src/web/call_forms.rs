@@ -544,6 +544,13 @@ pub async fn list(
 /// neither a connection nor more than a chunk of rows while the client downloads.
 const CSV_CHUNK: usize = 500;
 
+/// Where the CSV export goes on from: the rest of an order read first, or after the last
+/// row sent (see `db::applications::cursors_after`).
+enum Parts {
+    Ids(std::vec::IntoIter<Vec<String>>),
+    After(Option<crate::db::applications::ListCursor>),
+}
+
 /// The list as CSV, every row that matches, streamed chunk by chunk.
 pub async fn csv(
     state: State,
@@ -556,50 +563,84 @@ pub async fn csv(
         return Err(AppError::Forbidden.into());
     }
     let query = query.into_inner();
+    let query_descending = query.descending;
     let id = path.into_inner();
     let now = state.clock.now();
     let viewer = actor.0.clone();
-    // The order is read once, as ids only; the rows follow a chunk at a time.
-    let (def, ids) = state
+    let (def, filter, sort) = state
         .db
         .run(move |c| {
             let def = calls::definition(c, Some(&viewer), &id)?;
             let years: Vec<i32> = def.years.iter().map(|y| y.year).collect();
             let filter = query.narrow(applications::visible_to(c, &viewer, Some(&id), now)?);
-            let ids = crate::db::applications::list_ids(
-                c,
-                &filter,
-                query.sort_key(&years),
-                query.descending,
-            )?;
-            Ok::<_, AppError>((def, ids))
+            Ok::<_, AppError>((def, filter, query.sort_key(&years)))
         })
         .await?;
+    let descending = query_descending;
+    // The cases that have arrived, in an order kept in an index, are read a part at a time,
+    // each after the last row of the one before: the first rows go out at once however
+    // long the list. Other orders (by an amount applied for) are read once, as ids only,
+    // before the first row (50 000 ids: 75 ms).
+    let source = if crate::db::applications::continues_by_key(&filter, sort) {
+        Parts::After(None)
+    } else {
+        let filter = filter.clone();
+        let ids = state
+            .db
+            .run(move |c| {
+                Ok::<_, AppError>(crate::db::applications::list_ids(
+                    c, &filter, sort, descending,
+                )?)
+            })
+            .await?;
+        let chunks: Vec<Vec<String>> = ids.chunks(CSV_CHUNK).map(<[String]>::to_vec).collect();
+        Parts::Ids(chunks.into_iter())
+    };
     let filename = format!("ansokningar-{}.csv", def.call.code);
     let export = lists::CsvExport::new(&def)?;
     let db = state.db.clone();
-    let chunks: Vec<Vec<String>> = ids.chunks(CSV_CHUNK).map(<[String]>::to_vec).collect();
     let body = futures_util::stream::try_unfold(
-        (Some(export), chunks.into_iter(), db),
-        |(export, mut chunks, db)| async move {
-            let Some(mut export) = export else {
-                return Ok::<_, AppError>(None);
-            };
-            match chunks.next() {
-                Some(chunk) => {
-                    let rows = db
-                        .run(move |c| {
-                            let rows = crate::db::applications::with_organisation(c, &chunk)?;
-                            applications::summaries(c, rows)
-                        })
-                        .await?;
-                    let bytes = export.rows(&rows)?;
-                    Ok(Some((web::Bytes::from(bytes), (Some(export), chunks, db))))
-                }
-                None => {
+        (Some(export), source, db),
+        move |(export, source, db)| {
+            let filter = filter.clone();
+            async move {
+                let Some(mut export) = export else {
+                    return Ok::<_, AppError>(None);
+                };
+                let (ids, source) = match source {
+                    Parts::Ids(mut chunks) => {
+                        (chunks.next().unwrap_or_default(), Parts::Ids(chunks))
+                    }
+                    Parts::After(after) => {
+                        let cursors = db
+                            .run(move |c| {
+                                Ok::<_, AppError>(crate::db::applications::cursors_after(
+                                    c,
+                                    &filter,
+                                    sort,
+                                    descending,
+                                    after.as_ref(),
+                                    CSV_CHUNK as i64,
+                                )?)
+                            })
+                            .await?;
+                        let last = cursors.last().cloned();
+                        let ids = cursors.into_iter().map(|c| c.id).collect();
+                        (ids, Parts::After(last))
+                    }
+                };
+                if ids.is_empty() {
                     let bytes = export.finish()?;
-                    Ok(Some((web::Bytes::from(bytes), (None, chunks, db))))
+                    return Ok(Some((web::Bytes::from(bytes), (None, source, db))));
                 }
+                let rows = db
+                    .run(move |c| {
+                        let rows = crate::db::applications::with_organisation(c, &ids)?;
+                        applications::summaries(c, rows)
+                    })
+                    .await?;
+                let bytes = export.rows(&rows)?;
+                Ok(Some((web::Bytes::from(bytes), (Some(export), source, db))))
             }
         },
     );
