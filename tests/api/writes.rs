@@ -214,3 +214,33 @@ async fn a_refused_save_or_submission_is_one_commit_with_its_record_and_nothing_
     assert_eq!(app.audit_events("application.draft_saved").len(), 1);
     assert!(app.audit_events("application.submitted").is_empty());
 }
+
+/// The embedded SQLite is built with the flags of `.cargo/config.toml`: no global memory
+/// count under one mutex, and no mutex around each call on a connection (each is used by
+/// one thread at a time). Without them a draft save served 458 requests/s where it now
+/// serves 599 (BENCHMARKS.md).
+#[actix_web::test]
+async fn the_embedded_sqlite_is_built_without_the_shared_mutexes() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app_without_cases().await;
+    let mut conn = app.conn();
+    let statsbidrag::db::DbConnection::Sqlite(_) = &mut *conn else {
+        return; // PostgreSQL: nothing of SQLite's build to check.
+    };
+    #[derive(diesel::QueryableByName)]
+    struct CompileOption {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        compile_options: String,
+    }
+    let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+        .load::<CompileOption>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .map(|o| o.compile_options)
+        .collect();
+    assert!(options.contains(&"THREADSAFE=2".to_string()), "{options:?}");
+    assert!(
+        options.contains(&"DEFAULT_MEMSTATUS=0".to_string()),
+        "{options:?}"
+    );
+}
