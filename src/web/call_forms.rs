@@ -563,7 +563,7 @@ pub async fn csv(
         return Err(AppError::Forbidden.into());
     }
     let query = query.into_inner();
-    let query_descending = query.descending;
+    let descending = query.descending;
     let id = path.into_inner();
     let now = state.clock.now();
     let viewer = actor.0.clone();
@@ -576,7 +576,6 @@ pub async fn csv(
             Ok::<_, AppError>((def, filter, query.sort_key(&years)))
         })
         .await?;
-    let descending = query_descending;
     // The cases that have arrived, in an order kept in an index, are read a part at a time,
     // each after the last row of the one before: the first rows go out at once however
     // long the list. Other orders (by an amount applied for) are read once, as ids only,
@@ -607,38 +606,38 @@ pub async fn csv(
                 let Some(mut export) = export else {
                     return Ok::<_, AppError>(None);
                 };
-                let (ids, source) = match source {
-                    Parts::Ids(mut chunks) => {
-                        (chunks.next().unwrap_or_default(), Parts::Ids(chunks))
-                    }
-                    Parts::After(after) => {
-                        let cursors = db
-                            .run(move |c| {
-                                Ok::<_, AppError>(crate::db::applications::cursors_after(
+                // One read per part: the part's rows, and where the next part starts.
+                let (rows, source, done) = db
+                    .run(move |c| {
+                        let (ids, source) = match source {
+                            Parts::Ids(mut chunks) => {
+                                (chunks.next().unwrap_or_default(), Parts::Ids(chunks))
+                            }
+                            Parts::After(after) => {
+                                let cursors = crate::db::applications::cursors_after(
                                     c,
                                     &filter,
                                     sort,
                                     descending,
                                     after.as_ref(),
                                     CSV_CHUNK as i64,
-                                )?)
-                            })
-                            .await?;
-                        let last = cursors.last().cloned();
-                        let ids = cursors.into_iter().map(|c| c.id).collect();
-                        (ids, Parts::After(last))
-                    }
-                };
-                if ids.is_empty() {
+                                )?;
+                                let last = cursors.last().cloned();
+                                (
+                                    cursors.into_iter().map(|c| c.id).collect(),
+                                    Parts::After(last),
+                                )
+                            }
+                        };
+                        let done = ids.is_empty();
+                        let rows = crate::db::applications::with_organisation(c, &ids)?;
+                        Ok::<_, AppError>((applications::summaries(c, rows)?, source, done))
+                    })
+                    .await?;
+                if done {
                     let bytes = export.finish()?;
                     return Ok(Some((web::Bytes::from(bytes), (None, source, db))));
                 }
-                let rows = db
-                    .run(move |c| {
-                        let rows = crate::db::applications::with_organisation(c, &ids)?;
-                        applications::summaries(c, rows)
-                    })
-                    .await?;
                 let bytes = export.rows(&rows)?;
                 Ok(Some((web::Bytes::from(bytes), (Some(export), source, db))))
             }
