@@ -199,8 +199,6 @@ pub fn totals_from_rows(
         .load(conn)
 }
 
-/// The ids of a call's payments that are to be paid or have been (not cancelled), in the
-/// order of `list`: the payment file reads the rows a chunk at a time.
 /// Where a payment stands in the payment file's order: due date, recipient's name, year,
 /// id (the index `payments_call_order`, migration 000017).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable)]
@@ -211,10 +209,10 @@ pub struct FileKey {
     pub id: String,
 }
 
-/// The payment file's payments after `after`, at most `limit`, in the file's order: a part
-/// of the streamed file, each part starting where the last ended, read from the index
-/// however far in. The whole order read first made the file's first byte wait 270 ms at
-/// 75 000 payments.
+/// The payment file's payments (to be paid or paid, not cancelled) after `after`, at most
+/// `limit`, in the order of `list`: a part of the streamed file, each part starting where
+/// the last ended, read from the index however far in. The whole order read first made
+/// the file's first byte wait 270 ms at 75 000 payments.
 pub fn file_keys_after(
     conn: &mut DbConnection,
     call_id: &str,
