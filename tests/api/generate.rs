@@ -426,6 +426,35 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
     assert_eq!(file.lines().count(), approved + 1);
 }
 
+/// A connection to a fresh SQLite database with 300 generated applications (and the
+/// generator's ANALYZE), for the tests of SQLite's query plans, with the database it
+/// belongs to (kept until the connection is dropped); `None` on PostgreSQL.
+fn generated_sqlite() -> Option<(statsbidrag::db::PooledConnection, TestDb)> {
+    let test_db = TestDb::new();
+    if test_db.is_postgres() {
+        return None;
+    }
+    let db = test_db.connect();
+    let mut conn = db.get().unwrap();
+    generate::generate(&mut conn, &options(300), now()).unwrap();
+    Some((conn, test_db))
+}
+
+/// SQLite's plan of a statement, a line per step.
+fn query_plan(conn: &mut statsbidrag::db::DbConnection, statement: &str) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Step {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    diesel::sql_query(format!("EXPLAIN QUERY PLAN {statement}"))
+        .load::<Step>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|s| s.detail)
+        .collect()
+}
+
 /// After a bulk load and ANALYZE (the generator ends with one), looking up a decision's
 /// change decisions still goes through the index. On SQLite the statistics of a full index
 /// over a column that is NULL in every row made the planner prefer a scan, once per grant
@@ -434,29 +463,20 @@ async fn the_report_overview_and_lists_page_with_totals_over_every_region() {
 /// NULLs apart in its statistics and never had the defect.)
 #[test]
 fn lookups_by_a_mostly_empty_column_use_their_index_after_analyze() {
-    let test_db = TestDb::new();
-    if test_db.is_postgres() {
-        return;
-    }
-    let db = test_db.connect();
-    let mut conn = db.get().unwrap();
-    generate::generate(&mut conn, &options(300), now()).unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Step {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        detail: String,
-    }
+    let Some((mut conn, _db)) = generated_sqlite() else {
+        return; // PostgreSQL: see the test's comment.
+    };
     for (column, index) in [
         ("amends_decision_id", "decisions_amends"),
         ("redistribution_round_id", "decisions_round"),
     ] {
-        let plan: Vec<Step> = diesel::sql_query(format!(
-            "EXPLAIN QUERY PLAN SELECT d.id, (SELECT COUNT(*) FROM decisions c \
-             WHERE c.{column} = d.id AND c.status = 'signed') FROM decisions d"
-        ))
-        .load(&mut *conn)
-        .unwrap();
-        let plan: Vec<String> = plan.into_iter().map(|s| s.detail).collect();
+        let plan = query_plan(
+            &mut conn,
+            &format!(
+                "SELECT d.id, (SELECT COUNT(*) FROM decisions c \
+                 WHERE c.{column} = d.id AND c.status = 'signed') FROM decisions d"
+            ),
+        );
         assert!(
             plan.iter()
                 .any(|s| s.contains(&format!("USING INDEX {index}"))
@@ -472,27 +492,16 @@ fn lookups_by_a_mostly_empty_column_use_their_index_after_analyze() {
 /// pages); the partial index of unsent messages gives them in order.
 #[test]
 fn the_mail_sender_takes_due_messages_from_an_index_in_order() {
-    let test_db = TestDb::new();
-    if test_db.is_postgres() {
-        return;
-    }
-    let db = test_db.connect();
-    let mut conn = db.get().unwrap();
-    generate::generate(&mut conn, &options(300), now()).unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Step {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        detail: String,
-    }
+    let Some((mut conn, _db)) = generated_sqlite() else {
+        return; // PostgreSQL: see the test's comment.
+    };
     // The statement of `db::outbox::claim_next`.
-    let plan: Vec<Step> = diesel::sql_query(
-        "EXPLAIN QUERY PLAN SELECT id FROM outbox_messages WHERE sent_at IS NULL \
+    let plan = query_plan(
+        &mut conn,
+        "SELECT id FROM outbox_messages WHERE sent_at IS NULL \
          AND next_attempt_at <= '2026-12-01 12:00:00' \
          ORDER BY next_attempt_at, created_at, id LIMIT 16",
-    )
-    .load(&mut *conn)
-    .unwrap();
-    let plan: Vec<String> = plan.into_iter().map(|s| s.detail).collect();
+    );
     assert!(plan.iter().any(|s| s.contains("outbox_due")), "{plan:?}");
     assert!(
         !plan.iter().any(|s| s.contains("TEMP B-TREE")),
@@ -505,25 +514,14 @@ fn the_mail_sender_takes_due_messages_from_an_index_in_order() {
 /// 100 000 applications).
 #[test]
 fn the_draft_decisions_of_the_start_page_come_from_an_index() {
-    let test_db = TestDb::new();
-    if test_db.is_postgres() {
-        return;
-    }
-    let db = test_db.connect();
-    let mut conn = db.get().unwrap();
-    generate::generate(&mut conn, &options(300), now()).unwrap();
-    #[derive(diesel::QueryableByName)]
-    struct Step {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        detail: String,
-    }
+    let Some((mut conn, _db)) = generated_sqlite() else {
+        return; // PostgreSQL: see the test's comment.
+    };
     // The statement of `db::decisions::drafts`.
-    let plan: Vec<Step> = diesel::sql_query(
-        "EXPLAIN QUERY PLAN SELECT id FROM decisions WHERE status = 'draft' ORDER BY created_at",
-    )
-    .load(&mut *conn)
-    .unwrap();
-    let plan: Vec<String> = plan.into_iter().map(|s| s.detail).collect();
+    let plan = query_plan(
+        &mut conn,
+        "SELECT id FROM decisions WHERE status = 'draft' ORDER BY created_at",
+    );
     assert!(
         plan.iter().any(|s| s.contains("decisions_drafts")),
         "{plan:?}"
