@@ -386,7 +386,7 @@ impl Generator {
             let current: Option<i32> = registration_counters::table
                 .find(y)
                 .select(registration_counters::last_value)
-                .first(conn)
+                .get_result(conn)
                 .optional()?;
             counters.insert(y, current.unwrap_or(0));
         }

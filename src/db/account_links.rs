@@ -40,7 +40,7 @@ pub fn find_by_hash(conn: &mut DbConnection, token_hash: &str) -> QueryResult<Op
     account_links::table
         .filter(account_links::token_hash.eq(token_hash))
         .select(AccountLink::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

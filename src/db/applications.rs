@@ -180,7 +180,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Application
     applications::table
         .find(id)
         .select(Application::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -889,7 +889,7 @@ pub fn find_version(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Ver
     application_versions::table
         .find(id)
         .select(Version::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -1087,7 +1087,7 @@ pub fn find_for_update(conn: &mut DbConnection, id: &str) -> QueryResult<Option<
             .find(id)
             .select(Application::as_select())
             .for_update()
-            .first(pg)
+            .get_result(pg)
             .optional(),
         DbConnection::Sqlite(_) => find(conn, id),
     }
@@ -1115,7 +1115,7 @@ pub fn attachment(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Attac
     attachments::table
         .find(id)
         .select(Attachment::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -1141,7 +1141,7 @@ pub fn find_supplement_request(
     supplement_requests::table
         .find(id)
         .select(SupplementRequest::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

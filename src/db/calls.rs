@@ -129,7 +129,7 @@ pub fn find_programme_by_code(
     programmes::table
         .filter(programmes::code.eq(code))
         .select(Programme::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -137,7 +137,7 @@ pub fn find_call_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Opt
     calls::table
         .filter(calls::code.eq(code))
         .select(Call::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -187,7 +187,7 @@ pub fn find_call(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Call>>
     calls::table
         .find(id)
         .select(Call::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -207,7 +207,7 @@ pub fn load_definition(conn: &mut DbConnection, call: Call) -> QueryResult<CallD
     let programme = programmes::table
         .find(&call.programme_id)
         .select(Programme::as_select())
-        .first(conn)?;
+        .get_result(conn)?;
     let years = call_years(conn, &call.id)?;
     let eligible_kinds = call_eligible_kinds::table
         .filter(call_eligible_kinds::call_id.eq(&call.id))

@@ -98,7 +98,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Decision>> 
     decisions::table
         .find(id)
         .select(Decision::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -225,7 +225,7 @@ pub fn document_checksum(
     decision_documents::table
         .find(decision_id)
         .select(decision_documents::sha256)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -247,7 +247,7 @@ pub fn letter_json(conn: &mut DbConnection, decision_id: &str) -> QueryResult<Op
     decision_documents::table
         .find(decision_id)
         .select(decision_documents::letter_json)
-        .first::<Option<String>>(conn)
+        .get_result::<Option<String>>(conn)
         .optional()
         .map(Option::flatten)
 }
@@ -266,7 +266,7 @@ pub fn document(
     decision_documents::table
         .find(decision_id)
         .select(DecisionDocument::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

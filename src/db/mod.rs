@@ -5,6 +5,12 @@
 //! tests). All SQL lives in this module's children, as plain functions over a
 //! `&mut DbConnection` that may be inside a transaction. Backend-specific SQL is a `match` on
 //! the connection, here and nowhere else.
+//!
+//! A lookup by a primary or unique key reads its row with `.get_result`, not `.first`:
+//! `.first` adds `LIMIT ?`, and SQLite (3.53) looks at a bound LIMIT when it plans, which
+//! marks the statement to be compiled again every time the value is bound, that is on
+//! every use of the cached statement (a tenth of a draft save's CPU). The key already
+//! gives at most one row, so nothing is lost; `.first` stays where the order picks a row.
 
 pub mod account_links;
 pub mod accounts;

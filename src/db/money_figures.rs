@@ -354,7 +354,7 @@ pub fn refresh(
     let old: Money = org_year_money::table
         .find((call_id, organisation_id, year))
         .select(money_columns!(org_year_money))
-        .first(conn)?;
+        .get_result(conn)?;
     let new = from_sources(conn, call_id, organisation_id, year)?;
     if new == old {
         return Ok(());
@@ -575,7 +575,7 @@ pub fn recipient_count(conn: &mut DbConnection, call_id: &str) -> QueryResult<i6
     Ok(call_recipient_counts::table
         .find(call_id)
         .select(call_recipient_counts::n)
-        .first(conn)
+        .get_result(conn)
         .optional()?
         .unwrap_or(0))
 }

@@ -29,7 +29,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Organisatio
     organisations::table
         .find(id)
         .select(Organisation::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -40,7 +40,7 @@ pub fn find_by_number(
     organisations::table
         .filter(organisations::org_number.eq(org_number))
         .select(Organisation::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

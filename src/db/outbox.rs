@@ -45,7 +45,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<OutboxMessa
     outbox_messages::table
         .find(id)
         .select(OutboxMessage::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

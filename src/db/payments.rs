@@ -46,7 +46,7 @@ fn refresh_of(conn: &mut DbConnection, id: &str) -> QueryResult<()> {
     let (call_id, organisation_id, year): (String, String, i32) = payments::table
         .find(id)
         .select((payments::call_id, payments::organisation_id, payments::year))
-        .first(conn)?;
+        .get_result(conn)?;
     super::money_figures::refresh(conn, &call_id, &organisation_id, year)
 }
 
@@ -121,7 +121,7 @@ pub fn count(
         Some((scope, owner)) => Ok(payment_counts::table
             .find((scope, owner))
             .select(payment_counts::n)
-            .first(conn)
+            .get_result(conn)
             .optional()?
             .unwrap_or(0)),
         None => count_rows(conn, call_id, organisation_id),
@@ -294,7 +294,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Payment>> {
     payments::table
         .find(id)
         .select(Payment::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

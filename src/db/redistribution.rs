@@ -34,7 +34,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Round>> {
     redistribution_rounds::table
         .find(id)
         .select(Round::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -130,7 +130,7 @@ pub fn rules(conn: &mut DbConnection, call_id: &str) -> QueryResult<Option<Repor
     call_report_rules::table
         .find(call_id)
         .select(ReportRules::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -188,7 +188,7 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Report>> {
     reports::table
         .find(id)
         .select(Report::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -546,7 +546,7 @@ pub fn claims_of_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Rep
     repayment_claims::table
         .find(id)
         .select(RepaymentClaim::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -603,7 +603,7 @@ pub fn claim_document(
     repayment_claim_documents::table
         .find(claim_id)
         .select(ClaimDocument::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -824,7 +824,7 @@ pub fn refresh_after_signing(conn: &mut DbConnection, decision_id: &str) -> Quer
     let amends: Option<Option<String>> = decisions::table
         .find(decision_id)
         .select(decisions::amends_decision_id)
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     let grant = amends.flatten().unwrap_or_else(|| decision_id.to_string());
     refresh_slots(conn, &grant)
@@ -1126,7 +1126,7 @@ pub fn year_sums(conn: &mut DbConnection, call_id: &str, year: i32) -> QueryResu
     let tally: Option<Tally> = report_year_totals::table
         .find((call_id, year))
         .select(Tally::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()?;
     Ok(tally
         .map(|t| YearSums {

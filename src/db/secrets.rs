@@ -15,7 +15,7 @@ pub fn get_or_create(
         let existing: Option<String> = server_secrets::table
             .find(name)
             .select(server_secrets::value)
-            .first(conn)
+            .get_result(conn)
             .optional()?;
         if let Some(value) = existing {
             return Ok(value);

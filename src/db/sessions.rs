@@ -49,7 +49,7 @@ pub fn load(
         .filter(sessions::expires_at.gt(now))
         .filter(sessions::created_at.gt(born_after))
         .select((sessions::state, sessions::expires_at, sessions::created_at))
-        .first::<(String, NaiveDateTime, NaiveDateTime)>(conn)
+        .get_result::<(String, NaiveDateTime, NaiveDateTime)>(conn)
         .optional()
         .map(|row| {
             row.map(|(state, expires_at, created_at)| StoredSession {

@@ -132,7 +132,7 @@ pub fn lock_budget(conn: &mut DbConnection) -> QueryResult<Option<BudgetRow>> {
     login_audit_budget::table
         .find(1)
         .select(BudgetRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

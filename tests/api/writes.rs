@@ -218,9 +218,11 @@ async fn a_refused_save_or_submission_is_one_commit_with_its_record_and_nothing_
 /// The embedded SQLite is built with the flags of `.cargo/config.toml`: no global memory
 /// count under one mutex, and no mutex around each call on a connection (each is used by
 /// one thread at a time). Without them a draft save served 458 requests/s where it now
-/// serves 599 (BENCHMARKS.md).
+/// serves 599 (BENCHMARKS.md). And without STAT4, with which a cached statement whose
+/// plan might depend on a bound value is compiled again whenever the value changes: a
+/// quarter of the CPU of a draft save.
 #[actix_web::test]
-async fn the_embedded_sqlite_is_built_without_the_shared_mutexes() {
+async fn the_embedded_sqlite_is_built_without_the_shared_mutexes_or_per_value_plans() {
     use diesel::RunQueryDsl;
     let app = spawn_app_without_cases().await;
     let mut conn = app.conn();
@@ -241,6 +243,10 @@ async fn the_embedded_sqlite_is_built_without_the_shared_mutexes() {
     assert!(options.contains(&"THREADSAFE=2".to_string()), "{options:?}");
     assert!(
         options.contains(&"DEFAULT_MEMSTATUS=0".to_string()),
+        "{options:?}"
+    );
+    assert!(
+        !options.contains(&"ENABLE_STAT4".to_string()),
         "{options:?}"
     );
 }
