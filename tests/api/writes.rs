@@ -215,6 +215,77 @@ async fn a_refused_save_or_submission_is_one_commit_with_its_record_and_nothing_
     assert!(app.audit_events("application.submitted").is_empty());
 }
 
+/// What a save stores comes back exactly, quotes, backslashes, emoji and all, however
+/// many staff lines it holds, and a second save replaces the first one's rows instead of
+/// adding to them.
+#[actix_web::test]
+async fn a_save_stores_every_row_exactly_and_replaces_the_last_one() {
+    let app = spawn_app_without_cases().await;
+    let call_id = open_call(&app);
+    app.clock.set(at("2020-10-20T08:00:00Z"));
+    let skane = api_person(&app, SKANE).await;
+    let (status, case, _) = counted(
+        &app,
+        &skane,
+        reqwest::Method::POST,
+        &format!("/api/v1/calls/{call_id}/applications"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    let id = case["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/applications/{id}/draft");
+    let plan = "Plan med \"citat\", snedstreck \\ och 😀,\nen andra rad och Å.";
+    let with_staff = |n: usize| {
+        let staff: Vec<Value> = (0..n)
+            .map(|i| {
+                json!({ "year": "2021", "role": format!("Behandlare \"{i}\" \\ Å"),
+                        "fte_percent": "50", "months": "12", "cost": format!("{}", 100_000 + i) })
+            })
+            .collect();
+        let mut body = draft(plan);
+        body["staff"] = Value::Array(staff);
+        body
+    };
+    for n in [6, 3] {
+        let (status, case, _) = counted(
+            &app,
+            &skane,
+            reqwest::Method::PUT,
+            &path,
+            Some(with_staff(n)),
+        )
+        .await;
+        assert_eq!(status, 200, "{case}");
+        assert_eq!(
+            case["versions"][0]["staff"].as_array().map(Vec::len),
+            Some(n),
+            "{case}"
+        );
+    }
+    // Read again, apart from the save's own answer.
+    let (status, case, _) = counted(
+        &app,
+        &skane,
+        reqwest::Method::GET,
+        &format!("/api/v1/applications/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{case}");
+    let stored = &case["versions"][0];
+    assert_eq!(stored["answers"][0]["body"], plan);
+    let staff = stored["staff"].as_array().unwrap();
+    assert_eq!(staff.len(), 3, "{stored}");
+    for (i, line) in staff.iter().enumerate() {
+        assert_eq!(line["role"], format!("Behandlare \"{i}\" \\ Å"), "{line}");
+        assert_eq!(line["cost"], format!("{}", 100_000 + i), "{line}");
+        assert_eq!(line["year"], 2021, "{line}");
+    }
+    assert_eq!(stored["budget"].as_array().unwrap().len(), 1, "{stored}");
+    assert_eq!(stored["requested"][0]["amount"], "500000", "{stored}");
+}
+
 /// The embedded SQLite is built with the flags of `.cargo/config.toml`: no global memory
 /// count under one mutex, and no mutex around each call on a connection (each is used by
 /// one thread at a time). Without them a draft save served 458 requests/s where it now
