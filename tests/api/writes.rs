@@ -75,16 +75,9 @@ async fn counted(
     (status, body, app.db.counted() - before)
 }
 
-fn draft(plan: &str) -> Value {
-    json!({
-        "project_title": "Höstplan",
-        "answers": { "1": plan },
-        "budget": [{ "year": "2021", "category": "personal", "amount": "500000" }],
-    })
-}
-
-#[actix_web::test]
-async fn a_save_and_a_submission_are_one_commit_each_and_send_only_the_statements_they_need() {
+/// A test app with an open call, Region Skåne's applicant logged in through the API and
+/// its application started on 20 October: the app, the person and the application's id.
+async fn skane_application() -> (TestApp, (reqwest::Client, String), String) {
     let app = spawn_app_without_cases().await;
     let call_id = open_call(&app);
     app.clock.set(at("2020-10-20T08:00:00Z"));
@@ -99,6 +92,20 @@ async fn a_save_and_a_submission_are_one_commit_each_and_send_only_the_statement
     .await;
     assert_eq!(status, 201, "{case}");
     let id = case["id"].as_str().unwrap().to_string();
+    (app, skane, id)
+}
+
+fn draft(plan: &str) -> Value {
+    json!({
+        "project_title": "Höstplan",
+        "answers": { "1": plan },
+        "budget": [{ "year": "2021", "category": "personal", "amount": "500000" }],
+    })
+}
+
+#[actix_web::test]
+async fn a_save_and_a_submission_are_one_commit_each_and_send_only_the_statements_they_need() {
+    let (app, skane, id) = skane_application().await;
     let path = format!("/api/v1/applications/{id}/draft");
 
     for plan in ["Planen, första utkastet.", "Planen, andra utkastet."] {
@@ -143,20 +150,7 @@ async fn a_save_and_a_submission_are_one_commit_each_and_send_only_the_statement
 
 #[actix_web::test]
 async fn a_refused_save_or_submission_is_one_commit_with_its_record_and_nothing_else() {
-    let app = spawn_app_without_cases().await;
-    let call_id = open_call(&app);
-    app.clock.set(at("2020-10-20T08:00:00Z"));
-    let skane = api_person(&app, SKANE).await;
-    let (status, case, _) = counted(
-        &app,
-        &skane,
-        reqwest::Method::POST,
-        &format!("/api/v1/calls/{call_id}/applications"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{case}");
-    let id = case["id"].as_str().unwrap().to_string();
+    let (app, skane, id) = skane_application().await;
     let draft_path = format!("/api/v1/applications/{id}/draft");
     let (status, _, _) = counted(
         &app,
@@ -220,20 +214,7 @@ async fn a_refused_save_or_submission_is_one_commit_with_its_record_and_nothing_
 /// adding to them.
 #[actix_web::test]
 async fn a_save_stores_every_row_exactly_and_replaces_the_last_one() {
-    let app = spawn_app_without_cases().await;
-    let call_id = open_call(&app);
-    app.clock.set(at("2020-10-20T08:00:00Z"));
-    let skane = api_person(&app, SKANE).await;
-    let (status, case, _) = counted(
-        &app,
-        &skane,
-        reqwest::Method::POST,
-        &format!("/api/v1/calls/{call_id}/applications"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201, "{case}");
-    let id = case["id"].as_str().unwrap().to_string();
+    let (app, skane, id) = skane_application().await;
     let path = format!("/api/v1/applications/{id}/draft");
     let plan = "Plan med \"citat\", snedstreck \\ och 😀,\nen andra rad och Å.";
     let with_staff = |n: usize| {
