@@ -10,7 +10,8 @@
 //! `.first` adds `LIMIT ?`, and SQLite (3.53) looks at a bound LIMIT when it plans, which
 //! marks the statement to be compiled again every time the value is bound, that is on
 //! every use of the cached statement (a tenth of a draft save's CPU). The key already
-//! gives at most one row, so nothing is lost; `.first` stays where the order picks a row.
+//! gives at most one row, so nothing is lost. The other lookups keep `.first`: without the
+//! LIMIT, PostgreSQL would send every row that matches.
 
 pub mod account_links;
 pub mod accounts;
