@@ -12,15 +12,36 @@ use super::schema::{
 use crate::codes::{ApplicationKind, ApplicationStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
 
-/// Inserts a slice of rows in one statement, through the backend's own connection.
+/// Inserts a slice of rows through the backend's own connection: on PostgreSQL in one
+/// statement; on SQLite in chunks of 8, 4, 2 and 1 rows. Diesel keeps a prepared statement
+/// for an insert of a fixed-size array, one per size, but compiles an insert of a slice
+/// again on every call, with the table's triggers: four such compilations were a large
+/// part of a draft save.
 macro_rules! insert_rows {
     ($conn:expr, $table:expr, $rows:expr) => {
         if !$rows.is_empty() {
             match &mut *$conn {
                 DbConnection::Postgresql(c) => {
-                    diesel::insert_into($table).values($rows).execute(c)?
+                    diesel::insert_into($table).values($rows).execute(c)?;
                 }
-                DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
+                DbConnection::Sqlite(c) => {
+                    let mut rest = &$rows[..];
+                    while !rest.is_empty() {
+                        rest = if let Some((chunk, tail)) = rest.split_first_chunk::<8>() {
+                            diesel::insert_into($table).values(chunk).execute(c)?;
+                            tail
+                        } else if let Some((chunk, tail)) = rest.split_first_chunk::<4>() {
+                            diesel::insert_into($table).values(chunk).execute(c)?;
+                            tail
+                        } else if let Some((chunk, tail)) = rest.split_first_chunk::<2>() {
+                            diesel::insert_into($table).values(chunk).execute(c)?;
+                            tail
+                        } else {
+                            diesel::insert_into($table).values(&rest[0]).execute(c)?;
+                            &rest[1..]
+                        };
+                    }
+                }
             };
         }
     };

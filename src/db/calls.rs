@@ -55,6 +55,9 @@ pub struct CallYear {
     pub call_id: String,
     pub year: i32,
     pub ceiling_ore: Ore,
+    /// Moved by every signing, as a row lock (see [`lock_years`]). In a call's definition it
+    /// may be older than the row: its change does not move the definition's stamp (see
+    /// `definition_parts`), and nothing reads it there.
     pub lock_version: i64,
 }
 
@@ -203,42 +206,126 @@ pub fn list_calls(conn: &mut DbConnection, statuses: &[CallStatus]) -> QueryResu
         .load(conn)
 }
 
+/// A call's definition: the call with its programme, years, eligible kinds, sections, cost
+/// categories, criteria and expected results. See [`definition_parts`] for where the parts
+/// come from.
 pub fn load_definition(conn: &mut DbConnection, call: Call) -> QueryResult<CallDefinition> {
+    let parts = definition_parts(conn, &call.id)?;
+    Ok(CallDefinition {
+        call,
+        programme: parts.programme.clone(),
+        years: parts.years.clone(),
+        eligible_kinds: parts.eligible_kinds.clone(),
+        sections: parts.sections.clone(),
+        cost_categories: parts.cost_categories.clone(),
+        criteria: parts.criteria.clone(),
+        expected_results: parts.expected_results.clone(),
+    })
+}
+
+/// What a call's definition holds beside the call's own row.
+#[derive(Debug)]
+struct DefinitionParts {
+    call_id: String,
+    programme: Programme,
+    years: Vec<CallYear>,
+    eligible_kinds: Vec<OrgKind>,
+    sections: Vec<CallSection>,
+    cost_categories: Vec<CostCategory>,
+    criteria: Vec<Criterion>,
+    expected_results: Vec<ExpectedResult>,
+}
+
+/// Definitions read before, under the stamp their call had when they were read. The stamps
+/// are random and change with every write to a part (triggers of migration
+/// 2026-12-01-000020), so an entry is either current or never asked for again; no entry
+/// needs to be removed for being stale, only to bound the memory.
+static DEFINITIONS: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<DefinitionParts>>>,
+> = std::sync::OnceLock::new();
+
+/// More calls than an agency runs in years; past it the map starts again empty.
+const DEFINITIONS_KEPT: usize = 256;
+
+/// The parts of a call's definition: one statement (the call's stamp) when this process
+/// has read them under the current stamp, eight otherwise. A draft save and the case it
+/// answers with used to read all of them twice. Reading the stamp first and the parts after
+/// gives at worst parts newer than the stamp, which is what reading without the memory
+/// gives too; the stamp of older parts never comes back.
+fn definition_parts(
+    conn: &mut DbConnection,
+    call_id: &str,
+) -> QueryResult<std::sync::Arc<DefinitionParts>> {
+    use super::schema::call_definition_stamps;
+    let stamp: Option<String> = call_definition_stamps::table
+        .find(call_id)
+        .select(call_definition_stamps::stamp)
+        .get_result(conn)
+        .optional()?;
+    let kept = DEFINITIONS.get_or_init(Default::default);
+    if let Some(stamp) = &stamp {
+        let found = kept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(stamp)
+            .cloned();
+        if let Some(parts) = found.filter(|p| p.call_id == call_id) {
+            return Ok(parts);
+        }
+    }
+    let parts = std::sync::Arc::new(read_definition_parts(conn, call_id)?);
+    if let Some(stamp) = stamp {
+        let mut kept = kept.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() >= DEFINITIONS_KEPT {
+            kept.clear();
+        }
+        kept.insert(stamp, parts.clone());
+    }
+    Ok(parts)
+}
+
+fn read_definition_parts(conn: &mut DbConnection, call_id: &str) -> QueryResult<DefinitionParts> {
     let programme = programmes::table
-        .find(&call.programme_id)
+        .filter(
+            programmes::id.eq_any(
+                calls::table
+                    .filter(calls::id.eq(call_id))
+                    .select(calls::programme_id),
+            ),
+        )
         .select(Programme::as_select())
         .get_result(conn)?;
-    let years = call_years(conn, &call.id)?;
+    let years = call_years(conn, call_id)?;
     let eligible_kinds = call_eligible_kinds::table
-        .filter(call_eligible_kinds::call_id.eq(&call.id))
+        .filter(call_eligible_kinds::call_id.eq(call_id))
         .order(call_eligible_kinds::kind.asc())
         .select(call_eligible_kinds::kind)
         .load::<OrgKind>(conn)?;
     let sections = call_sections::table
-        .filter(call_sections::call_id.eq(&call.id))
+        .filter(call_sections::call_id.eq(call_id))
         .order(call_sections::position.asc())
         .select(CallSection::as_select())
         .load(conn)?;
     let cost_categories = call_cost_categories::table
-        .filter(call_cost_categories::call_id.eq(&call.id))
+        .filter(call_cost_categories::call_id.eq(call_id))
         .order(call_cost_categories::position.asc())
         .select(CostCategory::as_select())
         .load(conn)?;
     let criteria = call_criteria::table
-        .filter(call_criteria::call_id.eq(&call.id))
+        .filter(call_criteria::call_id.eq(call_id))
         .order(call_criteria::position.asc())
         .select(Criterion::as_select())
         .load(conn)?;
     let expected_results = expected_results::table
-        .filter(expected_results::call_id.eq(&call.id))
+        .filter(expected_results::call_id.eq(call_id))
         .order((
             expected_results::year.asc(),
             expected_results::position.asc(),
         ))
         .select(ExpectedResult::as_select())
         .load(conn)?;
-    Ok(CallDefinition {
-        call,
+    Ok(DefinitionParts {
+        call_id: call_id.to_string(),
         programme,
         years,
         eligible_kinds,
@@ -259,18 +346,11 @@ pub struct DraftForm {
 }
 
 pub fn draft_form(conn: &mut DbConnection, call_id: &str) -> QueryResult<DraftForm> {
+    let parts = definition_parts(conn, call_id)?;
     Ok(DraftForm {
-        years: call_years(conn, call_id)?,
-        sections: call_sections::table
-            .filter(call_sections::call_id.eq(call_id))
-            .order(call_sections::position.asc())
-            .select(CallSection::as_select())
-            .load(conn)?,
-        cost_categories: call_cost_categories::table
-            .filter(call_cost_categories::call_id.eq(call_id))
-            .order(call_cost_categories::position.asc())
-            .select(CostCategory::as_select())
-            .load(conn)?,
+        years: parts.years.clone(),
+        sections: parts.sections.clone(),
+        cost_categories: parts.cost_categories.clone(),
     })
 }
 

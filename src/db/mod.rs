@@ -785,6 +785,16 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<Vec<String>, DbE
     Ok(reverted.into_iter().map(|v| v.to_string()).collect())
 }
 
+/// Reverts the newest applied migration. For the tests of a migration's data.
+pub fn revert_last_migration(conn: &mut DbConnection) -> Result<String, DbError> {
+    let reverted = match conn {
+        DbConnection::Sqlite(inner) => inner.revert_last_migration(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(inner) => inner.revert_last_migration(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(reverted.to_string())
+}
+
 /// `SELECT 1`, for the health check.
 pub fn ping(conn: &mut DbConnection) -> Result<(), DbError> {
     conn.batch_execute("SELECT 1")?;

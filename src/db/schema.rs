@@ -894,3 +894,10 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(org_year_money, call_recipients, organisations);
+
+diesel::table! {
+    call_definition_stamps (call_id) {
+        call_id -> Text,
+        stamp -> Text,
+    }
+}

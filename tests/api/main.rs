@@ -16,6 +16,7 @@ mod cli;
 mod deadline;
 mod decision_text;
 mod decisions;
+mod definition_cache;
 mod demo;
 mod demo_past;
 mod eligibility;

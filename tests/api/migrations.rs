@@ -60,6 +60,7 @@ fn select_every_column(conn: &mut db::DbConnection) {
         outbox_redactions,
         programmes,
         calls,
+        call_definition_stamps,
         call_years,
         call_eligible_kinds,
         call_sections,

@@ -1,0 +1,12 @@
+DROP TRIGGER expected_results_restamp ON expected_results;
+DROP TRIGGER call_criteria_restamp ON call_criteria;
+DROP TRIGGER call_cost_categories_restamp ON call_cost_categories;
+DROP TRIGGER call_sections_restamp ON call_sections;
+DROP TRIGGER call_eligible_kinds_restamp ON call_eligible_kinds;
+DROP TRIGGER call_years_restamp ON call_years;
+DROP FUNCTION call_definition_restamp();
+DROP TRIGGER programmes_restamp ON programmes;
+DROP FUNCTION programmes_restamp();
+DROP TRIGGER calls_restamp ON calls;
+DROP FUNCTION calls_restamp();
+DROP TABLE call_definition_stamps;
