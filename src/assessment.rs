@@ -358,9 +358,8 @@ pub fn applied_amounts(
     application_id: &str,
 ) -> Result<BTreeMap<i32, Ore>, AppError> {
     Ok(
-        db::applications::latest_submitted_requests(conn, &[application_id.to_string()])?
+        db::applications::latest_submitted_requests_of(conn, application_id)?
             .into_iter()
-            .map(|(_, year, amount)| (year, amount))
             .collect(),
     )
 }
