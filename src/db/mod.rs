@@ -260,7 +260,7 @@ impl Manager {
                 // The busy timeout comes first: the pool opens several connections at once,
                 // and without it their `journal_mode` pragmas fail with "database is locked".
                 // The automatic checkpoint is pushed far out: `write_tx` checkpoints after
-                // the write lock is handed on (see `checkpoint_after`); this one is left as
+                // the write lock is handed on (see `checkpoint`); this one is left as
                 // the bound on the log for writers that do not go through it.
                 conn.batch_execute(&format!(
                     "PRAGMA busy_timeout = {}; \
