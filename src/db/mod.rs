@@ -21,6 +21,7 @@ pub mod audit;
 pub mod calls;
 pub mod decisions;
 pub mod eligibility;
+mod group;
 pub mod health;
 pub mod jobs;
 pub mod money_figures;
@@ -406,6 +407,9 @@ pub struct Db {
     /// blocking threads the database keeps busy never outnumber its connections (68
     /// threads for 8 connections at 64 clients before: each a stack and an allocator heap).
     permits: Arc<tokio::sync::Semaphore>,
+    /// On SQLite, the connection the work of [`Db::run`] writes on, in shared transactions
+    /// (see [`group`]).
+    group: Option<Arc<group::GroupWriter>>,
 }
 
 impl Db {
@@ -434,6 +438,8 @@ impl Db {
         // Connect once outside the pool so that a bad URL gives the driver's own message
         // instead of a pool timeout.
         manager.establish()?;
+        let group = matches!(url, DatabaseUrl::Sqlite(_))
+            .then(|| Arc::new(group::GroupWriter::new(manager.clone())));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size)
             .connection_timeout(timeout)
@@ -444,6 +450,7 @@ impl Db {
             timeout,
             counts,
             permits: Arc::new(tokio::sync::Semaphore::new(pool_size.max(1) as usize)),
+            group,
         })
     }
 
@@ -490,6 +497,7 @@ impl Db {
                 }
             };
         let pool = self.pool.clone();
+        let group = self.group.clone();
         let wait = self
             .timeout
             .saturating_sub(started.elapsed())
@@ -497,6 +505,7 @@ impl Db {
         actix_web::web::block(move || {
             let _permit = permit;
             let mut conn = pool.get_timeout(wait).map_err(DbError::from)?;
+            let _group = group::Scope::enter(group);
             f(&mut conn)
         })
         .await
@@ -523,11 +532,23 @@ fn create_parent_dir(path: &Path) -> Result<(), DbError> {
 /// under load), and the sleeping, not the disk, set the p99; the queue hands the lock on
 /// the moment the previous writer commits. The busy handler is left for other processes
 /// (the command line, a second instance).
+///
+/// Work run by [`Db::run`] on SQLite does not write on its own connection: it runs on the
+/// pool's shared writer, in one transaction with the writes queued beside it, and returns
+/// once that transaction is committed (group commit, see [`group`]). `f` sees the work of
+/// the writes before it in that transaction, as if they had committed; when `f` fails,
+/// only its own work is rolled back.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    if let DbConnection::Sqlite(inner) = conn
+        && !in_sqlite_transaction(inner)
+        && let Some(group) = group::current()
+    {
+        return group.write(conn, f);
+    }
     let turn = match conn {
         DbConnection::Sqlite(inner) => {
             let turn = write_turn(inner)?;
@@ -614,14 +635,18 @@ pub fn in_transaction(conn: &mut DbConnection) -> bool {
     !matches!(depth, Ok(None))
 }
 
+fn in_sqlite_transaction(conn: &mut SqliteConnection) -> bool {
+    !matches!(
+        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(None)
+    )
+}
+
 /// This process's turn to write to the SQLite file behind `conn`, waited for at most the
 /// connection's busy timeout. `None` when the connection is already in a transaction
 /// (`BEGIN IMMEDIATE` then refuses anyway, and waiting would be waiting for ourselves).
 fn write_turn(conn: &mut SqliteConnection) -> diesel::QueryResult<Option<WriteTurn>> {
-    if !matches!(
-        AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth(),
-        Ok(None)
-    ) {
+    if in_sqlite_transaction(conn) {
         return Ok(None);
     }
     #[derive(diesel::QueryableByName)]
@@ -755,6 +780,8 @@ pub fn without_waiting<T>(
     if !matches!(conn, DbConnection::Sqlite(_)) {
         return f(conn);
     }
+    // On this connection, not the pool's shared writer, which waits its busy timeout.
+    let _own_connection = group::Scope::enter(None);
     conn.batch_execute("PRAGMA busy_timeout = 0")?;
     let result = f(conn);
     let restored = conn.batch_execute(&format!(
