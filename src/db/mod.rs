@@ -468,6 +468,19 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
+    /// A write transaction from blocking code outside [`Db::run`] (the mail sender): like
+    /// the requests' writes, on the pool's shared writer on SQLite, so that it joins their
+    /// commits instead of taking a commit (and the write lock) of its own between them.
+    pub fn write_blocking<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<DbError> + From<diesel::result::Error>,
+    {
+        let mut conn = self.get().map_err(E::from)?;
+        let _group = group::Scope::enter(self.group.clone());
+        write_tx(&mut conn, f)
+    }
+
     /// Statements and commits the pool's connections have sent so far.
     pub fn counted(&self) -> Counted {
         self.counts.snapshot()

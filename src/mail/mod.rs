@@ -41,7 +41,7 @@ use lettre::{SmtpTransport, Transport};
 
 use crate::clock::{Clock, SharedClock, to_db};
 use crate::db::outbox::{self as store, OutboxMessage};
-use crate::db::{self, Db, DbError};
+use crate::db::{Db, DbError};
 use crate::jobs::Shutdown;
 
 pub const DEFAULT_SMTP_PORT: u16 = 587;
@@ -334,12 +334,9 @@ impl Mailer {
                 return Ok(report);
             }
             let now = clock.now();
-            let claimed = {
-                let mut conn = db.get()?;
-                db::write_tx(&mut conn, |c| -> Result<_, DbError> {
-                    Ok(store::claim_next(c, to_db(now), to_db(now + LEASE))?)
-                })?
-            };
+            let claimed = db.write_blocking(|c| -> Result<_, DbError> {
+                Ok(store::claim_next(c, to_db(now), to_db(now + LEASE))?)
+            })?;
             let Some(message) = claimed else {
                 return Ok(report);
             };
@@ -360,12 +357,15 @@ impl Mailer {
                 Err(error) => {
                     let retry_at = clock.now() + backoff(attempt);
                     let stored: String = error.chars().take(MAX_ERROR_CHARS).collect();
-                    let mut conn = db.get()?;
                     // Queued with the process's other SQLite writers, not in the busy handler.
-                    crate::db::write_now(&mut conn, |c| {
-                        store::mark_failed(c, &message.id, &stored, to_db(retry_at))
-                    })
-                    .map_err(DbError::from)?;
+                    db.write_blocking(|c| -> Result<_, DbError> {
+                        Ok(store::mark_failed(
+                            c,
+                            &message.id,
+                            &stored,
+                            to_db(retry_at),
+                        )?)
+                    })?;
                     tracing::warn!(
                         outbox_id = %message.id,
                         attempt,
@@ -405,10 +405,8 @@ fn mark_sent(db: &Db, id: &str, clock: &dyn Clock) -> Result<(), MailError> {
         if pause_ms > 0 {
             std::thread::sleep(StdDuration::from_millis(pause_ms));
         }
-        let result = db.get().and_then(|mut conn| {
-            Ok(crate::db::write_now(&mut conn, |c| {
-                store::mark_sent(c, id, to_db(clock.now()))
-            })?)
+        let result = db.write_blocking(|c| -> Result<_, DbError> {
+            Ok(store::mark_sent(c, id, to_db(clock.now()))?)
         });
         match result {
             Ok(true) => return Ok(()),
