@@ -268,9 +268,7 @@ impl Manager {
                      PRAGMA foreign_keys = ON; \
                      PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; \
-                     PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES}; \
-                     PRAGMA cache_size = -{CACHE_KIB}; \
-                     PRAGMA soft_heap_limit = {SOFT_HEAP_LIMIT};",
+                     PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};",
                     busy_timeout_ms(self.timeout)
                 ))
                 .map_err(ConnectionError::CouldntSetupConfiguration)?;
@@ -599,13 +597,6 @@ where
     }
     result
 }
-
-/// Each connection's page cache, in KiB (SQLite's default is 2 000).
-const CACHE_KIB: u32 = 8_000;
-
-/// The bound on all of SQLite's memory in the process, in bytes: past it, the page caches
-/// take pages from each other instead of growing.
-const SOFT_HEAP_LIMIT: u64 = 24 * 1024 * 1024;
 
 /// SQLite's automatic checkpoint, far out (4 000 pages, 16 MB of log): only a bound for
 /// writers outside [`write_tx`] (the command line's bulk work).
