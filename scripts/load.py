@@ -24,7 +24,8 @@ What it does (standard library only; needs wrk, and psql for PostgreSQL):
    moves by 2× within minutes on a shared machine, so each ratio is to the mean of the two
    bare runs beside it;
 6. lists: every officer page, CSV and API list, one request at a time, at 1 000 and at
-   100 000 applications: the median time and the ratio;
+   100 000 applications: the median time and the ratio; both services run at once and the
+   requests alternate between them, so that the machine's drift falls on both sizes alike;
 7. memory: VmRSS of each service after its load and after 30 s idle.
 
 Ids are read from the generator's manifest and the API, never written in here. Pages added
@@ -500,6 +501,58 @@ def time_page(port, path, cookie, budget, max_requests):
     return statistics.median(times), sorted(set(statuses)), size, statistics.median(firsts)
 
 
+def time_once(port, path, headers):
+    """One request: (ms, status, bytes, ms to the first byte)."""
+    t = time.monotonic()
+    timing = {}
+    status, _, body = request(port, "GET", path, headers=headers, timing=timing)
+    return (time.monotonic() - t) * 1000, status, len(body), timing.get("first_byte", 0) * 1000
+
+
+def measure_lists_side_by_side(small, large, args):
+    """Every page on both sizes' services, running at once, one request at a time and
+    alternating between them (small, large, small, ...): the machine's speed drifts by 2x
+    within minutes here, and pages measured minutes apart compared that drift, not the
+    sizes. Returns the two results, as `measure_lists` gives them."""
+    (s_service, s_manifest, s_years), (l_service, l_manifest, l_years) = small, large
+    sides = []
+    for service, manifest in ((s_service, s_manifest), (l_service, l_manifest)):
+        cookie, _ = login(service.port, manifest["officer_email"], PASSWORD)
+        auditor, _ = login(service.port, manifest["auditor_email"], PASSWORD)
+        sides.append((service, cookie, auditor))
+    results = ({}, {})
+    pages = zip(officer_pages(s_manifest, s_years), officer_pages(l_manifest, l_years))
+    for (label, s_path), (_, l_path) in pages:
+        paths = (s_path, l_path)
+        headers = [{"Cookie": auditor if "audit" in label else cookie}
+                   for _, cookie, auditor in sides]
+        try:
+            warm = [time_once(side[0].port, paths[i], headers[i]) for i, side in enumerate(sides)]
+            samples = ([], [])
+            slowest = max(w[0] for w in warm)
+            if slowest <= 10_000:
+                least = 1 if slowest > args.page_seconds * 1000 else 2
+                started = time.monotonic()
+                while len(samples[1]) < args.page_requests and (
+                        len(samples[1]) < least or time.monotonic() - started < args.page_seconds):
+                    for i, side in enumerate(sides):
+                        samples[i].append(time_once(side[0].port, paths[i], headers[i]))
+            for i in range(2):
+                taken = samples[i] or [warm[i]]
+                results[i][label] = (
+                    statistics.median(x[0] for x in taken),
+                    sorted({x[1] for x in taken}),
+                    taken[-1][2],
+                    statistics.median(x[3] for x in taken),
+                )
+        except OSError as e:
+            for i in range(2):
+                results[i].setdefault(label, (None, [f"error: {e}"], 0, None))
+        for i, (service, _, _) in enumerate(sides):
+            log(f"  {service.name} {label}: {results[i][label][0]} ms {results[i][label][1]}")
+    return results
+
+
 def measure_lists(service, manifest, years, args):
     cookie, _ = login(service.port, manifest["officer_email"], PASSWORD)
     auditor, _ = login(service.port, manifest["auditor_email"], PASSWORD)
@@ -725,6 +778,8 @@ def main():
 
         need_data = only & {"writes", "lists", "memory"}
         for backend in backends if need_data else []:
+            # The small size's service, kept running for the lists side by side.
+            kept = None
             for size in (small, large):
                 if "lists" not in only and "memory" not in only and size != large:
                     continue
@@ -739,8 +794,21 @@ def main():
                 log(f"{name}: settled after {out['settle'][name]} s")
                 status, _, body = request(service.port, "GET", f"/api/v1/calls/{manifest['decided_call_id']}")
                 years = sorted(y["year"] for y in json.loads(body).get("years", [])) or [2024]
+                if "lists" in only and size == small and small != large:
+                    kept = (service, manifest, years)
+                    continue
                 if "lists" in only:
-                    out["lists"][(backend, size)] = measure_lists(service, manifest, years, args)
+                    if kept:
+                        pair = measure_lists_side_by_side(kept, (service, manifest, years), args)
+                        out["lists"][(backend, small)], out["lists"][(backend, size)] = pair
+                        if "memory" in only:
+                            out["memory"][f"{backend}-{small}"] = memory(kept[0].pid)
+                        kept[0].stop()
+                        services.remove(kept[0])
+                        kept = None
+                    else:
+                        out["lists"][(backend, size)] = measure_lists(service, manifest, years,
+                                                                      args)
                 if "writes" in only and size == large:
                     status, _, body = request(service.port, "GET", f"/api/v1/calls/{manifest['open_call_id']}")
                     open_years = sorted(y["year"] for y in json.loads(body).get("years", []))

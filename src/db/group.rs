@@ -436,6 +436,9 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// A write's work, as the tests queue it.
+    type Work = Box<dyn FnOnce(&mut DbConnection) -> Result<(), DbError> + Send>;
+
     fn sqlite(pool: u32, timeout: Duration) -> (tempfile::TempDir, Db) {
         let dir = tempfile::tempdir().unwrap();
         let url = super::super::DatabaseUrl::Sqlite(dir.path().join("group.sqlite3"));
@@ -482,7 +485,7 @@ mod tests {
     /// threads, first the holder's.
     fn queue_behind_a_held_write(
         db: &Db,
-        others: Vec<Box<dyn FnOnce(&mut DbConnection) -> Result<(), DbError> + Send>>,
+        others: Vec<Work>,
     ) -> (
         mpsc::Sender<()>,
         Vec<std::thread::JoinHandle<Result<(), DbError>>>,
@@ -515,9 +518,7 @@ mod tests {
     fn writes_that_queue_together_share_one_commit() {
         let (_dir, db) = sqlite(8, Duration::from_secs(30));
         let before = db.counted();
-        let others = (2..=6)
-            .map(|n| Box::new(insert(n)) as Box<dyn FnOnce(&mut DbConnection) -> _ + Send>)
-            .collect();
+        let others = (2..=6).map(|n| Box::new(insert(n)) as Work).collect();
         let (release, threads) = queue_behind_a_held_write(&db, others);
         release.send(()).unwrap();
         for thread in threads {
@@ -547,8 +548,7 @@ mod tests {
             assert_eq!(seen.len(), 3);
             Err(DbError::Canceled)
         };
-        let others: Vec<Box<dyn FnOnce(&mut DbConnection) -> _ + Send>> =
-            vec![Box::new(insert(2)), Box::new(failing), Box::new(insert(3))];
+        let others: Vec<Work> = vec![Box::new(insert(2)), Box::new(failing), Box::new(insert(3))];
         let (release, threads) = queue_behind_a_held_write(&db, others);
         release.send(()).unwrap();
         let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
@@ -564,7 +564,7 @@ mod tests {
             insert(20)(conn)?;
             panic!("a bug in the work");
         };
-        let others: Vec<Box<dyn FnOnce(&mut DbConnection) -> _ + Send>> = vec![
+        let others: Vec<Work> = vec![
             Box::new(insert(2)),
             Box::new(panicking),
             Box::new(insert(3)),
@@ -589,7 +589,7 @@ mod tests {
     #[test]
     fn a_write_that_waits_past_the_timeout_is_told_the_database_is_locked() {
         let (_dir, db) = sqlite(8, Duration::from_millis(200));
-        let others: Vec<Box<dyn FnOnce(&mut DbConnection) -> _ + Send>> = vec![Box::new(insert(2))];
+        let others: Vec<Work> = vec![Box::new(insert(2))];
         let (release, mut threads) = queue_behind_a_held_write(&db, others);
         let late = threads.pop().unwrap().join().unwrap().unwrap_err();
         assert!(late.is_unavailable(), "{late}");

@@ -1,0 +1,1 @@
+DROP INDEX decisions_number_by_id;
