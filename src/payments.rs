@@ -12,8 +12,7 @@ use crate::audit;
 use crate::codes::{DecisionKind, PaymentStatus, Role};
 use crate::db::calls::Call;
 use crate::db::decisions::Decision;
-use crate::db::organisations::Organisation;
-use crate::db::payments::Payment;
+use crate::db::payments::{Payment, Recipient};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors};
 use crate::forms;
@@ -287,7 +286,7 @@ fn plan_one(
 #[derive(Debug, Clone, Serialize)]
 pub struct PaymentLine {
     pub payment: Payment,
-    pub organisation: Organisation,
+    pub organisation: Recipient,
     pub registration_number: String,
 }
 
@@ -342,7 +341,7 @@ fn check_listing(
     })
 }
 
-fn lines(rows: Vec<(Payment, Organisation, String)>) -> Vec<PaymentLine> {
+fn lines(rows: Vec<(Payment, Recipient, String)>) -> Vec<PaymentLine> {
     rows.into_iter()
         .map(|(payment, organisation, registration_number)| PaymentLine {
             payment,
@@ -445,6 +444,10 @@ pub fn find(
     )?;
     let organisation =
         db::organisations::find(conn, &payment.organisation_id)?.ok_or(AppError::NotFound)?;
+    let organisation = Recipient {
+        name: organisation.name,
+        org_number: organisation.org_number,
+    };
     let registration_number = db::decisions::find(conn, &payment.decision_id)?
         .map(|d| d.registration_number)
         .unwrap_or_default();

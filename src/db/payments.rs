@@ -3,8 +3,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::DbConnection;
-use super::organisations::Organisation;
-use super::schema::{decisions, organisations, payments};
+use super::schema::payments;
 use crate::codes::PaymentStatus;
 use crate::money::Ore;
 
@@ -65,26 +64,41 @@ fn of<'a>(
     query
 }
 
-/// Payments with their organisation and the decision's registration number; of a call, of
-/// an organisation, or both; a page of them, by due day, recipient and year.
+/// Who a payment goes to, as a list of payments shows it: copied onto the payment when it
+/// is written (migrations 000017 and 000023), so that a page of payments reads no other
+/// table.
+#[derive(Debug, Clone, PartialEq, Queryable, Serialize)]
+pub struct Recipient {
+    pub name: String,
+    pub org_number: String,
+}
+
+/// The columns of a payment's line: the payment, its recipient and its decision's
+/// registration number, all from the payment's own row.
+type LineColumns = (
+    diesel::dsl::AsSelect<Payment, <DbConnection as Connection>::Backend>,
+    (payments::organisation_name, payments::org_number),
+    payments::registration_number,
+);
+
+fn line_columns() -> LineColumns {
+    (
+        Payment::as_select(),
+        (payments::organisation_name, payments::org_number),
+        payments::registration_number,
+    )
+}
+
+/// Payments with their recipient and the decision's registration number; of a call, of an
+/// organisation, or both; a page of them, by due day, recipient and year.
 pub fn list(
     conn: &mut DbConnection,
     call_id: Option<&str>,
     organisation_id: Option<&str>,
     limit: i64,
     offset: i64,
-) -> QueryResult<Vec<(Payment, Organisation, String)>> {
-    let mut query = payments::table
-        .inner_join(organisations::table)
-        .inner_join(decisions::table)
-        .into_boxed();
-    if let Some(call_id) = call_id {
-        query = query.filter(payments::call_id.eq(call_id.to_string()));
-    }
-    if let Some(org) = organisation_id {
-        query = query.filter(payments::organisation_id.eq(org.to_string()));
-    }
-    query
+) -> QueryResult<Vec<(Payment, Recipient, String)>> {
+    of(call_id, organisation_id)
         .order((
             payments::due_on.asc(),
             // The name copied onto the payment (migration 000017): the order is read from
@@ -95,11 +109,7 @@ pub fn list(
         ))
         .limit(limit.max(0))
         .offset(offset.max(0))
-        .select((
-            Payment::as_select(),
-            Organisation::as_select(),
-            decisions::registration_number,
-        ))
+        .select(line_columns())
         .load(conn)
 }
 
@@ -265,20 +275,14 @@ pub fn file_keys_after(
 pub fn with_details(
     conn: &mut DbConnection,
     ids: &[String],
-) -> QueryResult<Vec<(Payment, Organisation, String)>> {
-    let mut rows: Vec<(Payment, Organisation, String)> = Vec::with_capacity(ids.len());
+) -> QueryResult<Vec<(Payment, Recipient, String)>> {
+    let mut rows: Vec<(Payment, Recipient, String)> = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(super::applications::ID_CHUNK) {
         rows.extend(
             payments::table
-                .inner_join(organisations::table)
-                .inner_join(decisions::table)
                 .filter(payments::id.eq_any(chunk))
-                .select((
-                    Payment::as_select(),
-                    Organisation::as_select(),
-                    decisions::registration_number,
-                ))
-                .load::<(Payment, Organisation, String)>(conn)?,
+                .select(line_columns())
+                .load::<(Payment, Recipient, String)>(conn)?,
         );
     }
     let place: std::collections::HashMap<&str, usize> = ids

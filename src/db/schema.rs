@@ -428,6 +428,8 @@ diesel::table! {
         cancelled_at -> Nullable<Timestamp>,
         cancelled_by_decision_id -> Nullable<Text>,
         organisation_name -> Text,
+        org_number -> Text,
+        registration_number -> Text,
     }
 }
 

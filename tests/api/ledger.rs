@@ -127,8 +127,20 @@ pub fn assert_consistent(app: &TestApp) {
             listed.len() as i64,
             db::payments::count_rows(conn, Some(id), None).unwrap()
         );
-        for (payment, organisation, _) in &listed {
-            assert_eq!(payment.organisation_id, organisation.id);
+        // The recipient and the decision's number are copies on the payment (migrations
+        // 000017 and 000023): they match the organisation and the decision.
+        for (payment, recipient, registration_number) in &listed {
+            let organisation = db::organisations::find(conn, &payment.organisation_id)
+                .unwrap()
+                .unwrap();
+            assert_eq!(
+                (&recipient.name, &recipient.org_number),
+                (&organisation.name, &organisation.org_number)
+            );
+            let decision = db::decisions::find(conn, &payment.decision_id)
+                .unwrap()
+                .unwrap();
+            assert_eq!(registration_number, &decision.registration_number);
         }
         for pair in listed.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
