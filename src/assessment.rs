@@ -248,7 +248,12 @@ pub fn assess(
                 action: action::ASSESSED,
                 entity_type: "application",
                 entity_id: Some(&application.id),
-                summary: format!("{} bedömde ansökan mot {} kriterier", actor.name, rows.len()),
+                summary: format!(
+                    "{} bedömde ansökan mot {} {}",
+                    actor.name,
+                    rows.len(),
+                    if rows.len() == 1 { "kriterium" } else { "kriterier" }
+                ),
                 details: json!(ratings
                     .iter()
                     .map(|(c, r, comment)| json!({"criterion": c.position, "rating": r.as_str(), "comment": comment}))

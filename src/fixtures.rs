@@ -55,6 +55,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "demo/2020-applications.toml",
         include_str!("../fixtures/demo/2020-applications.toml"),
     ),
+    // Not loaded into the database: the agency's contact details, read at start
+    // (`agency`). Listed so that the binary has every file of the folder.
+    ("agency.toml", crate::agency::SOURCE),
 ];
 
 /// What went wrong, and exactly where.
@@ -136,6 +139,12 @@ struct ProgrammeFx {
     purpose: String,
     legal_basis: String,
     appeal_text: String,
+    /// The functional mailbox and phone of the unit running the grant, for the applicants'
+    /// questions. Optional: without them pages, e-mails and letters give the agency's.
+    #[serde(default)]
+    contact_email: Option<String>,
+    #[serde(default)]
+    contact_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -885,6 +894,15 @@ fn load_programmes(
                 format!("programmet {} finns redan i databasen", p.code),
             ));
         }
+        let contact_email = optional_text(&p.contact_email);
+        if let Some(email) = &contact_email
+            && !email.contains('@')
+        {
+            return Err(fail(
+                "contact_email",
+                format!("{email} är ingen e-postadress"),
+            ));
+        }
         let programme = Programme {
             id: db::new_id(),
             code: p.code.clone(),
@@ -896,6 +914,8 @@ fn load_programmes(
             legal_basis: p.legal_basis.clone(),
             appeal_text: p.appeal_text.clone(),
             created_at: now.naive_utc(),
+            contact_email,
+            contact_phone: optional_text(&p.contact_phone),
         };
         db::calls::insert_programme(conn, &programme)?;
         audit::record(
@@ -913,6 +933,15 @@ fn load_programmes(
         report.programmes += 1;
     }
     Ok(())
+}
+
+/// A text that may be left out; blank counts as left out.
+fn optional_text(value: &Option<String>) -> Option<String> {
+    value
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
 }
 
 fn load_calls(

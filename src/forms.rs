@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::money::group_thousands;
+
 /// Deserialises a string, number, boolean or null as text.
 pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
@@ -131,15 +133,31 @@ pub fn optional_text(value: &str, max_chars: usize) -> Result<String, String> {
     if count > max_chars {
         return Err(format!(
             "Texten är för lång: {} tecken, högst {} är tillåtna.",
-            group_digits(count as i64),
-            group_digits(max_chars as i64)
+            group_thousands(i64::try_from(count).unwrap_or(i64::MAX)),
+            group_thousands(i64::try_from(max_chars).unwrap_or(i64::MAX))
         ));
     }
     Ok(trimmed.to_string())
 }
 
-/// A whole number within bounds.
+/// A whole number within bounds; the bounds in its message are written as counts
+/// (`100 000`).
 pub fn integer(value: &str, min: i64, max: i64, what: &str) -> Result<i64, String> {
+    whole_number(value, min, max, what, group_thousands)
+}
+
+/// A year within bounds: its message writes them as years (`2100`), not as counts.
+pub fn year(value: &str, min: i64, max: i64) -> Result<i64, String> {
+    whole_number(value, min, max, "år", |n| n.to_string())
+}
+
+fn whole_number(
+    value: &str,
+    min: i64,
+    max: i64,
+    what: &str,
+    written: fn(i64) -> String,
+) -> Result<i64, String> {
     let cleaned: String = value
         .trim()
         .chars()
@@ -152,7 +170,11 @@ pub fn integer(value: &str, min: i64, max: i64, what: &str) -> Result<i64, Strin
         .parse()
         .map_err(|_| format!("Ange {what} som ett heltal, med siffror."))?;
     if n < min || n > max {
-        return Err(format!("Ange {what} mellan {min} och {max}."));
+        return Err(format!(
+            "Ange {what} mellan {} och {}.",
+            written(min),
+            written(max)
+        ));
     }
     Ok(n)
 }
@@ -173,10 +195,6 @@ pub fn truthy(value: &str) -> bool {
         value.trim().to_lowercase().as_str(),
         "true" | "on" | "1" | "ja" | "yes"
     )
-}
-
-fn group_digits(n: i64) -> String {
-    crate::money::Ore::from_kronor(n).format_number()
 }
 
 #[cfg(test)]
@@ -206,6 +224,23 @@ mod tests {
         assert!(integer("0", 1, 100, "andel").is_err());
         assert!(integer("", 1, 100, "andel").is_err());
         assert!(integer("12.5", 1, 100, "andel").is_err());
+    }
+
+    #[test]
+    fn limits_are_written_in_thousands_but_years_as_years() {
+        assert_eq!(
+            integer("0", 10, 100_000, "högsta antal tecken"),
+            Err("Ange högsta antal tecken mellan 10 och 100\u{a0}000.".into())
+        );
+        assert_eq!(
+            year("1999", 2000, 2100),
+            Err("Ange år mellan 2000 och 2100.".into())
+        );
+        assert_eq!(year("2021", 2000, 2100), Ok(2021));
+        assert_eq!(
+            optional_text(&"x".repeat(8001), 8000),
+            Err("Texten är för lång: 8\u{a0}001 tecken, högst 8\u{a0}000 är tillåtna.".into())
+        );
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct AppState {
     pub login_throttle: std::sync::Arc<accounts::throttle::Throttle>,
     /// Reverse proxies whose `X-Forwarded-For` names the client.
     pub trusted_proxies: std::sync::Arc<[IpAddr]>,
+    /// How long sessions last, as the page about cookies and personal data tells people.
+    pub sessions: accounts::session_store::SessionSettings,
 }
 
 impl AppState {

@@ -7,12 +7,14 @@
 
 pub mod access;
 pub mod accounts;
+pub mod agency;
 pub mod allocation;
 pub mod answer_cache;
 pub mod api;
 pub mod applications;
 pub mod assessment;
 pub mod audit;
+pub mod audit_labels;
 pub mod calls;
 pub mod cli;
 pub mod clock;

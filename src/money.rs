@@ -22,6 +22,31 @@ pub const NBSP: char = '\u{a0}';
 /// summed from amounts below this bound stays far from `i64` overflow.
 pub const MAX_INPUT_ORE: i64 = 1_000_000_000_000 * 100;
 
+/// A whole number as people read it, `8 000` or `12 345`: no-break spaces between the
+/// thousands. Every number of 1 000 or more shown to people (counts, character limits, page
+/// numbers, and amounts through [`Ore::format_number`]) is written by this one function, so
+/// that it is written one way. Not for years, registration numbers or other identifiers.
+pub fn group_thousands(n: i64) -> String {
+    let grouped = group_digits(n.unsigned_abs());
+    if n < 0 {
+        format!("-{grouped}")
+    } else {
+        grouped
+    }
+}
+
+fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 2);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(NBSP);
+        }
+        grouped.push(c);
+    }
+    grouped
+}
+
 /// An amount of money in öre (1/100 krona).
 #[derive(
     Debug,
@@ -214,14 +239,7 @@ impl Ore {
         let abs = self.0.unsigned_abs();
         let kronor = abs / 100;
         let ore = abs % 100;
-        let digits = kronor.to_string();
-        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 * 2);
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                grouped.push(NBSP);
-            }
-            grouped.push(c);
-        }
+        let grouped = group_digits(kronor);
         let sign = if negative { "-" } else { "" };
         if ore == 0 {
             format!("{sign}{grouped}")

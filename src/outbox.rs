@@ -6,6 +6,7 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use crate::agency::Contact;
 use crate::db::outbox::{self as store, OutboxMessage};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -87,6 +88,8 @@ pub struct Receipt<'a> {
     pub submitted_at: &'a str,
     pub submitted_by: &'a str,
     pub link: &'a str,
+    /// Who the applicant asks about the case (the programme's contact).
+    pub contact: &'a Contact,
 }
 
 impl Receipt<'_> {
@@ -113,6 +116,7 @@ pub struct SupplementRequested<'a> {
     pub due_on: &'a str,
     pub budget_change_allowed: bool,
     pub link: &'a str,
+    pub contact: &'a Contact,
 }
 
 impl SupplementRequested<'_> {
@@ -201,6 +205,7 @@ pub struct DecisionSigned<'a> {
     pub decided_on: &'a str,
     pub link: &'a str,
     pub sha256: &'a str,
+    pub contact: &'a Contact,
 }
 
 impl DecisionSigned<'_> {

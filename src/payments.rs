@@ -282,6 +282,17 @@ fn plan_one(
     Ok(payment)
 }
 
+/// Where a payment stands, in the words a recipient uses: "Planerad", "Utbetald
+/// 2021-01-15", "Stoppad" (a later decision lowered or revoked the grant before the day).
+pub fn status_in_words(payment: &Payment) -> String {
+    match (payment.status, payment.paid_on) {
+        (PaymentStatus::Paid, Some(day)) => format!("Utbetald {day}"),
+        (PaymentStatus::Paid, None) => "Utbetald".to_string(),
+        (PaymentStatus::Planned, _) => "Planerad".to_string(),
+        (PaymentStatus::Cancelled, _) => "Stoppad".to_string(),
+    }
+}
+
 /// One line of a payments list.
 #[derive(Debug, Clone, Serialize)]
 pub struct PaymentLine {
@@ -649,6 +660,34 @@ pub fn csv_rows(lines: &[PaymentLine]) -> Result<Vec<u8>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payment_is_described_in_plain_words() {
+        let day = |s: &str| s.parse::<NaiveDate>().ok();
+        let mut payment = Payment {
+            id: "p".into(),
+            decision_id: "d".into(),
+            call_id: "c".into(),
+            organisation_id: "o".into(),
+            year: 2021,
+            amount_ore: Ore::from_kronor(100),
+            due_on: day("2021-01-01").unwrap_or_default(),
+            status: PaymentStatus::Planned,
+            paid_on: None,
+            payment_reference: None,
+            marked_by: None,
+            marked_at: None,
+            created_at: chrono::NaiveDateTime::default(),
+            cancelled_at: None,
+            cancelled_by_decision_id: None,
+        };
+        assert_eq!(status_in_words(&payment), "Planerad");
+        payment.status = PaymentStatus::Paid;
+        payment.paid_on = day("2021-01-15");
+        assert_eq!(status_in_words(&payment), "Utbetald 2021-01-15");
+        payment.status = PaymentStatus::Cancelled;
+        assert_eq!(status_in_words(&payment), "Stoppad");
+    }
 
     #[test]
     fn a_cut_cancels_the_latest_planned_payments_and_claims_back_the_rest() {

@@ -715,6 +715,7 @@ pub fn apply(
             submitted_at: &when,
             submitted_by: &submitter,
             link: &links.case(&application.id),
+            contact: &crate::agency::of_programme(&def.programme),
         };
         outbox::queue(
             conn,

@@ -18,6 +18,9 @@ use crate::http::AppState;
 use crate::mail::{MailError, MailSettings, Mailer};
 use crate::web::FormKeySecret;
 
+/// The session cookie's name (the page about cookies names it too).
+pub const SESSION_COOKIE: &str = "statsbidrag_session";
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
@@ -90,8 +93,11 @@ impl Application {
         settings: Settings,
         clock: SharedClock,
     ) -> Result<(Application, Option<LoadReport>), StartupError> {
-        // Bad mail settings stop the start, before anything is touched.
+        // Bad mail settings, or an agency file that does not read, stop the start before
+        // anything is touched.
         let mailer = Mailer::new(&settings.mail)?;
+        crate::agency::check()
+            .map_err(|e| StartupError::Other(format!("fixtures/agency.toml: {e}")))?;
         let db = Db::connect_with_timeout(
             &settings.database_url,
             settings.db_pool_size,
@@ -119,7 +125,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock: clock.clone(),
-            agency_name: "Socialstyrelsen".to_string(),
+            agency_name: crate::agency::agency().name.clone(),
             links: crate::outbox::Links::new(
                 &settings
                     .public_url
@@ -128,6 +134,7 @@ impl Application {
             ),
             login_throttle: std::sync::Arc::new(crate::accounts::throttle::Throttle::default()),
             trusted_proxies: settings.trusted_proxies.clone().into(),
+            sessions: settings.sessions,
         });
         let (reminder_links, agency_name) = (state.links.clone(), state.agency_name.clone());
         let session_store = DbSessionStore::new(db.clone(), clock.clone(), settings.sessions);
@@ -138,7 +145,7 @@ impl Application {
             App::new()
                 .wrap(
                     SessionMiddleware::builder(session_store.clone(), key.clone())
-                        .cookie_name("statsbidrag_session".to_string())
+                        .cookie_name(SESSION_COOKIE.to_string())
                         .cookie_http_only(true)
                         .cookie_secure(cookie_secure)
                         .cookie_same_site(SameSite::Lax)

@@ -154,6 +154,7 @@ fn render<T: Template>(template: &T) -> Result<String, AppError> {
 #[template(path = "email/invitation.txt")]
 struct InvitationMail<'a> {
     agency: &'a str,
+    contact: &'a crate::agency::Contact,
     name: &'a str,
     email: &'a str,
     invited_by: &'a str,
@@ -168,6 +169,7 @@ struct InvitationMail<'a> {
 #[template(path = "email/password_reset.txt")]
 struct ResetMail<'a> {
     agency: &'a str,
+    contact: &'a crate::agency::Contact,
     name: &'a str,
     email: &'a str,
     link: &'a str,
@@ -179,6 +181,7 @@ struct ResetMail<'a> {
 #[template(path = "email/password_changed.txt")]
 struct ChangedMail<'a> {
     agency: &'a str,
+    contact: &'a crate::agency::Contact,
     name: &'a str,
     email: &'a str,
     changed_at: &'a str,
@@ -190,6 +193,8 @@ struct ChangedMail<'a> {
 pub struct MailContext {
     pub links: Links,
     pub agency: String,
+    /// Who people ask about their account: the agency (`agency::agency`).
+    pub contact: crate::agency::Contact,
 }
 
 impl MailContext {
@@ -197,6 +202,7 @@ impl MailContext {
         MailContext {
             links: links.clone(),
             agency: agency.to_string(),
+            contact: crate::agency::agency().contact(),
         }
     }
 
@@ -217,6 +223,7 @@ pub fn queue_invitation(
 ) -> Result<(), AppError> {
     let body = render(&InvitationMail {
         agency: &mail.agency,
+        contact: &mail.contact,
         name: &user.name,
         email: &user.email,
         invited_by,
@@ -248,6 +255,7 @@ pub fn queue_reset(
 ) -> Result<(), AppError> {
     let body = render(&ResetMail {
         agency: &mail.agency,
+        contact: &mail.contact,
         name: &user.name,
         email: &user.email,
         link: &url(&mail.links, &link.token),
@@ -276,6 +284,7 @@ pub fn queue_changed_notice(
 ) -> Result<(), AppError> {
     let body = render(&ChangedMail {
         agency: &mail.agency,
+        contact: &mail.contact,
         name: &user.name,
         email: &user.email,
         changed_at: &format_stockholm(now.naive_utc()),

@@ -275,6 +275,7 @@ fn record_failure(
 #[template(path = "email/login_throttled.txt")]
 struct WarningMail<'a> {
     agency: &'a str,
+    contact: &'a crate::agency::Contact,
     name: &'a str,
     email: &'a str,
     at: &'a str,
@@ -292,6 +293,7 @@ fn queue_warning(
 ) -> Result<(), AppError> {
     let body = WarningMail {
         agency: &mail.agency,
+        contact: &mail.contact,
         name: &user.name,
         email: &user.email,
         at: &format_stockholm(now.naive_utc()),

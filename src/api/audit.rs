@@ -32,7 +32,7 @@ pub async fn list(
         action: q.action.filter(|s| !s.is_empty()),
         entity_type: q.entity_type.filter(|s| !s.is_empty()),
         entity_id: q.entity_id.filter(|s| !s.is_empty()),
-        actor_user_id: None,
+        ..AuditFilter::default()
     };
     let now = state.clock.now();
     let page = state

@@ -366,7 +366,7 @@ fn parse_budget(
             continue;
         }
         let field = |name: &str| format!("staff.{i}.{name}");
-        let year = match forms::integer(&line.year, 1900, 2200, "år") {
+        let year = match forms::year(&line.year, 1900, 2200) {
             Ok(y) if years.contains(&(y as i32)) => Some(y as i32),
             Ok(_) => {
                 errors.add(field("year"), "Året finns inte i utlysningen.");
@@ -578,6 +578,8 @@ mod tests {
                 legal_basis: String::new(),
                 appeal_text: String::new(),
                 created_at: Default::default(),
+                contact_email: None,
+                contact_phone: None,
             },
             years: vec![year(2021), year(2022)],
             eligible_kinds: vec![],

@@ -696,6 +696,7 @@ fn submit_locked(
         submitted_at: &when,
         submitted_by: &submitter,
         link: &links.case(&application.id),
+        contact: &crate::agency::of_programme(&def.programme),
     };
     outbox::queue(
         conn,
@@ -852,6 +853,7 @@ pub fn request_supplement(
             due_on: &due,
             budget_change_allowed,
             link: &link,
+            contact: &crate::agency::of_call(conn, &application.call_id)?,
         };
         let (subject, body) = (mail.subject(), mail.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {

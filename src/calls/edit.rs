@@ -436,7 +436,7 @@ pub fn parse(
         if blank(&[&row.year, &row.ceiling]) {
             continue;
         }
-        let year = forms::integer(&row.year, 2000, 2100, "år")
+        let year = forms::year(&row.year, 2000, 2100)
             .map_err(|m| errors.add(format!("years.{i}.year"), m))
             .ok();
         let ceiling = match Ore::parse_whole_kronor(&row.ceiling) {
@@ -583,7 +583,7 @@ pub fn parse(
         if blank(&[&row.year, &row.area, &row.title, &row.body]) {
             continue;
         }
-        let year = match forms::integer(&row.year, 2000, 2100, "år") {
+        let year = match forms::year(&row.year, 2000, 2100) {
             Ok(y) if year_set.contains(&(y as i32)) => y as i32,
             Ok(_) => {
                 errors.add(

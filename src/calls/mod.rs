@@ -37,6 +37,19 @@ impl CallPhase {
             CallPhase::ClosedEarly => "Stängd",
         }
     }
+
+    /// The badge's style (`status-call-…` in `static/app.css`): by whether the call takes
+    /// applications now, not by its stored status, so that a published call whose last day
+    /// has passed no longer looks like an open one. The labels differ too, so the colour is
+    /// never the only difference.
+    pub fn badge(self) -> &'static str {
+        match self {
+            CallPhase::Draft => "call-draft",
+            CallPhase::NotYetOpen => "call-upcoming",
+            CallPhase::Open => "call-open",
+            CallPhase::DeadlinePassed | CallPhase::ClosedEarly => "call-closed",
+        }
+    }
 }
 
 /// The phase at a given instant: open from the first minute of the opening day to the last

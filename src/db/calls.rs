@@ -23,6 +23,11 @@ pub struct Programme {
     pub legal_basis: String,
     pub appeal_text: String,
     pub created_at: NaiveDateTime,
+    /// The functional mailbox and phone of the unit running the grant; none for a
+    /// programme stored before they were kept (then the agency's are given, see
+    /// `agency::of_programme`).
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::DbConnection;
-use super::schema::payments;
+use super::schema::{decisions, payments};
 use crate::codes::PaymentStatus;
 use crate::money::Ore;
 
@@ -292,6 +292,21 @@ pub fn with_details(
         .collect();
     rows.sort_by_key(|(p, _, _)| place.get(p.id.as_str()).copied().unwrap_or(usize::MAX));
     Ok(rows)
+}
+
+/// The payments of one case (every decision made on the application, grants and changes
+/// alike), in one query: by planned day, then year.
+pub fn of_application(conn: &mut DbConnection, application_id: &str) -> QueryResult<Vec<Payment>> {
+    payments::table
+        .inner_join(decisions::table)
+        .filter(decisions::application_id.eq(application_id.to_string()))
+        .order((
+            payments::due_on.asc(),
+            payments::year.asc(),
+            payments::id.asc(),
+        ))
+        .select(Payment::as_select())
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Payment>> {

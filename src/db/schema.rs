@@ -88,6 +88,8 @@ diesel::table! {
         legal_basis -> Text,
         appeal_text -> Text,
         created_at -> Timestamp,
+        contact_email -> Nullable<Text>,
+        contact_phone -> Nullable<Text>,
     }
 }
 

@@ -461,6 +461,8 @@ pub fn build(input: &LetterInput<'_>) -> Letter {
         presenting_officer: people.presenting_officer.to_string(),
         annex,
         created_at: now,
+        // From now on every letter names who to ask; letters signed before keep their words.
+        contact: Some(crate::agency::of_programme(&def.programme)),
     }
 }
 

@@ -250,6 +250,7 @@ pub fn sign(
             decided_on: &decided,
             link: &link,
             sha256: &document.sha256,
+            contact: &crate::agency::of_call(conn, &call.id)?,
         };
         let (subject, body) = (mail.subject(), mail.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {

@@ -3,8 +3,8 @@
 //! The layout is a simple flow: a cursor moves down the page; every block asks for the room
 //! it must keep together (a heading with the line after it, the first two lines of a
 //! paragraph, the amounts table, the signature block) and starts a new page when that room
-//! is not left. The header goes on every page as the page starts; the page numbers
-//! ("1 (3)") go on last, when the number of pages is known.
+//! is not left. The header, and the contact at the foot, go on every page as the page
+//! starts; the page numbers ("1 (3)") go on last, when the number of pages is known.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use printpdf::{
@@ -63,6 +63,10 @@ const SUBHEADING: Face = face(Style::Bold, 10.5, 14.0, 0.0);
 const HEADER_FIRST: Face = face(Style::Bold, 11.0, 14.0, 0.0);
 const HEADER_REST: Face = face(Style::Regular, 9.0, 12.0, 0.15);
 const PAGE_NUMBER: Face = face(Style::Regular, 10.0, 14.0, 0.0);
+const FOOTER: Face = face(Style::Regular, 8.0, 10.5, GREY);
+/// The baseline of the footer's last line, above the foot of the page: the footer sits in
+/// the bottom margin, below everything the body sets.
+const FOOTER_BASELINE: f32 = 12.0 * MM;
 const TABLE_ROW_H: f32 = 16.0;
 
 /// Hanging indent of list items: the bullet, then the text.
@@ -79,7 +83,11 @@ pub(crate) fn render(letter: &Letter) -> Result<Vec<u8>, LetterError> {
 }
 
 fn compose(letter: &Letter, fonts: &Fonts) -> Vec<Vec<Op>> {
-    let mut c = Composer::new(fonts, Header::new(letter, fonts));
+    let mut c = Composer::new(
+        fonts,
+        Header::new(letter, fonts),
+        Footer::new(letter, fonts),
+    );
     c.start_page();
 
     // The recipient, in the right column below the header, where a letter's address goes.
@@ -159,6 +167,42 @@ impl Header {
     }
 }
 
+/// The contact at the foot of every page (when the letter has one), worded and wrapped
+/// once: who the recipient asks about the decision, with e-mail and phone, under a thin rule.
+struct Footer {
+    lines: Vec<String>,
+    rule_y: f32,
+    /// The lowest the body may reach: the page's bottom margin, or higher when a long
+    /// contact wraps to more lines than the margin holds.
+    bottom: f32,
+}
+
+impl Footer {
+    fn new(letter: &Letter, fonts: &Fonts) -> Footer {
+        let lines: Vec<String> = letter
+            .contact_lines()
+            .iter()
+            .flat_map(|line| {
+                break_lines(line, TEXT_W, |s| fonts.width(FOOTER.style, FOOTER.size, s))
+            })
+            .collect();
+        if lines.is_empty() {
+            return Footer {
+                lines,
+                rule_y: 0.0,
+                bottom: BOTTOM,
+            };
+        }
+        let first_baseline = FOOTER_BASELINE + FOOTER.lh * (lines.len() - 1) as f32;
+        let rule_y = first_baseline + FOOTER.size + 4.0;
+        Footer {
+            lines,
+            rule_y,
+            bottom: BOTTOM.max(rule_y + 5.0 * MM),
+        }
+    }
+}
+
 /// Something set beside the first line of a block: a bullet or a result's number.
 #[derive(Debug, Clone)]
 struct Marker {
@@ -170,6 +214,7 @@ struct Marker {
 struct Composer<'f> {
     fonts: &'f Fonts,
     header: Header,
+    footer: Footer,
     pages: Vec<Vec<Op>>,
     ops: Vec<Op>,
     started: bool,
@@ -185,10 +230,11 @@ struct Composer<'f> {
 }
 
 impl<'f> Composer<'f> {
-    fn new(fonts: &'f Fonts, header: Header) -> Composer<'f> {
+    fn new(fonts: &'f Fonts, header: Header, footer: Footer) -> Composer<'f> {
         Composer {
             fonts,
             header,
+            footer,
             pages: Vec::new(),
             ops: Vec::new(),
             started: false,
@@ -214,6 +260,7 @@ impl<'f> Composer<'f> {
         self.started = true;
         self.grey = 0.0;
         self.draw_header();
+        self.draw_footer();
         self.y = self.header.body_top;
         self.at_top = true;
     }
@@ -231,6 +278,19 @@ impl<'f> Composer<'f> {
             }
         }
         self.rule(LEFT, RIGHT, self.header.rule_y, 0.5, 0.6);
+    }
+
+    fn draw_footer(&mut self) {
+        let lines = self.footer.lines.clone();
+        if lines.is_empty() {
+            return;
+        }
+        self.rule(LEFT, RIGHT, self.footer.rule_y, 0.5, 0.6);
+        let n = lines.len();
+        for (i, line) in lines.iter().enumerate() {
+            let y = FOOTER_BASELINE + FOOTER.lh * (n - 1 - i) as f32;
+            self.text(LEFT, y, FOOTER, line);
+        }
     }
 
     /// Sets "1 (3)" on every page, right-aligned on the header's first line.
@@ -284,7 +344,7 @@ impl<'f> Composer<'f> {
 
     /// Starts a new page unless `height` still fits on this one.
     fn ensure(&mut self, height: f32) {
-        if height > self.y - BOTTOM + 0.01 && !self.at_top {
+        if height > self.y - self.footer.bottom + 0.01 && !self.at_top {
             self.start_page();
         }
     }
@@ -407,7 +467,7 @@ impl<'f> Composer<'f> {
         let height = TABLE_ROW_H * rows as f32 + 2.0;
 
         self.space(10.0);
-        if height <= self.header.body_top - BOTTOM {
+        if height <= self.header.body_top - self.footer.bottom {
             self.ensure(height);
         } else {
             self.ensure(TABLE_ROW_H * 3.0);
@@ -444,7 +504,7 @@ impl<'f> Composer<'f> {
         columns: &[String],
         height: f32,
     ) {
-        if height > self.y - BOTTOM + 0.01 {
+        if height > self.y - self.footer.bottom + 0.01 {
             self.start_page();
             self.table_head(x0, x1, edges, columns);
         }
@@ -887,6 +947,12 @@ mod tests {
                 ],
             }),
             created_at: Utc.with_ymd_and_hms(2020, 6, 30, 9, 0, 0).unwrap(),
+            contact: Some(crate::letters::Contact {
+                agency: "Socialstyrelsen".into(),
+                unit: "Avdelningen för behörighet och statsbidrag".into(),
+                email: "statsbidrag@socialstyrelsen.example".into(),
+                phone: "075-247 30 00".into(),
+            }),
         }
     }
 
@@ -934,6 +1000,34 @@ mod tests {
         let total = pages.len();
         for (i, page) in pages.iter().enumerate() {
             let lines = texts(page);
+            // The contact sits in the bottom margin, on every page, and nothing else does.
+            let (footer, lines): (Vec<_>, Vec<_>) =
+                lines.into_iter().partition(|l| l.1 < BOTTOM - 0.24 * l.3);
+            assert_eq!(footer.len(), 2, "page {}: footer {footer:?}", i + 1);
+            assert!(
+                footer[0]
+                    .4
+                    .contains("Avdelningen för behörighet och statsbidrag"),
+                "page {}: {footer:?}",
+                i + 1
+            );
+            assert!(
+                footer[1]
+                    .4
+                    .contains("statsbidrag@socialstyrelsen.example · Telefon 075-247 30 00"),
+                "page {}: {footer:?}",
+                i + 1
+            );
+            for (x, y, style, size, text) in &footer {
+                assert_eq!(*size, FOOTER.size, "page {}: {text:?}", i + 1);
+                assert!(*y - 0.24 * size >= 10.0 * MM, "page {}: {text:?}", i + 1);
+                assert!(*x >= LEFT - 0.01, "page {}: {text:?}", i + 1);
+                assert!(
+                    x + fonts.width(*style, *size, text) <= RIGHT + 0.01,
+                    "page {}: {text:?}",
+                    i + 1
+                );
+            }
             for (x, y, style, size, text) in &lines {
                 let w = fonts.width(*style, *size, text);
                 assert!(*x >= LEFT - 0.01, "page {}: {text:?} at x {x}", i + 1);

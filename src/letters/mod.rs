@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::agency::Contact;
 use crate::money::Ore;
 
 mod fonts;
@@ -40,6 +41,11 @@ pub struct Letter {
     pub annex: Option<Annex>,
     /// Written into the PDF's metadata as its creation date.
     pub created_at: DateTime<Utc>,
+    /// Who the recipient asks about the decision (the unit running the grant), at the foot
+    /// of every page. Letters signed before it was written have none: their stored words
+    /// read as they were, and so does their PDF.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -137,6 +143,22 @@ impl AmountTable {
 }
 
 impl Letter {
+    /// The contact at the foot of every page, as its lines: who, then e-mail and phone (the
+    /// registration number to quote is in the header above).
+    pub fn contact_lines(&self) -> Vec<String> {
+        match &self.contact {
+            Some(c) => vec![
+                format!("Frågor om beslutet: {}", text::clean(&c.who())),
+                format!(
+                    "E-post {} · Telefon {}",
+                    text::clean(&c.email),
+                    text::clean(&c.phone)
+                ),
+            ],
+            None => Vec::new(),
+        }
+    }
+
     /// The section the amounts table follows: "Beslut"; failing that the first section; with
     /// no sections at all, none (the table then follows the heading): an amount is never left
     /// out.
@@ -226,8 +248,9 @@ pub enum LetterError {
 }
 
 /// Lays a letter out as a PDF: A4, DejaVu Sans (subset into the file), the agency's header
-/// and "1 (3)" on every page, the amounts to the krona, the signature block, and Bilaga 1
-/// from a new page. Never panics; any failure is a [`LetterError::Render`].
+/// and "1 (3)" on every page, the contact at the foot of every page (when it has one), the
+/// amounts to the krona, the signature block, and Bilaga 1 from a new page. Never panics;
+/// any failure is a [`LetterError::Render`].
 pub fn render(letter: &Letter) -> Result<Vec<u8>, LetterError> {
     layout::render(letter)
 }

@@ -84,6 +84,8 @@ pub fn build(
         presenting_officer: String::new(),
         annex: None,
         created_at: now,
+        // From now on every letter names who to ask; letters signed before keep their words.
+        contact: Some(crate::agency::of_programme(&def.programme)),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use crate::agency::Contact;
 use crate::error::AppError;
 
 fn render<T: Template>(template: &T) -> Result<String, AppError> {
@@ -36,6 +37,8 @@ pub struct Receipt<'a> {
     pub unused: String,
     pub has_unused: bool,
     pub link: &'a str,
+    /// Who the organisation asks about the case (the programme's contact).
+    pub contact: &'a Contact,
 }
 
 impl Receipt<'_> {
@@ -61,6 +64,7 @@ pub struct SupplementRequested<'a> {
     pub message: &'a str,
     pub due_on: &'a str,
     pub link: &'a str,
+    pub contact: &'a Contact,
 }
 
 impl SupplementRequested<'_> {
@@ -117,6 +121,7 @@ pub struct Approved<'a> {
     pub year: i32,
     pub claim: Option<ClaimText>,
     pub link: &'a str,
+    pub contact: &'a Contact,
 }
 
 impl Approved<'_> {
@@ -148,6 +153,7 @@ pub struct Reminder<'a> {
     pub due_on: &'a str,
     pub overdue: bool,
     pub link: &'a str,
+    pub contact: &'a Contact,
 }
 
 impl Reminder<'_> {

@@ -599,6 +599,8 @@ mod tests {
                 legal_basis: String::new(),
                 appeal_text: String::new(),
                 created_at: Default::default(),
+                contact_email: None,
+                contact_phone: None,
             },
             years: vec![CallYear {
                 call_id: "c".into(),

@@ -198,6 +198,8 @@ pub fn run_between(
     let today = crate::clock::stockholm_date(now);
     let mut sent = Sent::default();
     for plan in plan(conn, today)? {
+        // Every reminder of a call names the same contact: its programme's.
+        let contact = crate::agency::of_call(conn, &plan.call_id)?;
         let mut after = String::new();
         loop {
             if !go_on(conn) {
@@ -208,7 +210,7 @@ pub fn run_between(
                 let queued = db::write_tx(conn, |c| -> Result<usize, AppError> {
                     let mut queued = 0;
                     for d in &due {
-                        if send(c, d, now, links, agency)? {
+                        if send(c, d, now, links, agency, &contact)? {
                             queued += 1;
                         }
                     }
@@ -236,6 +238,7 @@ fn send(
     now: DateTime<Utc>,
     links: &Links,
     agency: &str,
+    contact: &crate::agency::Contact,
 ) -> Result<bool, AppError> {
     let slot = &due.slot;
     let kind = due.kind;
@@ -264,6 +267,7 @@ fn send(
         due_on: &due_on,
         overdue: kind == OVERDUE,
         link: &link,
+        contact,
     };
     let (subject, body) = (message.subject(), message.body()?);
     for person in &people {

@@ -766,6 +766,7 @@ pub fn submit(
             unused: money.unused().to_string(),
             has_unused: money.unused() > Ore::ZERO,
             link: &link,
+            contact: &crate::agency::of_call(conn, &decision.call_id)?,
         };
         outbox::queue(
             conn,
@@ -913,6 +914,7 @@ pub fn request_supplement(
             message: &request.message,
             due_on: &due,
             link: &link,
+            contact: &crate::agency::of_call(conn, &decision.call_id)?,
         };
         let (subject, body) = (message.subject(), message.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {
@@ -1157,6 +1159,7 @@ pub fn approve(
             year: report.year,
             claim: claim_text,
             link: &link,
+            contact: &crate::agency::of_call(conn, &decision.call_id)?,
         };
         let (subject, body) = (message.subject(), message.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {

@@ -75,12 +75,7 @@ async fn page(
         .run(move |c| accounts::overview(c, &viewer, now))
         .await?;
     let page = AdminPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "admin",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "admin")?,
         overview,
         input: shown.input,
         errors: shown.errors,

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::drafting::{CsrfForm, check_csrf};
+use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render};
 use crate::access;
 use crate::applications::workflow::{self, SupplementInput};
@@ -15,6 +16,7 @@ use crate::assessment::{self, AssessmentView};
 use crate::codes::{
     ApplicationStatus, Rating, Recommendation, Role, SupplementStatus, VersionStatus,
 };
+use crate::db::payments::Payment;
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
 use crate::http::{self, Authenticated, State};
@@ -33,6 +35,14 @@ struct ApplicationPage {
     /// What was typed into the assessment, proposal or conflict form when it failed the
     /// rules, to show it again.
     typed: FormData,
+    /// The case's payments, planned, made and stopped.
+    payments: Vec<Payment>,
+}
+
+/// The name of an open claim's date field on the case page: one per claim, so that a
+/// refused date comes back beside the claim it was typed for.
+pub(super) fn received_on_field(claim_id: &str) -> String {
+    format!("received_on-{claim_id}")
 }
 
 impl ApplicationPage {
@@ -42,6 +52,26 @@ impl ApplicationPage {
 
     fn is_applicant(&self) -> bool {
         self.ctx.role() == Some(Role::Applicant)
+    }
+
+    /// Who the applicant asks about the case: the unit running the grant.
+    fn case_contact(&self) -> crate::agency::Contact {
+        crate::agency::of_programme(&self.view.definition.programme)
+    }
+
+    /// The officer an applicant can name: the presenting officer of the latest signed
+    /// decision. Cases have no assigned officer, and before a decision is signed who assesses
+    /// the case is the agency's internal matter, so until then only the unit is named.
+    fn case_officer(&self) -> Option<&str> {
+        self.view
+            .decisions
+            .iter()
+            .rev()
+            .find(|d| {
+                d.decision.status == crate::codes::DecisionStatus::Signed
+                    && !d.presenting_officer_name.trim().is_empty()
+            })
+            .map(|d| d.presenting_officer_name.as_str())
     }
 
     fn has_draft(&self) -> bool {
@@ -77,6 +107,23 @@ impl ApplicationPage {
         self.errors.get(field.as_ref())
     }
 
+    fn received_on_field(&self, claim_id: &str) -> String {
+        received_on_field(claim_id)
+    }
+
+    /// The date shown in a claim's field: as typed when it was refused, else empty.
+    fn received_on_value(&self, claim_id: &str) -> String {
+        if self.errors.get(&received_on_field(claim_id)).is_some() {
+            self.typed.get("received_on")
+        } else {
+            String::new()
+        }
+    }
+
+    fn payment_status(&self, payment: &Payment) -> String {
+        crate::payments::status_in_words(payment)
+    }
+
     /// A typed value of the assessment forms, or "".
     fn typed<S: AsRef<str>>(&self, field: S) -> String {
         self.typed.get(field.as_ref())
@@ -84,6 +131,50 @@ impl ApplicationPage {
 
     fn typed_is<S: AsRef<str>, T: AsRef<str>>(&self, field: S, value: T) -> bool {
         self.typed.get(field.as_ref()) == value.as_ref()
+    }
+
+    /// Whether the form just sent (and refused) was the assessment.
+    fn assessment_sent(&self) -> bool {
+        !self.typed.rows("ratings").is_empty()
+    }
+
+    /// The viewing officer's own saved rating of a criterion: a new assessment of the same
+    /// case starts from it.
+    fn own_rating(&self, position: i32) -> Option<&crate::db::assessments::Assessment> {
+        let view = self.assessment.as_ref()?;
+        let me = &self.ctx.actor.as_ref()?.user_id;
+        let index = view.criteria.iter().position(|c| c.position == position)?;
+        view.columns.iter().find_map(|column| {
+            column
+                .ratings
+                .get(index)?
+                .as_ref()
+                .filter(|r| &r.officer_id == me)
+        })
+    }
+
+    /// Whether a rating is chosen in the assessment form: as sent when the form was
+    /// refused, else as the officer last saved it.
+    fn rating_is<P: std::borrow::Borrow<i32>, T: AsRef<str>>(&self, position: P, code: T) -> bool {
+        let position = *position.borrow();
+        if self.assessment_sent() {
+            self.typed.get(&format!("ratings.{position}.rating")) == code.as_ref()
+        } else {
+            self.own_rating(position)
+                .is_some_and(|r| r.rating.as_str() == code.as_ref())
+        }
+    }
+
+    /// A criterion's comment in the assessment form, from the same source as `rating_is`.
+    fn comment<P: std::borrow::Borrow<i32>>(&self, position: P) -> String {
+        let position = *position.borrow();
+        if self.assessment_sent() {
+            self.typed.get(&format!("ratings.{position}.comment"))
+        } else {
+            self.own_rating(position)
+                .map(|r| r.comment.clone())
+                .unwrap_or_default()
+        }
     }
 
     /// The amount shown in the proposal form: as typed, or what was applied for.
@@ -193,26 +284,24 @@ pub(super) async fn page(
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
     let viewer = actor.clone();
-    let (view, assessment) = state
+    let (view, assessment, payments) = state
         .db
         .run(move |c| {
+            // The view refuses whoever may not see the case; the rest is read after it.
             let view = applications::view(c, &viewer, &id, now)?;
             let assessment = if access::can_list_all_cases(&viewer) {
                 Some(assessment::view(c, &view.application)?)
             } else {
                 None
             };
-            Ok::<_, AppError>((view, assessment))
+            let payments = crate::db::payments::of_application(c, &view.application.id)?;
+            Ok::<_, AppError>((view, assessment, payments))
         })
         .await?;
     let page = ApplicationPage {
         assessment,
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "home",
-        ),
+        payments,
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         view,
         supplement_form,
         errors,
@@ -288,7 +377,11 @@ pub async fn request_supplement(
         .run(move |c| workflow::request_supplement(c, &who, &app_id, &typed, now, &links, &agency))
         .await;
     match result {
-        Ok(_) => Ok(redirect(&format!("/ansokningar/{id}#kompletteringar"))),
+        Ok(_) => {
+            flash::set(&session, Flash::SupplementRequested);
+            // The top of the case page, where the confirmation shows.
+            Ok(redirect(&format!("/ansokningar/{id}")))
+        }
         Err(AppError::Invalid(errors)) => {
             page(
                 &state,
@@ -321,5 +414,6 @@ pub async fn mark_complete(
         .db
         .run(move |c| workflow::mark_complete(c, &actor.0, &app_id, now))
         .await?;
+    flash::set(&session, Flash::MarkedComplete);
     Ok(redirect(&format!("/ansokningar/{id}")))
 }

@@ -5,15 +5,26 @@ use actix_session::Session;
 use actix_web::{HttpResponse, web};
 
 use super::drafting::check_csrf;
+use super::flash::{self, Flash};
 use super::{WebError, redirect};
 use crate::assessment::{self, ProposalInput, RatingInput};
 use crate::decisions::workflow::{self, PrepareInput};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
 use crate::http::{Authenticated, State};
 
-fn back(id: &str, anchor: &str) -> HttpResponse {
-    redirect(&format!("/ansokningar/{id}#{anchor}"))
+/// Back to the top of the case page, where the confirmation shows (an anchor further down
+/// would scroll it out of sight).
+fn back(id: &str) -> HttpResponse {
+    redirect(&format!("/ansokningar/{id}"))
+}
+
+/// One of the case's forms as sent: what the case page confirms after it, and the names its
+/// fields have on the case page where the rules name them otherwise (several forms share the
+/// page, so two of them cannot both have a "reasons").
+struct CaseForm<'a> {
+    done: Flash,
+    renamed: &'a [(&'a str, String)],
 }
 
 /// Runs one of the case's forms; on bad input, the case page again with the messages beside
@@ -24,15 +35,27 @@ async fn submit_form<F>(
     actor: &crate::accounts::Actor,
     id: &str,
     form: FormData,
-    anchor: &str,
+    sent: CaseForm<'_>,
     step: F,
 ) -> Result<HttpResponse, WebError>
 where
     F: FnOnce(&mut crate::db::DbConnection) -> Result<(), AppError> + Send + 'static,
 {
     match state.db.run(step).await {
-        Ok(()) => Ok(back(id, anchor)),
-        Err(AppError::Invalid(errors)) => {
+        Ok(()) => {
+            flash::set(session, sent.done);
+            Ok(back(id))
+        }
+        Err(AppError::Invalid(found)) => {
+            let mut errors = FieldErrors::new();
+            for e in found.iter() {
+                let field = sent
+                    .renamed
+                    .iter()
+                    .find(|(rule_name, _)| *rule_name == e.field)
+                    .map_or_else(|| e.field.clone(), |(_, page_name)| page_name.clone());
+                errors.add(field, e.message.clone());
+            }
             super::applications::page(
                 state,
                 session,
@@ -67,7 +90,10 @@ pub async fn declare_conflict(
         &actor.0,
         &id,
         form,
-        "bedomning",
+        CaseForm {
+            done: Flash::ConflictDeclared,
+            renamed: &[],
+        },
         move |c| assessment::declare_conflict(c, &who, &app_id, &reason, now),
     )
     .await
@@ -100,7 +126,10 @@ pub async fn assess(
         &actor.0,
         &id,
         form,
-        "bedomning",
+        CaseForm {
+            done: Flash::AssessmentSaved,
+            renamed: &[],
+        },
         move |c| assessment::assess(c, &who, &app_id, &ratings, now),
     )
     .await
@@ -129,7 +158,10 @@ pub async fn propose(
         &actor.0,
         &id,
         form,
-        "bedomning",
+        CaseForm {
+            done: Flash::ProposalSaved,
+            renamed: &[],
+        },
         move |c| assessment::propose(c, &who, &app_id, &input, now).map(|_| ()),
     )
     .await
@@ -150,7 +182,14 @@ pub async fn prepare(
     };
     let now = state.clock.now();
     let (app_id, who) = (id.clone(), actor.0.clone());
-    submit_form(&state, &session, &actor.0, &id, form, "beslut", move |c| {
+    // The rules call the letter's reasons "reasons"; on the case page that is the proposal's
+    // field, and this form's is "prepare_reasons".
+    let renamed = [("reasons", "prepare_reasons".to_string())];
+    let sent = CaseForm {
+        done: Flash::DecisionPrepared,
+        renamed: &renamed,
+    };
+    submit_form(&state, &session, &actor.0, &id, form, sent, move |c| {
         workflow::prepare(c, &who, &app_id, &input, now).map(|_| ())
     })
     .await
@@ -178,7 +217,8 @@ pub async fn sign(
             Ok::<_, AppError>(decision.application_id.unwrap_or_default())
         })
         .await?;
-    Ok(back(&application_id, "beslut"))
+    flash::set(&session, Flash::DecisionSigned);
+    Ok(back(&application_id))
 }
 
 /// The signed letter, byte for byte as made at signing, with its checksum in a header.
@@ -227,13 +267,23 @@ pub async fn record_reclaim_received(
         .await?;
     let now = state.clock.now();
     let who = actor.0.clone();
+    // Each open claim has its own date field on the case page: the message goes beside the
+    // one that was sent.
+    let renamed = [(
+        "received_on",
+        super::applications::received_on_field(&claim_id),
+    )];
+    let sent = CaseForm {
+        done: Flash::ReclaimReceived,
+        renamed: &renamed,
+    };
     submit_form(
         &state,
         &session,
         &actor.0,
         &application_id,
         form,
-        "beslut",
+        sent,
         move |c| {
             crate::reports::workflow::record_reclaim_received(c, &who, &claim_id, &input, now)
                 .map(|_| ())

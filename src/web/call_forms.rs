@@ -9,6 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::drafting::{CsrfForm, check_csrf};
+use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render};
 use crate::accounts::Actor;
 use crate::applications::lists;
@@ -21,7 +22,7 @@ use crate::codes::{CallStatus, OrgKind, Role};
 use crate::db::calls::{CallDefinition, Programme};
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
-use crate::http::{self, Authenticated, State};
+use crate::http::{Authenticated, State};
 use crate::money::Ore;
 
 #[derive(Template)]
@@ -140,12 +141,7 @@ async fn form_page(
     code: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let page = CallFormPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         call_id,
         status,
         input,
@@ -210,7 +206,10 @@ pub async fn create(
         .run(move |c| calls::edit::create(c, &who, &typed, now))
         .await
     {
-        Ok(call) => Ok(redirect(&format!("/utlysningar/{}", call.id))),
+        Ok(call) => {
+            flash::set(&session, Flash::CallCreated);
+            Ok(redirect(&format!("/utlysningar/{}", call.id)))
+        }
         Err(AppError::Invalid(errors)) => {
             form_page(
                 &state,
@@ -300,7 +299,10 @@ pub async fn update(
         .run(move |c| calls::edit::update(c, &who, &call_id, &typed, now))
         .await
     {
-        Ok(_) => Ok(redirect(&format!("/utlysningar/{id}"))),
+        Ok(_) => {
+            flash::set(&session, Flash::CallSaved);
+            Ok(redirect(&format!("/utlysningar/{id}")))
+        }
         Err(AppError::Invalid(errors)) => {
             form_page(
                 &state,
@@ -333,6 +335,7 @@ pub async fn publish(
         .db
         .run(move |c| calls::edit::publish(c, &actor.0, &call_id, now))
         .await?;
+    flash::set(&session, Flash::CallPublished);
     Ok(redirect(&format!("/utlysningar/{id}")))
 }
 
@@ -359,6 +362,7 @@ pub async fn close(
         .db
         .run(move |c| calls::edit::close(c, &actor.0, &call_id, &reason, now))
         .await?;
+    flash::set(&session, Flash::CallClosed);
     Ok(redirect(&format!("/utlysningar/{id}")))
 }
 
@@ -376,6 +380,7 @@ pub async fn copy(
         .db
         .run(move |c| calls::edit::copy(c, &actor.0, &id, now))
         .await?;
+    flash::set(&session, Flash::CallCopied);
     Ok(redirect(&format!("/utlysningar/{}/redigera", copy.id)))
 }
 
@@ -523,12 +528,7 @@ pub async fn list(
     }
     let page = ListPage {
         sums,
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         def,
         matching: rows.total,
         rows: rows.rows,

@@ -213,7 +213,13 @@ pub async fn show(
         amendments,
         own_application,
         start_refusal,
-        ctx: PageContext::new(actor.0, csrf, &state.agency_name, "home"),
+        // The public page is kept for everyone (below): only a logged-in person's page takes
+        // the confirmation their last form left.
+        ctx: match actor.0 {
+            Some(person) => PageContext::new(Some(person), csrf, &state.agency_name, "home")
+                .with_flash(&session),
+            None => PageContext::new(None, csrf, &state.agency_name, "home"),
+        },
         phase: calls::phase(&def.call, now),
         def,
         allocation,

@@ -7,13 +7,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render};
 use crate::accounts::Actor;
 use crate::db::decisions::Decision;
 use crate::decisions::change::{self, ChangeInput};
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
-use crate::http::{self, Authenticated, State};
+use crate::http::{Authenticated, State};
 use crate::money::Ore;
 
 #[derive(Template)]
@@ -73,12 +74,7 @@ async fn page(
         })
         .await?;
     let page = ChangePage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         decision,
         organisation,
         current,
@@ -128,10 +124,13 @@ pub async fn prepare(
         .run(move |c| change::prepare_change(c, &who, &id, &input, now))
         .await
     {
-        Ok(draft) => Ok(redirect(&format!(
-            "/ansokningar/{}#beslut",
-            draft.application_id.unwrap_or_default()
-        ))),
+        Ok(draft) => {
+            flash::set(&session, Flash::ChangePrepared);
+            Ok(redirect(&format!(
+                "/ansokningar/{}",
+                draft.application_id.unwrap_or_default()
+            )))
+        }
         Err(AppError::Invalid(errors)) => {
             page(
                 &state,

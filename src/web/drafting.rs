@@ -13,6 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::flash::{self, Flash};
 use super::posted::PostedForm;
 use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
@@ -306,12 +307,7 @@ pub async fn edit_form(
         );
     }
     let page = EditPage {
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         view,
         version,
         supplement,
@@ -370,12 +366,7 @@ pub async fn save(
         }
         let values = FormValues::from_input(&input, FormValues::from_stored(&view, &version));
         let page = EditPage {
-            ctx: PageContext::new(
-                Some(actor.clone()),
-                http::csrf_token(session)?,
-                &state.agency_name,
-                "home",
-            ),
+            ctx: PageContext::for_person(actor.clone(), session, &state.agency_name, "home")?,
             view: view.clone(),
             version: version.clone(),
             supplement: supplement.clone(),
@@ -442,6 +433,7 @@ pub async fn start(
         .db
         .run(move |c| workflow::start(c, &actor.0, &call_id, now))
         .await?;
+    flash::set(&session, Flash::ApplicationStarted);
     Ok(redirect(&edit_path(&application.id)))
 }
 
@@ -497,12 +489,7 @@ pub async fn confirm(
         .run(move |c| workflow::check_submit(c, &checker, &id, now))
         .await?;
     let page = ConfirmPage {
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         view,
         version,
         problems: check.problems,
@@ -540,6 +527,13 @@ struct ReceiptPage {
     view: ApplicationView,
     version: VersionView,
     submitted_by: String,
+}
+
+impl ReceiptPage {
+    /// Who the applicant asks about the case: the unit running the grant.
+    fn case_contact(&self) -> crate::agency::Contact {
+        crate::agency::of_programme(&self.view.definition.programme)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -586,12 +580,7 @@ pub async fn receipt(
         None => String::new(),
     };
     let page = ReceiptPage {
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         view,
         version,
         submitted_by,
@@ -615,6 +604,7 @@ pub async fn begin_supplement(
         .db
         .run(move |c| workflow::begin_supplement_answer(c, &actor.0, &app_id, now))
         .await?;
+    flash::set(&session, Flash::SupplementAnswerStarted);
     Ok(redirect(&edit_path(&id)))
 }
 
@@ -662,6 +652,7 @@ pub async fn remove_attachment(
         .db
         .run(move |c| workflow::remove_attachment(c, &actor.0, &app_id, &attachment_id, now))
         .await?;
+    flash::set(&session, Flash::AttachmentRemoved);
     Ok(redirect(&format!("{}#bilagor", edit_path(&id))))
 }
 

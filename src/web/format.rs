@@ -13,6 +13,68 @@ pub fn when_opt(at: &Option<NaiveDateTime>) -> String {
     at.as_ref().map(when).unwrap_or_else(|| "–".to_string())
 }
 
+/// A count, limit or page number as people read it: `8 000` (see
+/// [`crate::money::group_thousands`]). Templates pass what they have, a number or a
+/// reference to one.
+pub fn number<N: WholeNumber>(n: N) -> String {
+    crate::money::group_thousands(n.as_i64())
+}
+
+/// The whole numbers templates show.
+pub trait WholeNumber {
+    fn as_i64(&self) -> i64;
+}
+
+impl WholeNumber for i64 {
+    fn as_i64(&self) -> i64 {
+        *self
+    }
+}
+
+impl WholeNumber for i32 {
+    fn as_i64(&self) -> i64 {
+        i64::from(*self)
+    }
+}
+
+impl WholeNumber for usize {
+    fn as_i64(&self) -> i64 {
+        i64::try_from(*self).unwrap_or(i64::MAX)
+    }
+}
+
+impl<T: WholeNumber + ?Sized> WholeNumber for &T {
+    fn as_i64(&self) -> i64 {
+        (**self).as_i64()
+    }
+}
+
+/// One step of the application's journey, for `templates/_steps.html`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub number: i32,
+    pub name: &'static str,
+    /// Behind the person: shown as done.
+    pub done: bool,
+    /// Where the person is (`aria-current="step"`).
+    pub current: bool,
+}
+
+/// The steps of sending an application: 1 fill in, 2 review, 3 submit. `at` is the page's
+/// step; 4 is the receipt, where all three are done and the last is where one stands.
+pub fn application_steps<N: WholeNumber>(at: N) -> Vec<Step> {
+    let at = at.as_i64();
+    [(1, "Fyll i"), (2, "Granska"), (3, "Skicka in")]
+        .into_iter()
+        .map(|(number, name)| Step {
+            number,
+            name,
+            done: i64::from(number) < at,
+            current: i64::from(number) == at.min(3),
+        })
+        .collect()
+}
+
 /// Percent-encodes a value for a query string.
 pub fn url_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -125,6 +187,30 @@ mod tests {
                 Block::Note("En not.".into()),
             ]
         );
+    }
+
+    #[test]
+    fn numbers_are_grouped_with_no_break_spaces() {
+        assert_eq!(number(8000), "8\u{a0}000");
+        let by_reference: Vec<String> = [4000_i32].iter().map(number).collect();
+        assert_eq!(by_reference, ["4\u{a0}000"]);
+        assert_eq!(number(999_usize), "999");
+        assert_eq!(number(-1_234_567_i64), "-1\u{a0}234\u{a0}567");
+    }
+
+    #[test]
+    fn the_receipt_has_every_step_done() {
+        let steps = application_steps(2);
+        assert_eq!(
+            steps
+                .iter()
+                .map(|s| (s.done, s.current))
+                .collect::<Vec<_>>(),
+            vec![(true, false), (false, true), (false, false)]
+        );
+        let receipt = application_steps(4);
+        assert!(receipt.iter().all(|s| s.done));
+        assert!(receipt[2].current);
     }
 
     #[test]

@@ -66,12 +66,11 @@ pub async fn show(
         };
         return render(StatusCode::OK, &page);
     };
-    let ctx = PageContext::new(
-        Some(actor.clone()),
-        http::csrf_token(&session)?,
-        &state.agency_name,
-        "home",
-    );
+    if actor.role == Role::Admin {
+        // Before the page context: a confirmation waiting in the session is for /admin.
+        return Ok(redirect("/admin"));
+    }
+    let ctx = PageContext::for_person(actor.clone(), &session, &state.agency_name, "home")?;
     match actor.role {
         Role::Officer | Role::DecisionMaker => {
             let (calls, drafts) = state

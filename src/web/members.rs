@@ -82,12 +82,7 @@ async fn page(
         .run(move |c| members::list(c, &viewer, &id, now))
         .await?;
     let page = MembersPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "organisation",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "organisation")?,
         organisation,
         people,
         input,

@@ -1,6 +1,7 @@
 //! The web pages: Swedish, server-rendered from `templates/` with askama (which escapes by
 //! default). Handlers are thin: extract, call one use case, render.
 
+mod about;
 mod account_actions;
 mod admin;
 mod applications;
@@ -12,6 +13,7 @@ mod call_forms;
 mod calls;
 mod changes;
 mod drafting;
+pub mod flash;
 pub mod format;
 mod home;
 mod members;
@@ -208,8 +210,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(members::add),
         )
         .route("/granskningslogg", web::get().to(audit::show))
+        .route("/granskningslogg.csv", web::get().to(audit::csv))
         .route("/admin", web::get().to(admin::show))
         .route("/tillganglighet", web::get().to(home::accessibility))
+        .route("/kontakt", web::get().to(about::contact))
+        .route("/personuppgifter", web::get().to(about::privacy))
         .route("/static/app.css", web::get().to(assets::css))
         .configure(reports::routes);
 }
@@ -221,7 +226,11 @@ pub struct PageContext {
     pub actor: Option<Actor>,
     pub csrf: String,
     pub agency: String,
+    /// How people reach the agency, for the footer on every page.
+    pub contact: &'static crate::agency::Agency,
     pub current: &'static str,
+    /// A confirmation of what the last form did, shown once (see `flash`).
+    pub flash: Option<flash::Flash>,
 }
 
 impl PageContext {
@@ -230,8 +239,28 @@ impl PageContext {
             actor,
             csrf,
             agency: agency.to_string(),
+            contact: crate::agency::agency(),
             current,
+            flash: None,
         }
+    }
+
+    /// A logged-in person's page: the session's CSRF token, and the confirmation the last
+    /// form left for this page, taken out of the session so that it shows once.
+    pub fn for_person(
+        actor: Actor,
+        session: &actix_session::Session,
+        agency: &str,
+        current: &'static str,
+    ) -> Result<Self, AppError> {
+        let csrf = crate::http::csrf_token(session)?;
+        Ok(PageContext::new(Some(actor), csrf, agency, current).with_flash(session))
+    }
+
+    /// Takes the waiting confirmation, if any, for a page built with `new`.
+    pub fn with_flash(mut self, session: &actix_session::Session) -> Self {
+        self.flash = flash::take(session);
+        self
     }
 
     pub fn anonymous(agency: &str) -> Self {
@@ -372,7 +401,7 @@ impl ResponseError for WebError {
             }
         };
         let page = ErrorPage {
-            ctx: PageContext::anonymous("Socialstyrelsen"),
+            ctx: PageContext::anonymous(&crate::agency::agency().name),
             title: title.to_string(),
             message,
             details,

@@ -45,12 +45,7 @@ fn account_page(
     status: StatusCode,
 ) -> Result<HttpResponse, WebError> {
     let page = AccountPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "account",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "account")?,
         errors,
         changed,
     };

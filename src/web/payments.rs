@@ -7,12 +7,13 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render};
 use crate::accounts::Actor;
 use crate::codes::{PaymentStatus, Role};
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
-use crate::http::{self, Authenticated, State};
+use crate::http::{Authenticated, State};
 use crate::money::Ore;
 use crate::payments::{self, MarkPaidInput, PaymentLine, PaymentPage};
 use futures_util::StreamExt;
@@ -150,12 +151,7 @@ async fn page(
         .await?;
     let pages = ((lines.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = PaymentsPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         title,
         call_id,
         lines: lines.lines.clone(),
@@ -232,7 +228,10 @@ pub async fn mark_paid(
         .run(move |c| payments::mark_paid(c, &who, &input, now))
         .await
     {
-        Ok(_) => Ok(redirect(&format!("/utlysningar/{call_id}/utbetalningar"))),
+        Ok(_) => {
+            flash::set(&session, Flash::PaymentsMarked);
+            Ok(redirect(&format!("/utlysningar/{call_id}/utbetalningar")))
+        }
         Err(AppError::Invalid(errors)) => {
             page(
                 &state,
@@ -328,12 +327,7 @@ pub async fn dashboard(
         })
         .await?;
     let page = DashboardPage {
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         call_id,
         title,
         chart: crate::dashboard::svg(&years),

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
 use crate::codes::Role;
@@ -16,7 +17,7 @@ use crate::db::calls::Call;
 use crate::db::redistribution::Round;
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
-use crate::http::{self, Authenticated, MaybeActor, State};
+use crate::http::{Authenticated, MaybeActor, State};
 use crate::redistribution::{self, RoundInput, RoundView, TopUpForm, TopUpInput};
 
 #[derive(Template)]
@@ -62,12 +63,7 @@ async fn rounds_page(
         })
         .await?;
     let page = RoundsPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         call,
         years,
         rounds,
@@ -116,7 +112,10 @@ pub async fn open(
         .run(move |c| redistribution::open_round(c, &who, &id, &input, now))
         .await
     {
-        Ok(round) => Ok(redirect(&format!("/omfordelningar/{}", round.id))),
+        Ok(round) => {
+            flash::set(&session, Flash::RoundOpened);
+            Ok(redirect(&format!("/omfordelningar/{}", round.id)))
+        }
         Err(AppError::Invalid(errors)) => {
             rounds_page(
                 &state,
@@ -164,12 +163,7 @@ pub async fn show(
         .run(move |c| redistribution::view(c, &viewer, &id, now))
         .await?;
     let page = RoundPage {
-        ctx: PageContext::new(
-            Some(actor.0),
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         view,
     };
     render(StatusCode::OK, &page)
@@ -191,6 +185,7 @@ pub async fn close(
         .db
         .run(move |c| redistribution::close_round(c, &actor.0, &round_id, now))
         .await?;
+    flash::set(&session, Flash::RoundClosed);
     Ok(redirect(&format!("/omfordelningar/{id}")))
 }
 
@@ -235,12 +230,7 @@ async fn top_up_page(
         .run(move |c| redistribution::top_up_form(c, &viewer, &round_id, now))
         .await?;
     let page = TopUpPage {
-        ctx: PageContext::new(
-            Some(actor),
-            http::csrf_token(session)?,
-            &state.agency_name,
-            "home",
-        ),
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         form,
         errors,
         typed,
@@ -329,10 +319,13 @@ pub async fn apply(
         .run(move |c| redistribution::apply(c, &who, &id, &input, now, &links))
         .await
     {
-        Ok(receipt) => Ok(redirect(&format!(
-            "/ansokningar/{}",
-            receipt.application_id
-        ))),
+        Ok(receipt) => {
+            flash::set(&session, Flash::TopUpSubmitted);
+            Ok(redirect(&format!(
+                "/ansokningar/{}",
+                receipt.application_id
+            )))
+        }
         Err(AppError::Invalid(errors)) => {
             top_up_page(
                 &state,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::drafting::{CsrfForm, check_csrf};
+use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
 use crate::codes::Role;
@@ -32,12 +33,12 @@ fn edit_path(id: &str) -> String {
 }
 
 fn ctx(state: &State, session: &Session, actor: Actor) -> Result<PageContext, WebError> {
-    Ok(PageContext::new(
-        Some(actor),
-        http::csrf_token(session)?,
+    Ok(PageContext::for_person(
+        actor,
+        session,
         &state.agency_name,
         "home",
-    ))
+    )?)
 }
 
 #[derive(Template)]
@@ -96,6 +97,7 @@ pub async fn start(
         .db
         .run(move |c| workflow::start(c, &actor.0, &form.decision_id, form.year, now))
         .await?;
+    flash::set(&session, Flash::ReportStarted);
     Ok(redirect(&edit_path(&report.id)))
 }
 
@@ -193,6 +195,12 @@ impl EditPage {
             "boys" => &self.values.boys,
             _ => &self.values.staff_fte,
         }
+    }
+
+    /// The longest text of an answer, as the hint above the answers says it.
+    fn text_max(&self) -> String {
+        let longest = crate::reports::ACTIVITIES_MAX.max(crate::reports::OBSTACLES_MAX);
+        super::format::number(longest)
     }
 
     fn achievements(&self) -> Vec<(&'static str, &'static str)> {
@@ -518,7 +526,7 @@ impl ShowPage {
     }
 
     fn count(&self, n: &Option<i32>) -> String {
-        n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
+        n.map(super::format::number).unwrap_or_else(|| "–".into())
     }
 
     fn fte(&self, n: &Option<i32>) -> String {
@@ -581,16 +589,18 @@ pub async fn show(
     .await
 }
 
-/// An officer's action from the report page. Done, it leads back to the report; refused
-/// (a stale form, or input the domain rejects), it shows the page again with the message
-/// beside the field and what was typed, and nothing is stored. Other errors pass through.
+/// An officer's action from the report page, sent with what was typed and what the report
+/// page confirms once it is done. Done, it leads back to the report, which confirms it;
+/// refused (a stale form, or input the domain rejects), it shows the page again with the
+/// message beside the field and what was typed, and nothing is stored. Other errors pass
+/// through.
 async fn officer_action<T, F>(
     state: &State,
     session: &Session,
     actor: Actor,
     id: String,
     csrf_token: &str,
-    typed: OfficerForms,
+    (typed, done): (OfficerForms, Flash),
     action: F,
 ) -> Result<HttpResponse, WebError>
 where
@@ -605,7 +615,10 @@ where
     } else {
         let (now, doer) = (state.clock.now(), actor.clone());
         match state.db.run(move |c| action(c, &doer, now)).await {
-            Ok(_) => return Ok(redirect(&show_path(&id))),
+            Ok(_) => {
+                flash::set(session, done);
+                return Ok(redirect(&show_path(&id)));
+            }
             Err(AppError::Invalid(errors)) => (errors, StatusCode::UNPROCESSABLE_ENTITY),
             Err(other) => return Err(other.into()),
         }
@@ -628,6 +641,7 @@ pub async fn begin_supplement(
         .db
         .run(move |c| workflow::begin_supplement_answer(c, &actor.0, &report_id, now))
         .await?;
+    flash::set(&session, Flash::ReportSupplementAnswerStarted);
     Ok(redirect(&edit_path(&id)))
 }
 
@@ -665,7 +679,7 @@ pub async fn request_supplement(
         actor.0,
         id,
         &form.csrf_token,
-        typed,
+        (typed, Flash::ReportSupplementRequested),
         move |c, officer, now| {
             workflow::request_supplement(c, officer, &report_id, &sent, now, &links, &agency)
         },
@@ -689,7 +703,7 @@ pub async fn approve(
         actor.0,
         id,
         &form.csrf_token,
-        OfficerForms::default(),
+        (OfficerForms::default(), Flash::ReportApproved),
         move |c, officer, now| workflow::approve(c, officer, &report_id, now, &links, &agency),
     )
     .await
@@ -725,7 +739,7 @@ pub async fn record_received(
         actor.0,
         id,
         &form.csrf_token,
-        typed,
+        (typed, Flash::RepaymentReceived),
         move |c, officer, now| workflow::record_received(c, officer, &report_id, &input, now),
     )
     .await
@@ -798,7 +812,7 @@ impl OverviewPage {
     }
 
     fn count(&self, n: &Option<i32>) -> String {
-        n.map(|n| n.to_string()).unwrap_or_else(|| "–".into())
+        n.map(super::format::number).unwrap_or_else(|| "–".into())
     }
 
     fn page_size(&self) -> i64 {

@@ -30,14 +30,17 @@ use subtle::ConstantTimeEq;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 
-const KEEP_FOR_HOURS: i64 = 24;
+pub const KEEP_FOR_HOURS: i64 = 24;
 /// Far above any real form (the longest application is well under 200 000 characters).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// A person who is logged out again and again keeps only their newest forms.
 pub const MAX_PER_PERSON: i64 = 20;
 /// The whole store is bounded too.
 const MAX_STASHES: i64 = 10_000;
-const FORM_KEY_COOKIE: &str = "statsbidrag_form";
+/// The form key's cookie and how long a browser keeps it (the page about cookies names
+/// both).
+pub const FORM_KEY_COOKIE: &str = "statsbidrag_form";
+pub const FORM_KEY_COOKIE_DAYS: i64 = 30;
 
 /// The secret form keys are signed with (app data, made once and kept in the database).
 #[derive(Clone)]
@@ -115,7 +118,9 @@ pub fn form_key(
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .max_age(actix_web::cookie::time::Duration::days(30))
+        .max_age(actix_web::cookie::time::Duration::days(
+            FORM_KEY_COOKIE_DAYS,
+        ))
         .finish();
     Ok((key, Some(cookie)))
 }

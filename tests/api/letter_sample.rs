@@ -2,10 +2,14 @@
 //! grant decision to Region Skåne (six pages) with Bilaga 1 from the 2020 call's fixture.
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use statsbidrag::letters::{AmountTable, Annex, AnnexResult, AnnexYear, Letter, LetterSection};
+use statsbidrag::letters::{
+    AmountTable, Annex, AnnexResult, AnnexYear, Contact, Letter, LetterSection,
+};
 use statsbidrag::money::Ore;
 
 pub const REGISTRATION_NUMBER: &str = "SB-2020-0001";
+/// The grant unit's mailbox, at the foot of every page.
+pub const CONTACT_EMAIL: &str = "statsbidrag@socialstyrelsen.example";
 
 /// The call's annex texts and expected results, straight from the fixture.
 pub fn annex_from_fixture() -> Annex {
@@ -133,5 +137,11 @@ pub fn skane_letter() -> Letter {
         presenting_officer: "Ann Bengtsson".into(),
         annex: Some(annex_from_fixture()),
         created_at: Utc.with_ymd_and_hms(2020, 6, 30, 9, 15, 0).unwrap(),
+        contact: Some(Contact {
+            agency: "Socialstyrelsen".into(),
+            unit: "Avdelningen för behörighet och statsbidrag".into(),
+            email: CONTACT_EMAIL.into(),
+            phone: "075-247 30 00".into(),
+        }),
     }
 }

@@ -9,8 +9,8 @@ use statsbidrag::letters::{AmountRow, AmountTable, render};
 use statsbidrag::money::Ore;
 
 #[path = "letter_sample.rs"]
-mod letter_sample;
-use letter_sample::{REGISTRATION_NUMBER, section, skane_letter};
+pub(crate) mod letter_sample;
+use letter_sample::{CONTACT_EMAIL, REGISTRATION_NUMBER, section, skane_letter};
 
 /// All the text of the PDF, page by page, with every kind of space made one plain space.
 pub fn extract_pages(pdf: &[u8]) -> Vec<String> {
@@ -98,11 +98,19 @@ fn a_grant_decision_renders_as_a_readable_pdf_with_bilaga_1() {
         assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
     }
 
-    // Every page has the header with its Dnr and "n (total)".
+    // Every page has the header with its Dnr and "n (total)", and the contact at its foot.
     let total = pages.len();
     for (i, page) in pages.iter().enumerate() {
         assert!(
             page.contains(&format!("Dnr {REGISTRATION_NUMBER}")),
+            "page {}: {page}",
+            i + 1
+        );
+        assert!(
+            page.contains(&format!(
+                "Frågor om beslutet: Avdelningen för behörighet och statsbidrag på \
+                 Socialstyrelsen E-post {CONTACT_EMAIL} · Telefon 075-247 30 00"
+            )),
             "page {}: {page}",
             i + 1
         );
