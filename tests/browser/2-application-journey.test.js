@@ -15,6 +15,7 @@ const {
   checkPage,
   submit,
   dayFromToday,
+  onePagePdf,
   PEOPLE,
 } = require('./helpers');
 
@@ -119,6 +120,21 @@ test('an application from call to signed decision', async (t) => {
   await fillApplication(applicant, '100 000');
   await submit(applicant, applicant.getByRole('button', { name: 'Spara utkast', exact: true }));
   await checkPage(t, applicant, '/ansokningar/{id}/redigera (saved)', 'applicant');
+  // An attachment: a PDF chosen and uploaded with the draft, then listed by its name.
+  await applicant.locator('#file').setInputFiles({
+    name: 'budgetunderlag.pdf',
+    mimeType: 'application/pdf',
+    buffer: onePagePdf(),
+  });
+  await submit(
+    applicant,
+    applicant.getByRole('button', { name: 'Spara utkastet och ladda upp bilagan' }),
+  );
+  assert.ok(
+    await applicant.getByRole('link', { name: 'budgetunderlag.pdf' }).isVisible(),
+    'the uploaded attachment is listed on the draft',
+  );
+  await checkPage(t, applicant, '/ansokningar/{id}/redigera (with an attachment)', 'applicant');
   await visit(t, applicant, casePath, {
     who: 'applicant',
     label: '/ansokningar/{id} (draft, applicant)',
@@ -194,4 +210,25 @@ test('an application from call to signed decision', async (t) => {
     who: 'applicant',
     label: '/ansokningar/{id} (granted, applicant)',
   });
+
+  // The officer marks the grant's first planned payment as paid: first without the day
+  // (refused, the choice kept), then with the day and the finance system's reference.
+  await visit(t, officer, `${callPath}/utbetalningar`, {
+    who: 'officer',
+    label: '/utlysningar/{id}/utbetalningar (planned)',
+  });
+  await officer.locator('input[name="payment_ids"]').first().check();
+  await submit(officer, officer.getByRole('button', { name: 'Markera som utbetalda' }));
+  await checkPage(t, officer, '/utlysningar/{id}/utbetalningar (refused, with errors)', 'officer');
+  const chosen = officer.locator('input[name="payment_ids"]:checked');
+  assert.strictEqual(await chosen.count(), 1, 'the chosen payment stays chosen');
+  await officer.locator('#paid_on').fill(dayFromToday(0));
+  await officer.locator('#reference').fill('VER-2026-0042');
+  await submit(officer, officer.getByRole('button', { name: 'Markera som utbetalda' }));
+  assert.match(
+    await officer.locator('.flash').innerText(),
+    /Utbetalningarna är markerade som utbetalda/,
+  );
+  assert.ok(await officer.getByRole('cell', { name: 'VER-2026-0042' }).isVisible());
+  await checkPage(t, officer, '/utlysningar/{id}/utbetalningar (marked paid)', 'officer');
 });

@@ -367,6 +367,26 @@ function dayFromToday(days) {
   return d.toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
 }
 
+/** A one-page PDF with a correct cross-reference table: a file any reader opens, to upload. */
+function onePagePdf() {
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objects.forEach((object, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
 module.exports = {
   BASE_URL,
   PASSWORD,
@@ -383,6 +403,7 @@ module.exports = {
   demoCallPath,
   submit,
   dayFromToday,
+  onePagePdf,
   axeViolations,
   reflowFindings,
   saveFailure,
