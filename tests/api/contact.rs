@@ -439,11 +439,10 @@ async fn the_accessibility_statement_follows_diggs_structure() {
         "delvis förenlig",
         "lagen (2018:1937)",
         "href=\"https://www.digg.se/tdosanmalan\"",
-        // The known faults.
-        "320 pixlar",
-        "saknar på några ställen den markering",
+        // The known fault, and the wide tables' scrolling (within WCAG 1.4.10).
         "Beslutsbrev i PDF-format är inte taggade för skärmläsare",
         "Breda tabeller",
+        "320 pixlar",
         // How to report them.
         mail.as_str(),
         AGENCY_PHONE,
@@ -455,5 +454,13 @@ async fn the_accessibility_statement_follows_diggs_structure() {
         "Redogörelsen uppdaterades den 2 december 2026.",
     ] {
         assert!(main.contains(expected), "{expected:?} in {main}");
+    }
+    // Faults fixed since are no longer listed as faults: the browser suite checks reflow
+    // and the officers' forms on every run.
+    for fixed in [
+        "måste man på en del sidor skrolla i sidled",
+        "saknar på några ställen den markering",
+    ] {
+        assert!(!main.contains(fixed), "{fixed:?} still listed in {main}");
     }
 }
