@@ -90,6 +90,8 @@ pub struct Receipt<'a> {
     pub link: &'a str,
     /// Who the applicant asks about the case (the programme's contact).
     pub contact: &'a Contact,
+    /// What happens now (`applications::what_happens_next`).
+    pub next_steps: &'a [String],
 }
 
 impl Receipt<'_> {

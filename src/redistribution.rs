@@ -705,6 +705,12 @@ pub fn apply(
         let def = db::calls::load_definition(conn, call)?;
         let when = clock::format_stockholm(now.naive_utc());
         let submitter = format!("{} ({})", actor.name, actor.email);
+        let next_steps = crate::applications::what_happens_next(
+            &def.programme.agency_name,
+            None,
+            1,
+            def.call.payment_month,
+        );
         let receipt = outbox::Receipt {
             agency: &def.programme.agency_name,
             registration_number: &number,
@@ -716,6 +722,7 @@ pub fn apply(
             submitted_by: &submitter,
             link: &links.case(&application.id),
             contact: &crate::agency::of_programme(&def.programme),
+            next_steps: &next_steps,
         };
         outbox::queue(
             conn,

@@ -460,3 +460,46 @@ pub fn view(
         decisions,
     })
 }
+
+/// What happens after an application (or a supplement's answer) has come in, in the words the
+/// receipt page and the receipt e-mail use: handling, supplements, the decision and the
+/// money, as this service does them. `deadline` is the last day of the call when the
+/// applicant may still count on it (none for a later version or a top-up, which are handled
+/// as they come).
+pub fn what_happens_next(
+    agency: &str,
+    deadline: Option<chrono::NaiveDate>,
+    version: i32,
+    payment_month: i32,
+) -> Vec<String> {
+    let mut steps = Vec::with_capacity(4);
+    if version > 1 {
+        steps.push(format!(
+            "{agency} går igenom kompletteringen tillsammans med resten av ansökan."
+        ));
+    } else if let Some(last_day) = deadline {
+        steps.push(format!(
+            "Ansökningstiden går ut den {last_day}. Därefter bedömer {agency} varje ansökan \
+             mot utlysningens bedömningskriterier."
+        ));
+    } else {
+        steps.push(format!(
+            "{agency} bedömer ansökan mot utlysningens bedömningskriterier."
+        ));
+    }
+    steps.push(
+        "Om vi behöver fler uppgifter begär vi en komplettering. Ni får då ett e-postmeddelande \
+         och svarar här i e-tjänsten."
+            .to_string(),
+    );
+    steps.push(
+        "När beslutet är fattat får ni beslutsbrevet med e-post. Beslutet finns också alltid \
+         under ärendet i e-tjänsten."
+            .to_string(),
+    );
+    steps.push(format!(
+        "Beviljade medel betalas ut i {} varje bidragsår.",
+        crate::decisions::letter::month_name(payment_month)
+    ));
+    steps
+}

@@ -686,6 +686,12 @@ fn submit_locked(
         )?;
     }
 
+    let next_steps = super::what_happens_next(
+        agency,
+        Some(def.call.last_day),
+        version.number,
+        def.call.payment_month,
+    );
     let receipt = outbox::Receipt {
         agency,
         registration_number: &registration_number,
@@ -697,6 +703,7 @@ fn submit_locked(
         submitted_by: &submitter,
         link: &links.case(&application.id),
         contact: &crate::agency::of_programme(&def.programme),
+        next_steps: &next_steps,
     };
     outbox::queue(
         conn,

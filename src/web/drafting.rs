@@ -534,6 +534,17 @@ impl ReceiptPage {
     fn case_contact(&self) -> crate::agency::Contact {
         crate::agency::of_programme(&self.view.definition.programme)
     }
+
+    /// What happens now, as the receipt e-mail says it.
+    fn next_steps(&self) -> Vec<String> {
+        let call = &self.view.definition.call;
+        crate::applications::what_happens_next(
+            &self.view.definition.programme.agency_name,
+            Some(call.last_day),
+            self.version.version.number,
+            call.payment_month,
+        )
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -254,6 +254,12 @@ async fn the_receipt_and_its_email_say_who_to_ask_and_which_number_to_give() {
         ),
         format!("href=\"mailto:{UNIT_EMAIL}\""),
         AGENCY_PHONE.to_string(),
+        // What happens now: the call's last day, supplements, the decision, the money.
+        "Vad händer nu?".to_string(),
+        "Ansökningstiden går ut den 2020-09-30.".to_string(),
+        "begär vi en komplettering".to_string(),
+        "När beslutet är fattat får ni beslutsbrevet med e-post.".to_string(),
+        "Beviljade medel betalas ut i januari varje bidragsår.".to_string(),
     ] {
         assert!(main.contains(&expected), "{expected:?} in {main}");
     }
@@ -263,6 +269,18 @@ async fn the_receipt_and_its_email_say_who_to_ask_and_which_number_to_give() {
         .find(|m| m.to_address == "a@jonkoping.example" && m.subject.starts_with("Kvittens"))
         .expect("the receipt e-mail");
     assert!(mail.body_text.contains(&format!("Diarienummer: {number}")));
+    for step in [
+        "Vad händer nu?",
+        "- Ansökningstiden går ut den 2020-09-30.",
+        "- När beslutet är fattat får ni beslutsbrevet med e-post.",
+        "- Beviljade medel betalas ut i januari varje bidragsår.",
+    ] {
+        assert!(
+            mail.body_text.contains(step),
+            "{step:?} in {}",
+            mail.body_text
+        );
+    }
     assert!(
         mail.body_text.contains(&format!(
             "Har ni frågor om ärendet? Kontakta {UNIT} på Socialstyrelsen: e-post {UNIT_EMAIL}, \
