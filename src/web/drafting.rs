@@ -153,9 +153,9 @@ impl FormValues {
                     vec![
                         cell("year", "År", &s.year),
                         cell("role", "Befattning", &s.role),
-                        cell("fte_percent", "Andel av heltid", &s.fte_percent),
+                        cell("fte_percent", "Andel av heltid (%)", &s.fte_percent),
                         cell("months", "Månader", &s.months),
-                        cell("cost", "Kostnad", &s.cost),
+                        cell("cost", "Kostnad (kr)", &s.cost),
                     ],
                 )
             })
