@@ -21,7 +21,7 @@
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert');
-const { launch, newPage, login, submit, dayFromToday, PEOPLE, PASSWORD } = require('./helpers');
+const { launch, newPage, login, submit, fillCall, PEOPLE, PASSWORD } = require('./helpers');
 const { KeyboardWalk } = require('./keyboard');
 
 /** Applicants of the demo data (fixtures/demo/accounts.toml) the other files leave alone. */
@@ -38,7 +38,11 @@ before(async () => {
   const officer = await newPage(browser);
   await login(officer, PEOPLE.officer);
   await officer.goto('/utlysningar/ny');
-  await fillCall(officer);
+  await fillCall(officer, {
+    code: 'tangentbord',
+    title: CALL_TITLE,
+    description: 'En utlysning som tangentbordstesterna skapar för att gå igenom en ansökan.',
+  });
   await submit(officer, officer.getByRole('button', { name: /Spara|Skapa/ }).first());
   callPath = new URL(officer.url()).pathname;
   assert.match(callPath, /^\/utlysningar\/[0-9a-f-]{36}$/, `to the new call, not ${officer.url()}`);
@@ -46,38 +50,6 @@ before(async () => {
   await officer.context().close();
 });
 after(async () => browser && browser.close());
-
-/** The officer fills in the new-call form with a call that is open from today (the mouse). */
-async function fillCall(page) {
-  await page.locator('[name="programme"]').selectOption({ index: 1 });
-  await page.locator('[name="code"]').fill(`tangentbord-${Date.now()}`);
-  await page.locator('[name="title"]').fill(CALL_TITLE);
-  await page
-    .locator('[name="description"]')
-    .fill('En utlysning som tangentbordstesterna skapar för att gå igenom en ansökan.');
-  await page.locator('[name="opens_on"]').fill(dayFromToday(0));
-  await page.locator('[name="last_day"]').fill(dayFromToday(60));
-  await page.locator('[name="max_recipients"]').fill('4');
-  await page.locator('[name="payment_month"]').fill('1');
-  await page.locator('[name="report_due_month"]').fill('3');
-  await page.locator('[name="report_due_day"]').fill('1');
-  const year = await page.locator('[name="years.0.year"]').inputValue();
-  await page.locator('[name="years.0.ceiling"]').fill('10 000 000');
-  await page.locator('[name="sections.0.title"]').fill('Projektets inriktning');
-  await page.locator('[name="sections.0.help_text"]').fill('Beskriv vad ni vill göra.');
-  await page.locator('[name="sections.0.max_length"]').fill('4000');
-  await page.locator('[id="sections.0.required"]').check();
-  await page.locator('[name="criteria.0.title"]').fill('Tydligt syfte');
-  await page
-    .locator('[name="criteria.0.description"]')
-    .fill('Ansökan beskriver ett tydligt syfte.');
-  await page.locator('[name="expected_results.0.year"]').fill(year);
-  await page.locator('[name="expected_results.0.area"]').fill('Arbetsformer');
-  await page.locator('[name="expected_results.0.title"]').fill('Ett prövat arbetssätt');
-  await page
-    .locator('[name="expected_results.0.body"]')
-    .fill('Regionen har prövat ett arbetssätt.');
-}
 
 /**
  * Logs in by keyboard: the start page (typed), Tab to "Logga in" in the header, Enter, the

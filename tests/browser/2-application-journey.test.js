@@ -16,6 +16,7 @@ const {
   submit,
   dayFromToday,
   onePagePdf,
+  fillCall,
   PEOPLE,
 } = require('./helpers');
 
@@ -26,38 +27,6 @@ before(async () => {
 after(async () => browser && browser.close());
 
 const CALL_TITLE = 'Statsbidrag för prov av webbläsartester';
-
-/** The officer fills in the new-call form with a call that is open from today. */
-async function fillCall(page) {
-  await page.locator('[name="programme"]').selectOption({ index: 1 });
-  await page.locator('[name="code"]').fill(`webblasare-${Date.now()}`);
-  await page.locator('[name="title"]').fill(CALL_TITLE);
-  await page
-    .locator('[name="description"]')
-    .fill('En utlysning som webbläsartesterna skapar för att gå igenom en ansökan.');
-  await page.locator('[name="opens_on"]').fill(dayFromToday(0));
-  await page.locator('[name="last_day"]').fill(dayFromToday(60));
-  await page.locator('[name="max_recipients"]').fill('4');
-  await page.locator('[name="payment_month"]').fill('1');
-  await page.locator('[name="report_due_month"]').fill('3');
-  await page.locator('[name="report_due_day"]').fill('1');
-  const year = await page.locator('[name="years.0.year"]').inputValue();
-  await page.locator('[name="years.0.ceiling"]').fill('10 000 000');
-  await page.locator('[name="sections.0.title"]').fill('Projektets inriktning');
-  await page.locator('[name="sections.0.help_text"]').fill('Beskriv vad ni vill göra.');
-  await page.locator('[name="sections.0.max_length"]').fill('4000');
-  await page.locator('[id="sections.0.required"]').check();
-  await page.locator('[name="criteria.0.title"]').fill('Tydligt syfte');
-  await page
-    .locator('[name="criteria.0.description"]')
-    .fill('Ansökan beskriver ett tydligt syfte.');
-  await page.locator('[name="expected_results.0.year"]').fill(year);
-  await page.locator('[name="expected_results.0.area"]').fill('Arbetsformer');
-  await page.locator('[name="expected_results.0.title"]').fill('Ett prövat arbetssätt');
-  await page
-    .locator('[name="expected_results.0.body"]')
-    .fill('Regionen har prövat ett arbetssätt.');
-}
 
 /** The applicant fills in the draft: title, every answer, every budget cell. */
 async function fillApplication(page, amount) {
@@ -79,7 +48,11 @@ test('an application from call to signed decision', async (t) => {
   await submit(officer, officer.getByRole('button', { name: /Spara|Skapa/ }).first());
   assert.strictEqual(new URL(officer.url()).pathname, '/utlysningar/ny');
   await checkPage(t, officer, '/utlysningar/ny (refused, with errors)', 'officer');
-  await fillCall(officer);
+  await fillCall(officer, {
+    code: 'webblasare',
+    title: CALL_TITLE,
+    description: 'En utlysning som webbläsartesterna skapar för att gå igenom en ansökan.',
+  });
   await submit(officer, officer.getByRole('button', { name: /Spara|Skapa/ }).first());
   const callPath = new URL(officer.url()).pathname;
   assert.match(

@@ -367,6 +367,40 @@ function dayFromToday(days) {
   return d.toLocaleDateString('sv-SE', { timeZone: 'Europe/Stockholm' });
 }
 
+/**
+ * The officer fills in the new-call form (with the mouse) with a call that is open from today
+ * for 60 days, one section, one criterion and one expected result; `code` gets a time suffix
+ * so that every run's call is new.
+ */
+async function fillCall(page, { code, title, description }) {
+  await page.locator('[name="programme"]').selectOption({ index: 1 });
+  await page.locator('[name="code"]').fill(`${code}-${Date.now()}`);
+  await page.locator('[name="title"]').fill(title);
+  await page.locator('[name="description"]').fill(description);
+  await page.locator('[name="opens_on"]').fill(dayFromToday(0));
+  await page.locator('[name="last_day"]').fill(dayFromToday(60));
+  await page.locator('[name="max_recipients"]').fill('4');
+  await page.locator('[name="payment_month"]').fill('1');
+  await page.locator('[name="report_due_month"]').fill('3');
+  await page.locator('[name="report_due_day"]').fill('1');
+  const year = await page.locator('[name="years.0.year"]').inputValue();
+  await page.locator('[name="years.0.ceiling"]').fill('10 000 000');
+  await page.locator('[name="sections.0.title"]').fill('Projektets inriktning');
+  await page.locator('[name="sections.0.help_text"]').fill('Beskriv vad ni vill göra.');
+  await page.locator('[name="sections.0.max_length"]').fill('4000');
+  await page.locator('[id="sections.0.required"]').check();
+  await page.locator('[name="criteria.0.title"]').fill('Tydligt syfte');
+  await page
+    .locator('[name="criteria.0.description"]')
+    .fill('Ansökan beskriver ett tydligt syfte.');
+  await page.locator('[name="expected_results.0.year"]').fill(year);
+  await page.locator('[name="expected_results.0.area"]').fill('Arbetsformer');
+  await page.locator('[name="expected_results.0.title"]').fill('Ett prövat arbetssätt');
+  await page
+    .locator('[name="expected_results.0.body"]')
+    .fill('Regionen har prövat ett arbetssätt.');
+}
+
 /** A one-page PDF with a correct cross-reference table: a file any reader opens, to upload. */
 function onePagePdf() {
   const objects = [
@@ -404,6 +438,7 @@ module.exports = {
   submit,
   dayFromToday,
   onePagePdf,
+  fillCall,
   axeViolations,
   reflowFindings,
   saveFailure,
