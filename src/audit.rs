@@ -49,11 +49,34 @@ pub mod action {
     pub const ATTACHMENT_ADDED: &str = "attachment.added";
     pub const ATTACHMENT_REMOVED: &str = "attachment.removed";
     pub const MEMBER_ADDED: &str = "organisation.member_added";
+    pub const MEMBER_REMOVED: &str = "organisation.member_removed";
+    /// The ombud removed the organisation from the e-service: every role in it ended.
+    pub const ORGANISATION_REMOVED: &str = "organisation.removed";
     pub const SUPPLEMENT_REQUESTED: &str = "supplement.requested";
     pub const SUPPLEMENT_ANSWERED: &str = "supplement.answered";
     pub const DECISION_CREATED: &str = "decision.created";
     pub const DECISION_SIGNED: &str = "decision.signed";
     pub const FIXTURES_LOADED: &str = "fixtures.loaded";
+    // E-legitimation (OpenID Connect). Entries name the person's number only masked
+    // (`19800101-****`), never in full. A successful login is `LOGIN` with the method in
+    // its details.
+    /// A person the provider vouched for was refused (inactive account, staff login off).
+    pub const EID_LOGIN_REFUSED: &str = "auth.eid_login_refused";
+    /// An answer from the provider whose ID token failed verification.
+    pub const EID_VERIFICATION_FAILED: &str = "auth.eid_verification_failed";
+    /// A fresh e-legitimation made to sign (submit) something.
+    pub const EID_SIGNED: &str = "auth.eid_signed";
+    /// A signature refused: the e-legitimation was another person's.
+    pub const EID_SIGNATURE_REFUSED: &str = "auth.eid_signature_refused";
+    // Ombudsansökan (issue 14)
+    pub const OMBUD_REQUEST_SUBMITTED: &str = "ombud_request.submitted";
+    pub const OMBUD_REQUEST_SUPPLEMENT_REQUESTED: &str = "ombud_request.supplement_requested";
+    pub const OMBUD_REQUEST_SUPPLEMENTED: &str = "ombud_request.supplemented";
+    pub const OMBUD_REQUEST_APPROVED: &str = "ombud_request.approved";
+    pub const OMBUD_REQUEST_WRITTEN_OFF: &str = "ombud_request.written_off";
+    /// A later approved ombudsansökan made someone else the organisation's ombud: the
+    /// earlier ombud became a representative and was logged out.
+    pub const OMBUD_REPLACED: &str = "organisation.ombud_replaced";
 }
 
 /// One entry to write. `summary` is Swedish, for people reading the trail.
@@ -675,7 +698,8 @@ mod tests {
             role,
             organisation_id: organisation.map(str::to_string),
             organisation_name: None,
-            is_signatory: false,
+            org_role: organisation.map(|_| crate::codes::OrgRole::Representative),
+            pin_masked: None,
         }
     }
 

@@ -27,6 +27,19 @@ pub const ACTIONS: &[(&str, &str)] = {
             "Misslyckade inloggningar, sammanräknade",
         ),
         (audit::LOGOUT, "Utloggning"),
+        (
+            audit::EID_LOGIN_REFUSED,
+            "Inloggning med e-legitimation nekad",
+        ),
+        (
+            audit::EID_VERIFICATION_FAILED,
+            "Svar från e-legitimation underkänt",
+        ),
+        (audit::EID_SIGNED, "Underskrift med e-legitimation"),
+        (
+            audit::EID_SIGNATURE_REFUSED,
+            "Underskrift med e-legitimation nekad",
+        ),
         (audit::ACCESS_DENIED, "Nekad åtkomst"),
         (audit::ACCOUNT_CREATED, "Konto skapat"),
         (audit::ACCOUNT_INVITED, "Inbjudan skickad"),
@@ -42,6 +55,11 @@ pub const ACTIONS: &[(&str, &str)] = {
         (audit::ACCOUNT_REACTIVATED, "Konto aktiverat igen"),
         (audit::ORGANISATION_CREATED, "Organisation skapad"),
         (audit::MEMBER_ADDED, "Person tillagd i organisation"),
+        (audit::MEMBER_REMOVED, "Person borttagen ur organisation"),
+        (
+            audit::ORGANISATION_REMOVED,
+            "Organisation borttagen ur e-tjänsten",
+        ),
         (audit::PROGRAMME_CREATED, "Bidragsprogram skapat"),
         (audit::CALL_CREATED, "Utlysning skapad"),
         (audit::CALL_UPDATED, "Utkast till utlysning ändrat"),
@@ -79,6 +97,19 @@ pub const ACTIONS: &[(&str, &str)] = {
         (report::RULES_CHANGED, "Regler för återrapportering ändrade"),
         (report::CLAIM_CREATED, "Krav på återbetalning"),
         (report::CLAIM_RECEIVED, "Återbetalning mottagen"),
+        // Ombudsansökan (issue 14)
+        (audit::OMBUD_REQUEST_SUBMITTED, "Ombudsansökan inskickad"),
+        (
+            audit::OMBUD_REQUEST_SUPPLEMENT_REQUESTED,
+            "Komplettering av ombudsansökan begärd",
+        ),
+        (
+            audit::OMBUD_REQUEST_SUPPLEMENTED,
+            "Ombudsansökan kompletterad",
+        ),
+        (audit::OMBUD_REQUEST_APPROVED, "Ombudsansökan godkänd"),
+        (audit::OMBUD_REQUEST_WRITTEN_OFF, "Ombudsansökan avskriven"),
+        (audit::OMBUD_REPLACED, "Ombud ersatt av nytt ombud"),
         (audit::FIXTURES_LOADED, "Fixturer inlästa"),
         // Written by `statsbidrag generate` (load-test data), as a literal there.
         ("fixtures.generated", "Testdata genererad"),
@@ -97,6 +128,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("payment", "Utbetalning"),
     ("payments", "Utbetalningar"),
     ("organisation", "Organisation"),
+    ("ombud_request", "Ombudsansökan"),
     ("user", "Konto"),
     ("programme", "Bidragsprogram"),
     ("audit_trail", "Granskningslogg"),

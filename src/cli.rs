@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+use crate::accounts::oidc::{OidcSettings, Secret};
 use crate::accounts::session_store::{self, SessionSettings};
 use crate::accounts::{self, NewAccount};
 use crate::clock::{Clock, SystemClock};
@@ -46,7 +47,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web service (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load reference and demo data from a fixture folder, all or nothing.
@@ -67,15 +68,9 @@ pub enum Command {
         /// officer, decision_maker, applicant, auditor or admin.
         #[arg(long)]
         role: String,
-        /// The organisation number of an applicant's organisation.
-        #[arg(long)]
-        org: Option<String>,
         /// The person's name (defaults to the e-mail address).
         #[arg(long)]
         name: Option<String>,
-        /// May sign for the organisation.
-        #[arg(long)]
-        signatory: bool,
         /// Read the password from standard input (required: passwords never go on the
         /// command line, where other users can see them).
         #[arg(long, required = true)]
@@ -180,9 +175,40 @@ pub struct ServeArgs {
     /// Where e-mail is written when SMTP_HOST is not set.
     #[arg(long, env = "OUTBOX_DIR", default_value = mail::DEFAULT_OUTBOX_DIR)]
     pub outbox_dir: PathBuf,
+    /// The OpenID Connect provider for logging in with e-legitimation (BankID, Freja eID):
+    /// its issuer identifier, exactly as in its discovery document. With OIDC_CLIENT_ID and
+    /// OIDC_CLIENT_SECRET, all three or none; without them only local accounts log in.
+    #[arg(long, env = "OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The service's client id at the provider.
+    #[arg(long, env = "OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client secret. Prefer the environment variable: a flag is visible to other users
+    /// of the machine.
+    #[arg(long, env = "OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<Secret>,
+    /// The agency's staff may log in with e-legitimation too (otherwise only applicants).
+    #[arg(long, env = "OIDC_STAFF_LOGIN", default_value_t = false, action = ArgAction::Set)]
+    pub oidc_staff_login: bool,
+    /// Logging in with e-mail address and password; false leaves e-legitimation only (needs
+    /// the OIDC_* settings).
+    #[arg(long, env = "LOCAL_LOGIN", default_value_t = true, action = ArgAction::Set)]
+    pub local_login: bool,
 }
 
 impl ServeArgs {
+    /// The identity provider's settings, if any; a Swedish error when they are half given.
+    pub fn oidc_settings(&self) -> anyhow::Result<Option<OidcSettings>> {
+        OidcSettings::from_parts(
+            self.oidc_issuer.as_deref(),
+            self.oidc_client_id.as_deref(),
+            self.oidc_client_secret.as_ref().map(Secret::expose),
+            self.oidc_staff_login,
+            self.local_login,
+        )
+        .map_err(|message| anyhow::anyhow!(message))
+    }
+
     pub fn mail_settings(&self) -> MailSettings {
         let smtp = self
             .smtp_host
@@ -212,7 +238,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = DatabaseUrl::parse(&cli.database_url)?;
     match cli.command {
         None => serve(url, cli.serve).await,
-        Some(Command::Serve(args)) => serve(url, args).await,
+        Some(Command::Serve(args)) => serve(url, *args).await,
         Some(Command::Migrate) => {
             let db = Db::connect(&url, 1)?;
             let applied = db::run_migrations(&mut *db.get()?)?;
@@ -287,9 +313,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::CreateUser {
             email,
             role,
-            org,
             name,
-            signatory,
             password_stdin: _,
         }) => {
             let mut password = String::new();
@@ -305,8 +329,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 name: name.unwrap_or_else(|| email.clone()),
                 email,
                 role,
-                org_number: org,
-                is_signatory: signatory,
+                // No one is given a role in an organisation from here either: that is the
+                // ombudsansökan's and the organisation's own people's (issue 14).
+                org_number: None,
+                org_role: None,
                 password: Some(password),
             };
             let now = SystemClock.now();
@@ -332,6 +358,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
     let mail = args.mail_settings();
+    let oidc = args.oidc_settings()?;
     // Demo accounts with printed passwords belong to the embedded demo, never by default to
     // a production database.
     let load_demo = args
@@ -351,6 +378,7 @@ async fn serve(url: DatabaseUrl, args: ServeArgs) -> anyhow::Result<()> {
         trusted_proxies: args.trusted_proxies,
         workers: None,
         mail,
+        oidc,
     };
     let clock = std::sync::Arc::new(SystemClock);
     let (app, report) = Application::build(settings, clock).await?;

@@ -106,6 +106,18 @@ text_enum! {
 }
 
 text_enum! {
+    /// A person's role in the organisation they act for (the agency's e-service's three):
+    /// one ombud per organisation, approved by the agency; representatives and
+    /// uppgiftssamordnare invited by the organisation's own people. What each may do is
+    /// `access::ORG_MATRIX`.
+    OrgRole {
+        Ombud => "ombud", "Ombud";
+        Representative => "representative", "Representant";
+        Coordinator => "coordinator", "Uppgiftssamordnare";
+    }
+}
+
+text_enum! {
     OrgKind {
         Region => "region", "Region";
         Municipality => "municipality", "Kommun";

@@ -227,8 +227,9 @@ struct AccountFx {
     name: String,
     role: String,
     organisation: Option<String>,
+    /// The role in the organisation: ombud, representative or coordinator.
     #[serde(default)]
-    signatory: bool,
+    org_role: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1186,7 +1187,23 @@ fn load_accounts(
             name: a.name.clone(),
             role: a.role.clone(),
             org_number: a.organisation.clone(),
-            is_signatory: a.signatory,
+            org_role: match a.org_role.as_deref() {
+                None => None,
+                Some(code) => Some(crate::codes::OrgRole::parse(code).ok_or_else(|| {
+                    app_error(
+                        &located.file,
+                        &located.location,
+                        crate::error::AppError::invalid(
+                            "org_role",
+                            format!(
+                                "Okänd roll i organisationen \"{code}\". Välj en av: {}.",
+                                crate::codes::OrgRole::codes()
+                            ),
+                        ),
+                        |field| field,
+                    )
+                })?),
+            },
             password: None,
         };
         let user = accounts::create_account(conn, None, &input, now).map_err(|e| {

@@ -5,7 +5,7 @@
 //! asked for, assessed or complete, a tenth still drafts), half in a decided call (grants
 //! with amounts per year, rejections, the payments made, report-back in every state, a few
 //! repayment claims). Every organisation applies at most once per call, so 100 000
-//! applications need 50 000 organisations, each with its own signatory applicant. The rows
+//! applications need 50 000 organisations, each with its own ombud. The rows
 //! are the service's own structs, written with multi-row INSERTs in one transaction;
 //! frozen rows (submitted versions, signed decisions, approved reports) are written open
 //! and frozen at the end with one UPDATE each, as the database's triggers require.
@@ -461,9 +461,11 @@ impl Generator {
                         password_hash: self.password_hash.clone(),
                         role,
                         organisation_id: None,
-                        is_signatory: false,
+                        org_role: None,
                         active: true,
                         created_at: self.now.naive_utc(),
+                        pin_hash: None,
+                        pin_masked: None,
                     };
                     new_users.push(user.clone());
                     user
@@ -477,7 +479,7 @@ impl Generator {
                 Role::Applicant => {}
             }
         }
-        self.report.accounts += insert_rows!(conn, users::table, new_users, 9);
+        self.report.accounts += insert_rows!(conn, users::table, new_users, 11);
         self.report.officer_email = self.staff.officers[0].email.clone();
         self.report.decision_maker_email = self.staff.decision_makers[0].email.clone();
         Ok(())
@@ -499,7 +501,7 @@ impl Generator {
             let end = (start + SLICE).min(n_orgs);
             let (orgs, applicants) = self.organisations(start..end);
             self.report.organisations += insert_rows!(conn, organisations::table, orgs, 7);
-            self.report.accounts += insert_rows!(conn, users::table, applicants, 9);
+            self.report.accounts += insert_rows!(conn, users::table, applicants, 11);
             let mut rows = Rows::default();
             for (i, (org, applicant)) in orgs.iter().zip(&applicants).enumerate() {
                 let index = start + i;
@@ -628,9 +630,11 @@ impl Generator {
                 password_hash: self.password_hash.clone(),
                 role: Role::Applicant,
                 organisation_id: Some(org.id.clone()),
-                is_signatory: true,
+                org_role: Some(crate::codes::OrgRole::Ombud),
                 active: true,
                 created_at: self.now.naive_utc(),
+                pin_hash: None,
+                pin_masked: None,
             });
             orgs.push(org);
         }

@@ -32,9 +32,18 @@ pub struct AppState {
     pub trusted_proxies: std::sync::Arc<[IpAddr]>,
     /// How long sessions last, as the page about cookies and personal data tells people.
     pub sessions: accounts::session_store::SessionSettings,
+    /// The identity provider for logging in with e-legitimation, when configured.
+    pub oidc: Option<std::sync::Arc<accounts::oidc::Provider>>,
 }
 
 impl AppState {
+    /// Whether e-mail and password logins are open (always, without an identity provider).
+    pub fn local_login(&self) -> bool {
+        self.oidc
+            .as_ref()
+            .is_none_or(|provider| provider.settings().local_login)
+    }
+
     /// The throttle as it applies to this request's client.
     pub fn login_gate(&self, req: &HttpRequest) -> accounts::login::Gate<'_> {
         accounts::login::Gate {
@@ -80,6 +89,15 @@ pub type State = web::Data<AppState>;
 /// Session keys.
 pub const SESSION_USER: &str = "user_id";
 pub const SESSION_CSRF: &str = "csrf";
+/// How the person logged in (`web::oidc::LoginMethod`), set at every login.
+pub const SESSION_LOGIN_METHOD: &str = "login_method";
+/// A login begun at the identity provider: state, nonce, PKCE verifier, purpose.
+pub const SESSION_EID_PENDING: &str = "eid_pending";
+/// A person the provider vouched for who has no account yet (first-login page): the
+/// keyed hash and masked number, never the number.
+pub const SESSION_EID_NEW_PERSON: &str = "eid_new_person";
+/// The last signature made with e-legitimation (who, assurance level, when).
+pub const SESSION_SIGNATURE: &str = "eid_signature";
 
 fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")

@@ -623,7 +623,7 @@ pub fn apply(
             now,
             "redistribution_round",
             Some(round_id),
-            "ansöka utan att vara organisationens företrädare",
+            "ansöka utan rätt att skicka in för organisationen",
         )?;
         return Err(AppError::Refused(reason));
     }

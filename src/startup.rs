@@ -45,6 +45,9 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// E-mail delivery: SMTP or files, the sender, the background sender's interval.
     pub mail: MailSettings,
+    /// Logging in with e-legitimation through an OpenID Connect provider (`OIDC_*`,
+    /// `LOCAL_LOGIN`); `None`: local accounts only.
+    pub oidc: Option<crate::accounts::oidc::OidcSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,16 +125,22 @@ impl Application {
             address: settings.bind_address.clone(),
             source,
         })?;
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{address}"));
+        let oidc = match &settings.oidc {
+            Some(oidc) => Some(std::sync::Arc::new(
+                oidc_provider(&db, oidc, &public_url, clock.now()).await?,
+            )),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             clock: clock.clone(),
             agency_name: crate::agency::agency().name.clone(),
-            links: crate::outbox::Links::new(
-                &settings
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| format!("http://{address}")),
-            ),
+            links: crate::outbox::Links::new(&public_url),
+            oidc,
             login_throttle: std::sync::Arc::new(crate::accounts::throttle::Throttle::default()),
             trusted_proxies: settings.trusted_proxies.clone().into(),
             sessions: settings.sessions,
@@ -308,6 +317,30 @@ pub fn prepare_database(
     let form_secret = hex::decode(form_secret)
         .map_err(|e| StartupError::Other(format!("stored form key secret: {e}")))?;
     Ok((report, key, FormKeySecret(form_secret)))
+}
+
+/// The identity provider's handle (nothing is fetched from it until the first login) with
+/// the key that recognises people's numbers, made once and kept in the database.
+async fn oidc_provider(
+    db: &Db,
+    settings: &crate::accounts::oidc::OidcSettings,
+    public_url: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::accounts::oidc::Provider, StartupError> {
+    let key = db
+        .run(move |c| crate::accounts::people::recognition_key(c, now))
+        .await
+        .map_err(|e| StartupError::Other(format!("nyckeln för personnummer: {e}")))?;
+    let provider = crate::accounts::oidc::Provider::new(settings.clone(), public_url, key)
+        .map_err(StartupError::Other)?;
+    tracing::info!(
+        issuer = %settings.issuer,
+        redirect_uri = provider.redirect_uri(),
+        staff_login = settings.staff_login,
+        local_login = settings.local_login,
+        "e-legitimation (OpenID Connect)"
+    );
+    Ok(provider)
 }
 
 async fn not_found_page() -> Result<HttpResponse, crate::web::WebError> {

@@ -29,6 +29,12 @@ pub fn set_active(
     } else {
         "inaktivera ett konto"
     };
+    // An account is the person's own; an organisation takes away the role it gave
+    // (`members::remove`), only the administrator closes an account (the agency's staff).
+    if actor.role != crate::codes::Role::Admin {
+        audit::record_denied(conn, actor, now, "user", Some(user_id), what)?;
+        return Err(AppError::NotFound);
+    }
     managed_user(conn, actor, user_id, what, now)?;
     db::write_tx(conn, |conn| {
         let mut user = users::find(conn, user_id)?.ok_or(AppError::NotFound)?;

@@ -2,10 +2,12 @@
 //! one-time link lets them choose their own. No one who adds a person ever sees or types
 //! that person's password.
 //!
-//! Who may manage an account (send a new invitation, deactivate, reactivate): the
-//! administrator, any account but their own; an organisation's representative (who may
-//! sign for it), their own organisation's people who may not sign. Who may sign is the
-//! administrator's to decide, so a representative cannot lock out another signatory.
+//! Who may manage an account: the administrator, the agency's staff (send a new invitation,
+//! deactivate, reactivate) but not their own account and no one outside the agency; an
+//! organisation's people, the colleagues whose role they may give (`access::ORG_MATRIX`:
+//! the ombud representatives and uppgiftssamordnare, a representative
+//! uppgiftssamordnare), to send a new invitation or remove them from the organisation.
+//! Nobody manages the ombud: a new ombudsansökan replaces them.
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -26,14 +28,13 @@ pub fn may_manage(actor: &Actor, user: &User) -> bool {
         return false;
     }
     match actor.role {
-        Role::Admin => true,
-        Role::Applicant => {
-            actor.is_signatory
-                && user.role == Role::Applicant
-                && !user.is_signatory
-                && user.organisation_id.is_some()
-                && user.organisation_id == actor.organisation_id
-        }
+        Role::Admin => user.role != Role::Applicant,
+        Role::Applicant => match (&user.organisation_id, user.org_role) {
+            (Some(org), Some(role)) if user.role == Role::Applicant => {
+                crate::access::may_manage_org_role(actor, org, role)
+            }
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -64,10 +65,10 @@ pub fn managed_user(
                 && user.organisation_id.is_some()
                 && user.organisation_id == actor.organisation_id =>
         {
-            Err(AppError::Refused(if actor.is_signatory {
-                "Kontot för den som får skriva under för organisationen hanteras av myndighetens administratör.".into()
-            } else {
-                "Bara organisationens företrädare kan hantera kollegornas konton.".into()
+            Err(AppError::Refused(match user.org_role {
+                Some(crate::codes::OrgRole::Ombud) => "Organisationens ombud kan inte tas bort här. Ett nytt ombud ersätter det gamla när myndigheten har godkänt en ny ombudsansökan.".into(),
+                Some(crate::codes::OrgRole::Representative) => "Bara organisationens ombud kan hantera representanter.".into(),
+                _ => "Bara organisationens ombud och representanter kan hantera uppgiftssamordnare.".into(),
             }))
         }
         _ => Err(AppError::NotFound),
@@ -147,7 +148,7 @@ pub fn invite_staff(
     if Role::parse(input.role.trim()) == Some(Role::Applicant) {
         return Err(AppError::invalid(
             "role",
-            "Sökande läggs till under sin organisation: välj organisationen i listan nedan.",
+            "Personer utanför myndigheten får sin roll av organisationens ombud eller representant, och ombudet efter en ombudsansökan. Här bjuds bara myndighetens personal in.",
         ));
     }
     db::write_tx(conn, |conn| {
@@ -159,7 +160,7 @@ pub fn invite_staff(
                 name: input.name.clone(),
                 role: input.role.clone(),
                 org_number: None,
-                is_signatory: false,
+                org_role: None,
                 password: None,
             },
             now,
@@ -201,7 +202,9 @@ pub fn resend(
 mod tests {
     use super::*;
 
-    fn actor(role: Role, org: Option<&str>, signatory: bool) -> Actor {
+    use crate::codes::OrgRole;
+
+    fn actor(role: Role, org: Option<&str>, org_role: Option<OrgRole>) -> Actor {
         Actor {
             user_id: "actor".into(),
             email: "a@example.org".into(),
@@ -209,11 +212,12 @@ mod tests {
             role,
             organisation_id: org.map(str::to_string),
             organisation_name: None,
-            is_signatory: signatory,
+            org_role,
+            pin_masked: None,
         }
     }
 
-    fn user(id: &str, role: Role, org: Option<&str>, signatory: bool) -> User {
+    fn user(id: &str, role: Role, org: Option<&str>, org_role: Option<OrgRole>) -> User {
         User {
             id: id.into(),
             email: "u@example.org".into(),
@@ -221,47 +225,51 @@ mod tests {
             password_hash: String::new(),
             role,
             organisation_id: org.map(str::to_string),
-            is_signatory: signatory,
+            org_role,
             active: true,
             created_at: chrono::NaiveDateTime::default(),
+            pin_hash: None,
+            pin_masked: None,
         }
     }
 
+    const OMBUD: Option<OrgRole> = Some(OrgRole::Ombud);
+    const REP: Option<OrgRole> = Some(OrgRole::Representative);
+    const COORD: Option<OrgRole> = Some(OrgRole::Coordinator);
+
     #[test]
-    fn a_representative_manages_only_their_own_organisations_colleagues() {
-        let rep = actor(Role::Applicant, Some("skane"), true);
-        assert!(may_manage(
-            &rep,
-            &user("u", Role::Applicant, Some("skane"), false)
-        ));
+    fn organisations_manage_only_their_own_people_as_the_matrix_says() {
+        let ombud = actor(Role::Applicant, Some("skane"), OMBUD);
+        let rep = actor(Role::Applicant, Some("skane"), REP);
+        let coord = actor(Role::Applicant, Some("skane"), COORD);
+        let skane = |r| user("u", Role::Applicant, Some("skane"), r);
+        assert!(may_manage(&ombud, &skane(REP)));
+        assert!(may_manage(&ombud, &skane(COORD)));
+        assert!(!may_manage(&ombud, &skane(OMBUD)));
+        assert!(!may_manage(&rep, &skane(REP)));
+        assert!(may_manage(&rep, &skane(COORD)));
+        assert!(!may_manage(&coord, &skane(COORD)));
         assert!(!may_manage(
-            &rep,
-            &user("u", Role::Applicant, Some("skane"), true)
+            &ombud,
+            &user("u", Role::Applicant, Some("vgr"), REP)
         ));
-        assert!(!may_manage(
-            &rep,
-            &user("u", Role::Applicant, Some("vgr"), false)
-        ));
-        assert!(!may_manage(&rep, &user("u", Role::Officer, None, false)));
-        let colleague = actor(Role::Applicant, Some("skane"), false);
-        assert!(!may_manage(
-            &colleague,
-            &user("u", Role::Applicant, Some("skane"), false)
-        ));
+        assert!(!may_manage(&ombud, &user("u", Role::Officer, None, None)));
     }
 
     #[test]
-    fn the_administrator_manages_everyone_but_themselves_and_staff_no_one() {
-        let admin = actor(Role::Admin, None, false);
-        assert!(may_manage(&admin, &user("u", Role::Officer, None, false)));
+    fn the_administrator_manages_staff_but_not_themselves_nor_anyone_outside() {
+        let admin = actor(Role::Admin, None, None);
+        assert!(may_manage(&admin, &user("u", Role::Officer, None, None)));
+        assert!(!may_manage(&admin, &user("actor", Role::Admin, None, None)));
         assert!(!may_manage(
             &admin,
-            &user("actor", Role::Admin, None, false)
+            &user("u", Role::Applicant, Some("skane"), REP)
         ));
-        let officer = actor(Role::Officer, None, false);
+        assert!(!may_manage(&admin, &user("u", Role::Applicant, None, None)));
+        let officer = actor(Role::Officer, None, None);
         assert!(!may_manage(
             &officer,
-            &user("u", Role::Applicant, Some("skane"), false)
+            &user("u", Role::Applicant, Some("skane"), REP)
         ));
     }
 }

@@ -6,7 +6,9 @@ pub mod invitations;
 pub mod links;
 pub mod login;
 pub mod members;
+pub mod oidc;
 pub mod password;
+pub mod people;
 pub mod session_store;
 pub mod throttle;
 
@@ -15,8 +17,9 @@ use serde::Serialize;
 use serde_json::json;
 use validator::ValidateEmail;
 
+use crate::access::OrgAction;
 use crate::audit::{self, action};
-use crate::codes::Role;
+use crate::codes::{OrgRole, Role};
 use crate::db::accounts::{self as store, User};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors};
@@ -32,11 +35,21 @@ pub struct Actor {
     /// The organisation an applicant acts for; none for the agency's own staff.
     pub organisation_id: Option<String>,
     pub organisation_name: Option<String>,
-    /// May sign for the organisation (submit applications and reports).
-    pub is_signatory: bool,
+    /// Their role in that organisation (ombud, representative, coordinator).
+    pub org_role: Option<OrgRole>,
+    /// Their personal identity number, masked, when they have logged in with
+    /// e-legitimation.
+    pub pin_masked: Option<String>,
 }
 
 impl Actor {
+    /// Whether they may do `action` for the organisation they act for.
+    pub fn may(&self, action: OrgAction) -> bool {
+        self.organisation_id
+            .as_deref()
+            .is_some_and(|org| crate::access::may_for_organisation(self, org, action))
+    }
+
     fn from_user(user: &User, organisation_name: Option<String>) -> Actor {
         Actor {
             user_id: user.id.clone(),
@@ -45,7 +58,50 @@ impl Actor {
             role: user.role,
             organisation_id: user.organisation_id.clone(),
             organisation_name,
-            is_signatory: user.is_signatory,
+            org_role: user.org_role,
+            pin_masked: user.pin_masked.clone(),
+        }
+    }
+}
+
+/// How a person proved who they were when they submitted an application or a report,
+/// recorded with the submission: with their password, or with a fresh e-legitimation (and
+/// then the identity provider's assurance level, its `acr`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Signed {
+    /// `password` or `e-legitimation`.
+    pub method: &'static str,
+    pub loa: Option<String>,
+}
+
+impl Signed {
+    pub const PASSWORD: &'static str = "password";
+    pub const E_LEGITIMATION: &'static str = "e-legitimation";
+
+    /// Logged in with a password (the local accounts): the login is the proof.
+    pub fn password() -> Signed {
+        Signed {
+            method: Signed::PASSWORD,
+            loa: None,
+        }
+    }
+
+    pub fn e_legitimation(loa: Option<String>) -> Signed {
+        Signed {
+            method: Signed::E_LEGITIMATION,
+            loa,
+        }
+    }
+
+    /// In words, for receipts and the case history: "med e-legitimation (tillitsnivå …)".
+    pub fn in_words(method: Option<&str>, loa: Option<&str>) -> String {
+        match (method, loa) {
+            (Some(Signed::E_LEGITIMATION), Some(loa)) => {
+                format!("med e-legitimation (tillitsnivå {loa})")
+            }
+            (Some(Signed::E_LEGITIMATION), None) => "med e-legitimation".into(),
+            (Some(Signed::PASSWORD), _) => "inloggad med lösenord".into(),
+            _ => String::new(),
         }
     }
 }
@@ -114,7 +170,8 @@ pub struct NewAccount {
     pub name: String,
     pub role: String,
     pub org_number: Option<String>,
-    pub is_signatory: bool,
+    /// The role in that organisation (with `org_number` only).
+    pub org_role: Option<OrgRole>,
     /// The password the person chose themselves (the command line, the demo accounts).
     /// `None` makes an account that no password opens until its owner chooses one through
     /// an invitation link: no one else ever knows it.
@@ -186,18 +243,16 @@ fn validate_new_account(input: &NewAccount) -> Result<(Role, Option<OrgNumber>),
         None => None,
     };
     match role {
-        Some(Role::Applicant)
-            if input
-                .org_number
-                .as_deref()
-                .is_none_or(|s| s.trim().is_empty()) =>
-        {
+        Some(Role::Applicant) if org_number.is_some() && input.org_role.is_none() => {
+            errors.add("org_role", "Ange personens roll i organisationen.");
+        }
+        Some(Role::Applicant) if org_number.is_none() && input.org_role.is_some() => {
             errors.add(
                 "org",
-                "En sökande måste höra till en organisation: ange dess organisationsnummer.",
+                "En roll i en organisation kräver organisationens organisationsnummer.",
             );
         }
-        Some(r) if r != Role::Applicant && org_number.is_some() => {
+        Some(r) if r != Role::Applicant && (org_number.is_some() || input.org_role.is_some()) => {
             errors.add(
                 "org",
                 "Bara sökande hör till en organisation; myndighetens personal gör det inte.",
@@ -251,15 +306,17 @@ pub fn create_account(
         },
         role,
         organisation_id: organisation.as_ref().map(|o| o.id.clone()),
-        is_signatory: input.is_signatory && role == Role::Applicant,
+        org_role: organisation.as_ref().and(input.org_role),
         active: true,
         created_at: now.naive_utc(),
+        pin_hash: None,
+        pin_masked: None,
     };
     store::insert(conn, &user)?;
-    let org_text = organisation
-        .as_ref()
-        .map(|o| format!(" för {}", o.name))
-        .unwrap_or_default();
+    let org_text = match (&organisation, user.org_role) {
+        (Some(o), Some(r)) => format!(", {} för {}", r.label().to_lowercase(), o.name),
+        _ => String::new(),
+    };
     audit::record(
         conn,
         by,
@@ -276,7 +333,7 @@ pub fn create_account(
                 "email": email,
                 "role": role.as_str(),
                 "organisation_id": user.organisation_id,
-                "is_signatory": user.is_signatory,
+                "org_role": user.org_role.map(|r| r.as_str()),
             }),
         },
     )?;
@@ -313,16 +370,20 @@ mod tests {
             name: "Anna".into(),
             role: role.into(),
             org_number: org.map(str::to_string),
-            is_signatory: false,
+            org_role: org.map(|_| OrgRole::Representative),
             password: Some("ett långt lösenord".into()),
         }
     }
 
     #[test]
-    fn applicants_need_an_organisation_and_staff_have_none() {
+    fn applicants_may_act_for_an_organisation_and_staff_for_none() {
         assert!(validate_new_account(&input("applicant", Some("232100-0255"))).is_ok());
-        let errors = validate_new_account(&input("applicant", None)).err();
-        assert!(errors.is_some_and(|e| e.get("org").is_some()));
+        // Someone who has logged in but acts for no organisation yet.
+        assert!(validate_new_account(&input("applicant", None)).is_ok());
+        let mut without_role = input("applicant", Some("232100-0255"));
+        without_role.org_role = None;
+        let errors = validate_new_account(&without_role).err();
+        assert!(errors.is_some_and(|e| e.get("org_role").is_some()));
         let errors = validate_new_account(&input("officer", Some("232100-0255"))).err();
         assert!(errors.is_some_and(|e| e.get("org").is_some()));
     }

@@ -300,6 +300,7 @@ pub async fn submit_check(
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn submit(
     state: State,
+    session: actix_session::Session,
     actor: Authenticated,
     _csrf: CsrfChecked,
     path: web::Path<String>,
@@ -308,10 +309,13 @@ pub async fn submit(
     let now = state.clock.now();
     let links = state.links.clone();
     let agency = state.agency_name.clone();
+    // A session opened with e-legitimation signs with a fresh one (see web::signing).
+    let signed = crate::web::signing::required(&session, &actor.0, now)?;
     let receipt = state
         .db
-        .run(move |c| workflow::submit(c, &actor.0, &id, now, &links, &agency))
+        .run(move |c| workflow::submit(c, &actor.0, &id, &signed, now, &links, &agency))
         .await?;
+    crate::web::signing::used(&session);
     Ok(web::Json(ReceiptDto::new(&receipt)))
 }
 

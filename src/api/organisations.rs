@@ -51,8 +51,8 @@ pub struct PersonDto {
     /// `applicant`, `officer`, `decision_maker`, `auditor` or `admin`.
     pub role: String,
     pub organisation_id: Option<String>,
-    /// May sign (submit) for the organisation.
-    pub signatory: bool,
+    /// The person's role in the organisation: `ombud`, `representative` or `coordinator`.
+    pub org_role: Option<crate::codes::OrgRole>,
     /// Deactivated accounts are `false`; their sessions have ended.
     pub active: bool,
     /// Invited, and the invitation link not yet used: no password opens the account.
@@ -67,7 +67,7 @@ impl PersonDto {
             email: u.email.clone(),
             role: u.role.as_str().to_string(),
             organisation_id: u.organisation_id.clone(),
-            signatory: u.is_signatory,
+            org_role: u.org_role,
             active: u.active,
             awaits_password: u.awaits_password(),
         }

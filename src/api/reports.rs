@@ -547,6 +547,7 @@ pub struct ReportReceiptDto {
               (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
 pub async fn submit(
     state: State,
+    session: actix_session::Session,
     actor: Authenticated,
     _csrf: CsrfChecked,
     path: web::Path<String>,
@@ -556,10 +557,13 @@ pub async fn submit(
     let now = state.clock.now();
     let input = body.into_inner();
     let (links, agency) = (state.links.clone(), state.agency_name.clone());
+    // A session opened with e-legitimation signs with a fresh one (see web::signing).
+    let signed = crate::web::signing::required(&session, &actor.0, now)?;
     let r = state
         .db
-        .run(move |c| workflow::submit(c, &actor.0, &id, &input, now, &links, &agency))
+        .run(move |c| workflow::submit(c, &actor.0, &id, &input, &signed, now, &links, &agency))
         .await?;
+    crate::web::signing::used(&session);
     Ok(web::Json(ReportReceiptDto {
         report_id: r.report_id,
         registration_number: r.registration_number,

@@ -64,6 +64,10 @@ fn applicant_refusal(
         audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
         return Ok(Some(AppError::NotFound));
     }
+    if let Some(reason) = crate::access::org_refusal(actor, crate::access::OrgAction::EditCase) {
+        audit::record_denied(conn, actor, now, "application", Some(&application.id), what)?;
+        return Ok(Some(AppError::Refused(reason)));
+    }
     Ok(None)
 }
 
@@ -232,6 +236,10 @@ pub fn start(
     if actor.role != Role::Applicant {
         audit::record_denied(conn, actor, now, "call", Some(call_id), "starta en ansökan")?;
         return Err(AppError::Forbidden);
+    }
+    if let Some(reason) = crate::access::org_refusal(actor, crate::access::OrgAction::StartCase) {
+        audit::record_denied(conn, actor, now, "call", Some(call_id), "starta en ansökan")?;
+        return Err(AppError::Refused(reason));
     }
     db::write_tx(conn, |conn| {
         let org_id = actor.organisation_id.clone().ok_or(AppError::Forbidden)?;
@@ -511,10 +519,7 @@ fn deadline_refusal(def: &CallDefinition, version: &Version, now: DateTime<Utc>)
 }
 
 pub(crate) fn signatory_refusal(actor: &Actor) -> Option<String> {
-    (!actor.is_signatory).then(|| {
-        "Bara den som får företräda organisationen (firmatecknare eller ombud) kan skicka in. Ert utkast är sparat; be er företrädare skicka in det."
-            .to_string()
-    })
+    crate::access::org_refusal(actor, crate::access::OrgAction::SubmitCase)
 }
 
 /// Checks a draft before submitting, without changing anything.
@@ -552,6 +557,7 @@ pub fn submit(
     conn: &mut DbConnection,
     actor: &Actor,
     application_id: &str,
+    signed: &crate::accounts::Signed,
     now: DateTime<Utc>,
     links: &Links,
     agency: &str,
@@ -571,11 +577,11 @@ pub fn submit(
                 now,
                 "application",
                 Some(application_id),
-                "skicka in utan att vara organisationens företrädare",
+                "skicka in utan rätt att skicka in för organisationen",
             )?;
             return Ok(Err(AppError::Refused(reason)));
         }
-        submit_locked(conn, actor, application, now, links, agency).map(Ok)
+        submit_locked(conn, actor, application, signed, now, links, agency).map(Ok)
     })?
 }
 
@@ -585,6 +591,7 @@ fn submit_locked(
     conn: &mut DbConnection,
     actor: &Actor,
     application: Application,
+    signed: &crate::accounts::Signed,
     now: DateTime<Utc>,
     links: &Links,
     agency: &str,
@@ -598,6 +605,8 @@ fn submit_locked(
     let stored = stored_draft(conn, &application, &version)?;
     draft::check_complete(&def, &stored).into_result()?;
 
+    // Before the version is frozen (its guard refuses any change after).
+    db::applications::record_signed(conn, &version.id, signed)?;
     db::applications::mark_version_submitted(
         conn,
         &version.id,
@@ -726,13 +735,19 @@ fn submit_locked(
             entity_type: "application",
             entity_id: Some(&application.id),
             summary: format!(
-                "Ansökan {} version {} inskickad av {} för {}",
-                registration_number, version.number, actor.name, organisation.name
+                "Ansökan {} version {} inskickad av {} för {}, {}",
+                registration_number,
+                version.number,
+                actor.name,
+                organisation.name,
+                crate::accounts::Signed::in_words(Some(signed.method), signed.loa.as_deref())
             ),
             details: json!({
                 "registration_number": registration_number,
                 "version": version.number,
                 "requested": requested,
+                "signed_method": signed.method,
+                "signed_loa": signed.loa,
             }),
         },
     )?;

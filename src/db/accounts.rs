@@ -3,7 +3,7 @@ use diesel::prelude::*;
 
 use super::DbConnection;
 use super::schema::users;
-use crate::codes::Role;
+use crate::codes::{OrgRole, Role};
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = users)]
@@ -15,9 +15,12 @@ pub struct User {
     pub password_hash: String,
     pub role: Role,
     pub organisation_id: Option<String>,
-    pub is_signatory: bool,
+    pub org_role: Option<OrgRole>,
     pub active: bool,
     pub created_at: NaiveDateTime,
+    #[serde(skip)]
+    pub pin_hash: Option<String>,
+    pub pin_masked: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, user: &User) -> QueryResult<()> {
@@ -65,9 +68,10 @@ pub fn of_organisation(conn: &mut DbConnection, organisation_id: &str) -> QueryR
 }
 
 impl User {
-    /// Invited but has not yet chosen a password: no password opens the account.
+    /// Invited but has neither chosen a password nor logged in with e-legitimation: nothing
+    /// opens the account yet.
     pub fn awaits_password(&self) -> bool {
-        self.password_hash.is_empty()
+        self.password_hash.is_empty() && self.pin_hash.is_none()
     }
 }
 
@@ -105,4 +109,37 @@ pub fn set_active(conn: &mut DbConnection, id: &str, active: bool) -> QueryResul
     diesel::update(users::table.find(id))
         .set(users::active.eq(active))
         .execute(conn)
+}
+
+/// Gives a person a role in an organisation, or (with `None`) takes the organisation and
+/// the role away.
+pub fn set_membership(
+    conn: &mut DbConnection,
+    id: &str,
+    membership: Option<(&str, OrgRole)>,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::organisation_id.eq(membership.map(|(org, _)| org.to_string())),
+            users::org_role.eq(membership.map(|(_, role)| role)),
+        ))
+        .execute(conn)
+}
+
+/// The organisation's ombud, if it has one.
+pub fn ombud_of(conn: &mut DbConnection, organisation_id: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::organisation_id.eq(organisation_id))
+        .filter(users::org_role.eq(OrgRole::Ombud))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_pin_hash(conn: &mut DbConnection, pin_hash: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::pin_hash.eq(pin_hash))
+        .select(User::as_select())
+        .get_result(conn)
+        .optional()
 }

@@ -199,6 +199,22 @@ pub fn mark_version_submitted(
         .map(|_| ())
 }
 
+/// How the submitter of a version proved who they were (written as the version is
+/// submitted, in the same transaction; the version is frozen after).
+pub fn record_signed(
+    conn: &mut DbConnection,
+    version_id: &str,
+    signed: &crate::accounts::Signed,
+) -> QueryResult<()> {
+    diesel::update(application_versions::table.find(version_id))
+        .set((
+            application_versions::submitted_method.eq(Some(signed.method)),
+            application_versions::submitted_loa.eq(signed.loa.as_deref()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Application>> {
     applications::table
         .find(id)

@@ -25,6 +25,7 @@ mod group;
 pub mod health;
 pub mod jobs;
 pub mod money_figures;
+pub mod ombud_requests;
 pub mod organisations;
 pub mod outbox;
 pub mod payments;

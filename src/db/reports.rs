@@ -324,6 +324,21 @@ pub struct Submission<'a> {
     pub unused: Ore,
 }
 
+/// How the submitter of a version proved who they were (see `applications::record_signed`).
+pub fn record_signed(
+    conn: &mut DbConnection,
+    version_id: &str,
+    signed: &crate::accounts::Signed,
+) -> QueryResult<()> {
+    diesel::update(report_versions::table.find(version_id))
+        .set((
+            report_versions::submitted_method.eq(Some(signed.method)),
+            report_versions::submitted_loa.eq(signed.loa.as_deref()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
 pub fn mark_version_submitted(
     conn: &mut DbConnection,
     version_id: &str,

@@ -40,9 +40,14 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         organisation_id -> Nullable<Text>,
-        is_signatory -> Bool,
+        /// The person's role in the organisation: ombud, representative, coordinator.
+        org_role -> Nullable<Text>,
         active -> Bool,
         created_at -> Timestamp,
+        /// Keyed hash of the personal identity number, to recognise the person.
+        pin_hash -> Nullable<Text>,
+        /// The personal identity number with its last four digits hidden.
+        pin_masked -> Nullable<Text>,
     }
 }
 
@@ -271,6 +276,8 @@ diesel::table! {
         submitted_by -> Nullable<Text>,
         supplement_answer -> Nullable<Text>,
         reasons -> Nullable<Text>,
+        submitted_method -> Nullable<Text>,
+        submitted_loa -> Nullable<Text>,
     }
 }
 
@@ -478,6 +485,8 @@ diesel::table! {
         used_ore -> Nullable<BigInt>,
         unused_ore -> Nullable<BigInt>,
         supplement_request_id -> Nullable<Text>,
+        submitted_method -> Nullable<Text>,
+        submitted_loa -> Nullable<Text>,
     }
 }
 
@@ -905,3 +914,91 @@ diesel::table! {
         stamp -> Text,
     }
 }
+
+// Ombudsansökan (issue 14; migration 2026-12-01-000025); see `db::ombud_requests`.
+diesel::table! {
+    ombud_request_counters (year) {
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::table! {
+    ombud_requests (id) {
+        id -> Text,
+        reference -> Text,
+        user_id -> Text,
+        applicant_name -> Text,
+        applicant_email -> Text,
+        org_number -> Text,
+        org_name -> Text,
+        org_kind -> Text,
+        organisation_id -> Nullable<Text>,
+        signs_for_organisation -> Bool,
+        contact_email -> Text,
+        contact_phone -> Text,
+        filed_method -> Text,
+        filed_loa -> Nullable<Text>,
+        status -> Text,
+        submitted_at -> Timestamp,
+        last_submitted_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    ombud_request_steps (id) {
+        id -> Text,
+        request_id -> Text,
+        round -> Integer,
+        kind -> Text,
+        message -> Nullable<Text>,
+        org_number -> Nullable<Text>,
+        org_name -> Nullable<Text>,
+        org_kind -> Nullable<Text>,
+        actor_user_id -> Text,
+        actor_name -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ombud_request_documents (id) {
+        id -> Text,
+        request_id -> Text,
+        round -> Integer,
+        kind -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
+diesel::table! {
+    ombud_request_letters (id) {
+        id -> Text,
+        request_id -> Text,
+        step_id -> Text,
+        kind -> Text,
+        filename -> Text,
+        sha256 -> Text,
+        content -> Binary,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(ombud_request_steps -> ombud_requests (request_id));
+diesel::joinable!(ombud_request_documents -> ombud_requests (request_id));
+diesel::joinable!(ombud_request_letters -> ombud_requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    ombud_requests,
+    ombud_request_steps,
+    ombud_request_documents,
+    ombud_request_letters,
+    users,
+);

@@ -329,6 +329,10 @@ pub fn load_for_applicant(
             },
         );
     }
+    if let Some(reason) = crate::access::org_refusal(actor, crate::access::OrgAction::EditCase) {
+        audit::record_denied(conn, actor, now, "report", Some(&report.id), what)?;
+        return Err(AppError::Refused(reason));
+    }
     Ok(report)
 }
 
@@ -392,6 +396,20 @@ pub fn start(
             "börja en återrapportering",
         )?;
         return Err(refusal(actor));
+    }
+    // Opening a report already started is working on it; starting one is a right of its own.
+    if db::reports::find_for(conn, &decision.id, year)?.is_none()
+        && let Some(reason) = crate::access::org_refusal(actor, crate::access::OrgAction::StartCase)
+    {
+        audit::record_denied(
+            conn,
+            actor,
+            now,
+            "decision",
+            Some(&decision.id),
+            "börja en återrapportering",
+        )?;
+        return Err(AppError::Refused(reason));
     }
     db::write_tx(conn, |conn| {
         if let Some(existing) = db::reports::find_for(conn, &decision.id, year)? {
@@ -600,10 +618,7 @@ pub struct SubmitCheck {
 }
 
 fn signatory_refusal(actor: &Actor) -> Option<String> {
-    (!actor.is_signatory).then(|| {
-        "Bara den som får företräda organisationen (firmatecknare eller ombud) kan lämna in återrapporteringen. Utkastet är sparat; be er företrädare lämna in det."
-            .to_string()
-    })
+    crate::access::org_refusal(actor, crate::access::OrgAction::SubmitCase)
 }
 
 /// Checks a draft before submitting, without changing anything.
@@ -653,11 +668,13 @@ pub struct Receipt {
 
 /// Submits the draft, signed by a named person with their role: the content is checked,
 /// the money frozen as it stands (received from the payments), the version locked.
+#[allow(clippy::too_many_arguments)]
 pub fn submit(
     conn: &mut DbConnection,
     actor: &Actor,
     report_id: &str,
     input: &SubmitInput,
+    signed: &crate::accounts::Signed,
     now: DateTime<Utc>,
     links: &Links,
     agency: &str,
@@ -670,7 +687,7 @@ pub fn submit(
             now,
             "report",
             Some(report_id),
-            "lämna in utan att vara organisationens företrädare",
+            "lämna in utan rätt att lämna in för organisationen",
         )?;
         return Err(AppError::Refused(reason));
     }
@@ -703,6 +720,8 @@ pub fn submit(
         };
         let signer_name = input.signer_name.trim().to_string();
         let signer_role = input.signer_role.trim().to_string();
+        // Before the version is frozen.
+        db::reports::record_signed(conn, &version.id, signed)?;
         let changed = db::reports::mark_version_submitted(
             conn,
             &version.id,
@@ -784,11 +803,12 @@ pub fn submit(
                 entity_type: "report",
                 entity_id: Some(&report.id),
                 summary: format!(
-                    "Återrapportering {} för {} version {} inlämnad av {} ({signer}) för {}: mottaget {}, använt {}, oanvänt {}",
+                    "Återrapportering {} för {} version {} inlämnad av {} ({signer}, {}) för {}: mottaget {}, använt {}, oanvänt {}",
                     decision.registration_number,
                     report.year,
                     version.number,
                     actor.name,
+                    crate::accounts::Signed::in_words(Some(signed.method), signed.loa.as_deref()),
                     organisation.name,
                     money.received,
                     money.used,
@@ -798,6 +818,8 @@ pub fn submit(
                     "version": version.number,
                     "signer_name": signer_name,
                     "signer_role": signer_role,
+                    "signed_method": signed.method,
+                    "signed_loa": signed.loa,
                     "received_ore": money.received.ore(),
                     "used_ore": money.used.ore(),
                     "unused_ore": money.unused().ore(),

@@ -24,6 +24,9 @@ pub fn notice(req: &HttpRequest) -> Option<&'static str> {
             "Kontot är inaktiverat. Personens inloggningar har avslutats och kontot kan inte användas förrän det återaktiveras.",
         ),
         "aktiverat" => Some("Kontot är återaktiverat."),
+        "borttagen" => {
+            Some("Personen är borttagen ur organisationen. Personens inloggningar har avslutats.")
+        }
         _ => None,
     }
 }

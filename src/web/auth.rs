@@ -10,7 +10,7 @@ use super::{PageContext, WebError, redirect, render};
 use crate::accounts;
 use crate::accounts::links::MailContext;
 use crate::error::{AppError, FieldErrors};
-use crate::http::{self, MaybeActor, SESSION_USER, State};
+use crate::http::{self, MaybeActor, State};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -19,6 +19,52 @@ struct LoginPage {
     email: String,
     next: String,
     errors: FieldErrors,
+    /// Logging in with e-legitimation is offered (an identity provider is configured).
+    eid: bool,
+    /// The e-mail and password form is shown.
+    local_login: bool,
+}
+
+impl LoginPage {
+    fn new(
+        state: &State,
+        session: &Session,
+        email: String,
+        next: String,
+        errors: FieldErrors,
+    ) -> Result<LoginPage, AppError> {
+        Ok(LoginPage {
+            ctx: PageContext::new(
+                None,
+                http::csrf_token(session)?,
+                &state.agency_name,
+                "login",
+            ),
+            email,
+            next,
+            errors,
+            eid: state.oidc.is_some(),
+            local_login: state.local_login(),
+        })
+    }
+
+    /// The `next` parameter, percent-encoded, for the e-legitimation link.
+    fn next_query(&self) -> String {
+        super::format::url_encode(&self.next)
+    }
+}
+
+/// The login page again, with `errors` (e.g. why a login with e-legitimation failed, under
+/// the field `e-legitimation`).
+pub(crate) fn login_page(
+    state: &State,
+    session: &Session,
+    status: StatusCode,
+    next: &str,
+    errors: FieldErrors,
+) -> Result<HttpResponse, WebError> {
+    let page = LoginPage::new(state, session, String::new(), safe_next(next), errors)?;
+    render(status, &page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,17 +97,13 @@ pub async fn login_form(
     if actor.0.is_some() {
         return Ok(redirect(&safe_next(&query.next)));
     }
-    let page = LoginPage {
-        ctx: PageContext::new(
-            None,
-            http::csrf_token(&session)?,
-            &state.agency_name,
-            "login",
-        ),
-        email: String::new(),
-        next: safe_next(&query.next),
-        errors: FieldErrors::new(),
-    };
+    let page = LoginPage::new(
+        &state,
+        &session,
+        String::new(),
+        safe_next(&query.next),
+        FieldErrors::new(),
+    )?;
     render(StatusCode::OK, &page)
 }
 
@@ -92,19 +134,20 @@ pub async fn login(
         String::new()
     };
     let again = |status: StatusCode, errors: FieldErrors, session: &Session| {
-        let page = LoginPage {
-            ctx: PageContext::new(
-                None,
-                http::csrf_token(session)?,
-                &state.agency_name,
-                "login",
-            ),
-            email: typed.clone(),
-            next: next.clone(),
-            errors,
-        };
+        let page = LoginPage::new(&state, session, typed.clone(), next.clone(), errors)?;
         render(status, &page)
     };
+    if !state.local_login() {
+        // The form is not shown; a POST to it anyway is refused before anything is checked.
+        return again(
+            StatusCode::FORBIDDEN,
+            FieldErrors::single(
+                "e-legitimation",
+                "Inloggning med e-postadress och lösenord är avstängd i den här tjänsten. Logga in med e-legitimation.",
+            ),
+            &session,
+        );
+    }
     if !http::csrf_matches(&session, &form.csrf_token) {
         return again(
             StatusCode::FORBIDDEN,
@@ -148,12 +191,7 @@ pub async fn login(
         }
         Err(other) => return Err(other.into()),
     };
-    // A new session key at login, so that a key planted before login is worthless after.
-    session.renew();
-    session
-        .insert(SESSION_USER, &actor.user_id)
-        .map_err(|e| AppError::Internal(format!("session insert: {e}")))?;
-    http::renew_csrf_token(&session)?;
+    super::oidc::start_session(&session, &actor, &super::oidc::LoginMethod::Password)?;
     Ok(redirect(&next))
 }
 

@@ -462,6 +462,9 @@ struct ConfirmPage {
     version: VersionView,
     problems: FieldErrors,
     blocked: Option<String>,
+    /// Logged in with e-legitimation and not yet signed: the page asks for it first.
+    needs_signature: bool,
+    sign_next: String,
 }
 
 impl ConfirmPage {
@@ -488,12 +491,16 @@ pub async fn confirm(
         .db
         .run(move |c| workflow::check_submit(c, &checker, &id, now))
         .await?;
+    let needs_signature = super::signing::needed(&session, &actor.0, now);
+    let sign_next = format!("/ansokningar/{}/skicka-in", view.application.id);
     let page = ConfirmPage {
         ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "home")?,
         view,
         version,
         problems: check.problems,
         blocked: check.blocked,
+        needs_signature,
+        sign_next,
     };
     render(StatusCode::OK, &page)
 }
@@ -510,10 +517,12 @@ pub async fn submit(
     let now = state.clock.now();
     let (links, agency) = (state.links.clone(), state.agency_name.clone());
     let app_id = id.clone();
+    let signed = super::signing::required(&session, &actor.0, now)?;
     let receipt = state
         .db
-        .run(move |c| workflow::submit(c, &actor.0, &app_id, now, &links, &agency))
+        .run(move |c| workflow::submit(c, &actor.0, &app_id, &signed, now, &links, &agency))
         .await?;
+    super::signing::used(&session);
     Ok(redirect(&format!(
         "/ansokningar/{id}/kvitto?version={}",
         receipt.version

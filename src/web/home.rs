@@ -110,7 +110,12 @@ pub async fn show(
                     Ok::<_, AppError>((
                         calls::open_for_applicant(c, &actor, now)?,
                         rounds,
-                        applications::list_for(c, &actor, None, now)?,
+                        // Someone who acts for no organisation yet has no cases; the page
+                        // leads them to the ombudsansökan.
+                        match actor.organisation_id {
+                            Some(_) => applications::list_for(c, &actor, None, now)?,
+                            None => Vec::new(),
+                        },
                     ))
                 })
                 .await?;

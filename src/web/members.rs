@@ -1,5 +1,6 @@
-//! The people of an organisation, and adding one (the administrator, or the organisation's
-//! representative): the new person is invited by e-mail to choose their own password.
+//! The people of an organisation and their roles; inviting one (the ombud, or a
+//! representative for uppgiftssamordnare) and removing one; the ombud removing the
+//! organisation from the e-service.
 
 use actix_session::Session;
 use actix_web::http::StatusCode;
@@ -11,7 +12,6 @@ use crate::accounts::Actor;
 use crate::accounts::invitations;
 use crate::accounts::links::{self, MailContext};
 use crate::accounts::members::{self, MemberInput};
-use crate::codes::Role;
 use crate::db::accounts::User;
 use crate::db::organisations::Organisation;
 use crate::error::{AppError, FieldErrors};
@@ -36,19 +36,34 @@ impl MembersPage {
         self.errors.get(field.as_ref())
     }
 
-    fn may_add(&self) -> bool {
-        match &self.ctx.actor {
-            Some(a) => {
-                a.role == Role::Admin
-                    || (a.is_signatory
-                        && a.organisation_id.as_deref() == Some(&self.organisation.id))
-            }
-            None => false,
-        }
+    /// The roles the viewer may invite people to, as (code, label).
+    fn roles(&self) -> Vec<(&'static str, &'static str)> {
+        self.ctx
+            .actor
+            .as_ref()
+            .map(|a| members::roles_to_give(a, &self.organisation.id))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect()
     }
 
-    fn is_admin(&self) -> bool {
-        self.ctx.role() == Some(Role::Admin)
+    fn may_add(&self) -> bool {
+        !self.roles().is_empty()
+    }
+
+    fn may_remove_organisation(&self) -> bool {
+        self.ctx.actor.as_ref().is_some_and(|a| {
+            crate::access::may_for_organisation(
+                a,
+                &self.organisation.id,
+                crate::access::OrgAction::RemoveOrganisation,
+            )
+        })
+    }
+
+    fn role_label(&self, person: &User) -> &'static str {
+        person.org_role.map(|r| r.label()).unwrap_or("")
     }
 
     fn may_manage(&self, person: &User) -> bool {
@@ -123,7 +138,7 @@ pub struct AddForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
-    signatory: String,
+    role: String,
 }
 
 pub async fn add(
@@ -138,7 +153,7 @@ pub async fn add(
     let input = MemberInput {
         email: form.email,
         name: form.name,
-        signatory: form.signatory,
+        role: form.role,
     };
     if !http::csrf_matches(&session, &form.csrf_token) {
         let errors = FieldErrors::single("csrf_token", super::CSRF_REFUSED);
@@ -193,4 +208,56 @@ pub async fn add(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Removes a person from their organisation; back to its list, which says so.
+pub async fn remove(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    if !http::csrf_matches(&session, &form.csrf_token) {
+        return Err(AppError::invalid("csrf_token", super::CSRF_REFUSED).into());
+    }
+    let now = state.clock.now();
+    let organisation_id = actor.0.organisation_id.clone().unwrap_or_default();
+    let (who, id) = (actor.0, path.into_inner());
+    state
+        .db
+        .run(move |c| members::remove(c, &who, &id, now))
+        .await?;
+    Ok(super::redirect(&format!(
+        "/organisationer/{organisation_id}/personer?klart=borttagen"
+    )))
+}
+
+/// The ombud removes the organisation from the e-service; they lose their own role too,
+/// so they land on the start page, which says what happened.
+pub async fn remove_organisation(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, WebError> {
+    if !http::csrf_matches(&session, &form.csrf_token) {
+        return Err(AppError::invalid("csrf_token", super::CSRF_REFUSED).into());
+    }
+    let now = state.clock.now();
+    let (who, id) = (actor.0, path.into_inner());
+    state
+        .db
+        .run(move |c| members::remove_organisation(c, &who, &id, now))
+        .await?;
+    // Their own session ended with the others'.
+    session.purge();
+    Ok(super::redirect("/?klart=organisation-borttagen"))
 }

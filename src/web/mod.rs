@@ -17,11 +17,14 @@ pub mod flash;
 pub mod format;
 mod home;
 mod members;
+pub mod oidc;
+mod ombud;
 mod password;
 mod payments;
 mod posted;
 mod redistribution;
 mod reports;
+pub(crate) mod signing;
 mod stash;
 
 use std::fmt;
@@ -209,6 +212,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/organisationer/{id}/personer",
             web::post().to(members::add),
         )
+        .route(
+            "/organisationer/{id}/ta-bort",
+            web::post().to(members::remove_organisation),
+        )
+        .route("/konton/{id}/ta-bort", web::post().to(members::remove))
+        // Ombudsansökan (issue 14): the person's pages, then the officers'.
+        .route("/ombudsansokan", web::get().to(ombud::list))
+        .route("/ombudsansokan/ny", web::get().to(ombud::new_form))
+        .route("/ombudsansokan/ny", web::post().to(ombud::create))
+        .route("/ombudsansokan/{id}", web::get().to(ombud::show))
+        .route(
+            "/ombudsansokan/{id}/komplettera",
+            web::post().to(ombud::supplement),
+        )
+        .route(
+            "/ombudsansokan/{id}/dokument/{document}",
+            web::get().to(ombud::document),
+        )
+        .route(
+            "/ombudsansokan/{id}/brev/{letter}",
+            web::get().to(ombud::letter),
+        )
+        .route("/ombudsansokningar", web::get().to(ombud::queue))
+        .route("/ombudsansokningar/{id}", web::get().to(ombud::case))
+        .route(
+            "/ombudsansokningar/{id}/komplettering",
+            web::post().to(ombud::request_supplement),
+        )
+        .route(
+            "/ombudsansokningar/{id}/godkann",
+            web::post().to(ombud::approve),
+        )
+        .route(
+            "/ombudsansokningar/{id}/avskriv",
+            web::post().to(ombud::write_off),
+        )
         .route("/granskningslogg", web::get().to(audit::show))
         .route("/granskningslogg.csv", web::get().to(audit::csv))
         .route("/admin", web::get().to(admin::show))
@@ -216,6 +255,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/kontakt", web::get().to(about::contact))
         .route("/personuppgifter", web::get().to(about::privacy))
         .route("/static/app.css", web::get().to(assets::css))
+        // E-legitimation (OpenID Connect): to the provider and back, the first login of a
+        // person without an account, and a fresh e-legitimation to sign with.
+        .route("/logga-in/e-legitimation", web::get().to(oidc::start_login))
+        .route(
+            crate::accounts::oidc::CALLBACK_PATH,
+            web::get().to(oidc::callback),
+        )
+        .route(
+            oidc::FIRST_LOGIN_PATH,
+            web::get().to(oidc::first_login_form),
+        )
+        .route(oidc::FIRST_LOGIN_PATH, web::post().to(oidc::first_login))
+        .route("/underskrift", web::post().to(oidc::start_signing))
         .configure(reports::routes);
 }
 

@@ -350,6 +350,9 @@ struct ConfirmPage {
     money: Money,
     signer_name: String,
     signer_role: String,
+    /// Logged in with e-legitimation and not yet signed: the page asks for it first.
+    needs_signature: bool,
+    sign_next: String,
 }
 
 impl ConfirmPage {
@@ -391,7 +394,11 @@ async fn confirm_page(
             problems.add(e.field.clone(), e.message.clone());
         }
     }
+    let needs_signature = super::signing::needed(session, &actor, now);
+    let sign_next = format!("/aterrapporter/{id}/skicka-in");
     let page = ConfirmPage {
+        needs_signature,
+        sign_next,
         ctx: ctx(state, session, actor)?,
         view,
         problems,
@@ -439,12 +446,20 @@ pub async fn submit(
     let now = state.clock.now();
     let (links, agency) = (state.links.clone(), state.agency_name.clone());
     let (submitter, report_id, sent) = (actor.0.clone(), id.clone(), input.clone());
+    let signed = super::signing::required(&session, &actor.0, now)?;
     let result = state
         .db
-        .run(move |c| workflow::submit(c, &submitter, &report_id, &sent, now, &links, &agency))
+        .run(move |c| {
+            workflow::submit(
+                c, &submitter, &report_id, &sent, &signed, now, &links, &agency,
+            )
+        })
         .await;
     match result {
-        Ok(_) => Ok(redirect(&format!("/aterrapporter/{id}?inlamnad=1"))),
+        Ok(_) => {
+            super::signing::used(&session);
+            Ok(redirect(&format!("/aterrapporter/{id}?inlamnad=1")))
+        }
         Err(AppError::Invalid(errors)) => {
             confirm_page(&state, &session, actor.0, id, Some((input, errors))).await
         }

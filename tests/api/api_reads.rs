@@ -278,9 +278,13 @@ async fn people_and_organisations_are_read_with_the_pages_rules() {
     assert_eq!(status, 404);
     assert_eq!(denied(&app, &vgr_org), before + 1);
 
-    // The administrator reads any organisation's people and the whole overview.
-    let (status, body) = read_as(&app, ADMIN, &people_path).await;
+    // The agency's officers read who acts for an organisation; the administrator, who
+    // manages the agency's staff only, reads the overview of accounts but no organisation's
+    // people.
+    let (status, body) = read_as(&app, OFFICER, &people_path).await;
     assert_eq!(status, 200, "{body}");
+    let (status, _) = read_as(&app, ADMIN, &people_path).await;
+    assert_eq!(status, 404);
     let (status, body) = read_as(&app, ADMIN, "/api/v1/accounts").await;
     assert_eq!(status, 200, "{body}");
     let everyone = body["people"].as_array().unwrap();

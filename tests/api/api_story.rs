@@ -330,7 +330,13 @@ fn create_applicant(app: &TestApp, email: &str, name: &str, org_number: &str, si
             name: name.into(),
             role: "applicant".into(),
             org_number: Some(org_number.into()),
-            is_signatory: signatory,
+            // Who could sign before issue 14 is a representative now (who may submit); who
+            // could not, an uppgiftssamordnare (who may not).
+            org_role: Some(if signatory {
+                statsbidrag::codes::OrgRole::Representative
+            } else {
+                statsbidrag::codes::OrgRole::Coordinator
+            }),
             password: Some(PASSWORD.into()),
         },
         app.clock_now(),
@@ -791,7 +797,7 @@ async fn the_auditor_and_applicants_cannot_write_what_is_not_theirs_to_write() {
 }
 
 #[actix_web::test]
-async fn only_the_organisations_representative_can_submit() {
+async fn an_uppgiftssamordnare_cannot_submit_and_the_ombud_can() {
     let app = spawn_app_without_cases().await;
     app.clock.set(at("2020-01-20T10:00:00Z"));
     let officer = Person::login(&app, OFFICER).await;
@@ -805,9 +811,11 @@ async fn only_the_organisations_representative_can_submit() {
         false,
     );
 
-    // A colleague without the right to represent Skåne drafts the application.
+    // The ombud drafts the application; a colleague who is uppgiftssamordnare (who may fill
+    // in but not submit) tries to send it in.
+    let skane = Person::login(&app, SKANE).await;
+    let id = region_drafts(&skane, &call_id, &SKANE_REGION).await;
     let colleague = Person::login(&app, "medarbetare@skane.example").await;
-    let id = region_drafts(&colleague, &call_id, &SKANE_REGION).await;
     let (status, check) = colleague
         .get(&format!("/api/v1/applications/{id}/submit-check"))
         .await;
@@ -817,7 +825,7 @@ async fn only_the_organisations_representative_can_submit() {
         check["blocked"]
             .as_str()
             .unwrap()
-            .contains("företräda organisationen")
+            .contains("inte skicka in")
     );
     let (status, problem) = colleague
         .act(&format!("/api/v1/applications/{id}/submit"))
@@ -825,7 +833,7 @@ async fn only_the_organisations_representative_can_submit() {
     assert_eq!(status, 403, "{problem}");
     let detail = problem["detail"].as_str().unwrap();
     assert!(
-        detail.contains("Bara den som får företräda organisationen (firmatecknare eller ombud)"),
+        detail.contains("Som uppgiftssamordnare kan du fylla i och ändra, men inte skicka in"),
         "{detail}"
     );
     let case = colleague.application(&id).await;
@@ -838,8 +846,7 @@ async fn only_the_organisations_representative_can_submit() {
             .any(|e| e.actor_email.as_deref() == Some("medarbetare@skane.example"))
     );
 
-    // The representative submits the same draft.
-    let skane = Person::login(&app, SKANE).await;
+    // The ombud submits the same draft.
     let (status, receipt) = skane
         .act(&format!("/api/v1/applications/{id}/submit"))
         .await;

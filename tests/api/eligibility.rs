@@ -117,7 +117,7 @@ async fn a_region_without_approved_reports_is_told_why_it_may_not_apply() {
             name: "Uppsala".into(),
             role: "applicant".into(),
             org_number: Some("232100-0024".into()),
-            is_signatory: true,
+            org_role: Some(statsbidrag::codes::OrgRole::Representative),
             password: Some(PASSWORD.into()),
         },
         app.clock_now(),

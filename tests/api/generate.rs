@@ -50,6 +50,7 @@ pub(crate) async fn generated_app(applications: usize) -> (TestApp, generate::Re
         sessions: story_sessions(),
         trusted_proxies: Vec::new(),
         workers: Some(1),
+        oidc: None,
         mail: MailSettings {
             send_interval: None,
             ..MailSettings::files(outbox.keep().join("outbox"))

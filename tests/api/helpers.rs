@@ -221,6 +221,7 @@ pub async fn spawn_configured_at(now: DateTime<Utc>, edit: impl FnOnce(&mut Sett
         trusted_proxies: Vec::new(),
         workers: Some(1),
         mail: default_test_mail(&test_db),
+        oidc: None,
     };
     edit(&mut settings);
     let (app, _report) = Application::build(settings, Arc::new(clock.clone()))
@@ -452,6 +453,7 @@ pub async fn spawn_instance_beside(app: &TestApp, edit: impl FnOnce(&mut Setting
                 std::env::temp_dir().join(format!("statsbidrag-test-{}", uuid_simple())),
             )
         },
+        oidc: None,
     };
     edit(&mut settings);
     let (instance, _report) = Application::build(settings, Arc::new(app.clock.clone()))

@@ -249,6 +249,7 @@ async fn kept_counts_and_keys_follow_every_step_of_a_case() {
             &mut conn,
             &stockholm,
             &draft.id,
+            &statsbidrag::accounts::Signed::password(),
             now,
             &statsbidrag::outbox::Links::new("https://statsbidrag.example"),
             "Socialstyrelsen",

@@ -1,5 +1,5 @@
-//! Several people per organisation: the representative adds colleagues, everyone works on
-//! the drafts, only the representative submits.
+//! Several people per organisation: the ombud invites colleagues, everyone works on the
+//! drafts, an uppgiftssamordnare neither starts nor submits.
 
 use statsbidrag::accounts::{self, Actor};
 use statsbidrag::calls::edit::{self, CallInput, CallYearInput, CategoryInput, SectionInput};
@@ -25,12 +25,17 @@ fn org_id(app: &crate::helpers::TestApp, number: &str) -> String {
 
 /// A call open on the test clock's day, set up directly (the call forms have tests of their
 /// own).
-fn open_call(app: &crate::helpers::TestApp) -> String {
+pub(crate) fn open_call(app: &crate::helpers::TestApp) -> String {
+    open_call_coded(app, "oppen-testutlysning")
+}
+
+/// An open call with its own code (several in one test).
+pub(crate) fn open_call_coded(app: &crate::helpers::TestApp, code: &str) -> String {
     let officer = actor(app, OFFICER);
     let now = app.clock_now();
     let input = CallInput {
         programme: "sis-integrerad-vard".into(),
-        code: "oppen-testutlysning".into(),
+        code: code.into(),
         title: "Öppen testutlysning".into(),
         description: "För test.".into(),
         opens_on: "2020-06-01".into(),
@@ -62,7 +67,7 @@ fn open_call(app: &crate::helpers::TestApp) -> String {
     call.id
 }
 
-async fn login_with(
+pub(crate) async fn login_with(
     app: &crate::helpers::TestApp,
     client: &reqwest::Client,
     email: &str,
@@ -97,13 +102,14 @@ async fn get(client: &reqwest::Client, url: String) -> (u16, String) {
 }
 
 #[actix_web::test]
-async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
+async fn the_ombud_invites_a_coordinator_who_drafts_but_cannot_start_or_submit() {
     let app = spawn_app().await;
     let skane = org_id(&app, SKANE_ORGNR);
     let call_id = open_call(&app);
     app.login(SKANE).await;
 
-    // The representative adds a colleague, who is invited by e-mail to choose a password.
+    // The ombud invites a colleague as uppgiftssamordnare, who is invited by e-mail to
+    // choose a password.
     let (status, page) = app
         .get_text(&format!("/organisationer/{skane}/personer"))
         .await;
@@ -116,13 +122,14 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
             ("csrf_token", csrf_from(&page).as_str()),
             ("name", "Nils Berg"),
             ("email", "nils.berg@skane.example"),
+            ("role", "coordinator"),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     let page = response.text().await.unwrap();
-    assert!(page.contains("Nils Berg har lagts till"));
+    assert!(page.contains("Nils Berg har bjudits in"), "{page}");
     assert!(page.contains("En inbjudan har skickats till nils.berg@skane.example"));
     let link = crate::passwords::link_mailed_to(&app, "nils.berg@skane.example");
     assert!(
@@ -134,7 +141,8 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
     let (status, _) = crate::passwords::choose_password(&app, &link, password, password).await;
     assert_eq!(status, 200);
 
-    // The colleague logs in, starts the application and saves a draft.
+    // The colleague logs in; an uppgiftssamordnare may not start an application (refused,
+    // recorded), so the ombud starts it and the colleague fills it in.
     let nils = new_client();
     assert_eq!(
         login_with(&app, &nils, "nils.berg@skane.example", password).await,
@@ -142,6 +150,16 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
     );
     let (_, call_page) = get(&nils, app.url(&format!("/utlysningar/{call_id}"))).await;
     let response = nils
+        .post(app.url(&format!("/utlysningar/{call_id}/ansok")))
+        .form(&[("csrf_token", csrf_from(&call_page).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(response.text().await.unwrap().contains("inte börja en ny"));
+    let (_, call_page) = app.get_text(&format!("/utlysningar/{call_id}")).await;
+    let response = app
+        .client
         .post(app.url(&format!("/utlysningar/{call_id}/ansok")))
         .form(&[("csrf_token", csrf_from(&call_page).as_str())])
         .send()
@@ -166,7 +184,7 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 303);
 
-    // The representative sees the colleague's draft.
+    // The ombud sees the colleague's draft.
     let (status, draft) = app
         .get_text(&format!("/ansokningar/{application_id}/redigera"))
         .await;
@@ -179,7 +197,7 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
         app.url(&format!("/ansokningar/{application_id}/skicka-in")),
     )
     .await;
-    assert!(confirm.contains("Bara den som får företräda organisationen"));
+    assert!(confirm.contains("inte skicka in"), "{confirm}");
     assert!(!confirm.contains("Skicka in ansökan</button>"));
     let response = nils
         .post(app.url(&format!("/ansokningar/{application_id}/skicka-in")))
@@ -193,7 +211,7 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
             .text()
             .await
             .unwrap()
-            .contains("firmatecknare eller ombud")
+            .contains("Som uppgiftssamordnare")
     );
     let denied = app.audit_events("access.denied");
     assert!(
@@ -207,7 +225,7 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
             .any(|e| e.entity_id.as_deref() == Some(application_id.as_str()))
     );
 
-    // The representative submits; the receipt names who did.
+    // The ombud submits; the receipt names who did.
     let (_, confirm) = app
         .get_text(&format!("/ansokningar/{application_id}/skicka-in"))
         .await;
@@ -223,10 +241,30 @@ async fn a_representative_adds_a_colleague_who_drafts_but_cannot_submit() {
         .get_text(&format!("/ansokningar/{application_id}/kvitto"))
         .await;
     assert!(receipt.contains("Sara Persson (sokande@skane.example)"));
+
+    // How the ombud proved who they were is kept with the submission: a password login.
+    use diesel::prelude::*;
+    use statsbidrag::db::schema::application_versions as v;
+    let signed: Vec<(Option<String>, Option<String>, Option<String>)> = v::table
+        .filter(v::application_id.eq(&application_id))
+        .filter(v::status.eq("submitted"))
+        .select((v::submitted_by, v::submitted_method, v::submitted_loa))
+        .load(&mut *app.conn())
+        .unwrap();
+    assert_eq!(signed.len(), 1);
+    assert_eq!(signed[0].1.as_deref(), Some("password"));
+    assert_eq!(signed[0].2, None);
+    let submitted = app.audit_events("application.submitted");
+    assert!(
+        submitted
+            .iter()
+            .any(|e| e.summary.contains("inloggad med lösenord")),
+        "{submitted:?}"
+    );
 }
 
 #[actix_web::test]
-async fn only_the_representative_or_the_administrator_adds_people() {
+async fn only_the_organisations_own_people_invite_and_never_an_ombud() {
     let app = spawn_app().await;
     let skane = org_id(&app, SKANE_ORGNR);
 
@@ -241,7 +279,8 @@ async fn only_the_representative_or_the_administrator_adds_people() {
     assert!(!page.contains("Sara Persson"));
     assert_eq!(app.audit_events("access.denied").len(), 1);
 
-    // A representative cannot give the right to sign; the form keeps what was typed.
+    // The ombud cannot make someone else ombud (that takes an ombudsansökan the agency
+    // approves); the form keeps what was typed and nothing is stored.
     app.login(SKANE).await;
     let (_, page) = app
         .get_text(&format!("/organisationer/{skane}/personer"))
@@ -253,14 +292,14 @@ async fn only_the_representative_or_the_administrator_adds_people() {
             ("csrf_token", csrf_from(&page).as_str()),
             ("name", "Eva Ny"),
             ("email", "eva.ny@skane.example"),
-            ("signatory", "true"),
+            ("role", "ombud"),
         ])
         .send()
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 422);
     let page = response.text().await.unwrap();
-    assert!(page.contains("ges av myndighetens administratör"));
+    assert!(page.contains("efter en ombudsansökan"), "{page}");
     assert!(page.contains("eva.ny@skane.example"));
     assert!(
         statsbidrag::db::accounts::find_by_email(&mut app.conn(), "eva.ny@skane.example")
@@ -268,33 +307,37 @@ async fn only_the_representative_or_the_administrator_adds_people() {
             .is_none()
     );
 
-    // The administrator can.
+    // The administrator manages the agency's staff only: no list of an organisation's
+    // people, no way to add one; both refusals recorded.
     let admin = new_client();
     assert_eq!(
         login_with(&app, &admin, ADMIN, crate::helpers::PASSWORD).await,
         303
     );
-    let (status, page) = get(
+    let denied_before = app.audit_events("access.denied").len();
+    let (status, _) = get(
         &admin,
         app.url(&format!("/organisationer/{skane}/personer")),
     )
     .await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 404);
+    let (_, admin_page) = get(&admin, app.url("/admin")).await;
     let response = admin
         .post(app.url(&format!("/organisationer/{skane}/personer")))
         .form(&[
-            ("csrf_token", csrf_from(&page).as_str()),
+            ("csrf_token", csrf_from(&admin_page).as_str()),
             ("name", "Eva Ny"),
             ("email", "eva.ny@skane.example"),
-            ("signatory", "true"),
+            ("role", "representative"),
         ])
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    let eva = statsbidrag::db::accounts::find_by_email(&mut app.conn(), "eva.ny@skane.example")
-        .unwrap()
-        .unwrap();
-    assert!(eva.is_signatory);
-    assert_eq!(eva.organisation_id.as_deref(), Some(skane.as_str()));
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(
+        statsbidrag::db::accounts::find_by_email(&mut app.conn(), "eva.ny@skane.example")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(app.audit_events("access.denied").len(), denied_before + 2);
 }

@@ -845,6 +845,7 @@ async fn every_enum_in_the_document_is_what_the_api_sends() {
     let sent: BTreeMap<&str, BTreeSet<String>> = BTreeMap::from([
         ("Role", codes(Role::ALL)),
         ("OrgKind", codes(OrgKind::ALL)),
+        ("OrgRole", codes(statsbidrag::codes::OrgRole::ALL)),
         ("NumberStatus", codes(NumberStatus::ALL)),
         ("CallStatus", codes(CallStatus::ALL)),
         ("ApplicationKind", codes(ApplicationKind::ALL)),

@@ -294,6 +294,7 @@ async fn an_expired_invitation_is_refused_in_swedish_and_a_new_one_replaces_it()
             ("csrf_token", csrf_from(&page).as_str()),
             ("name", "Nils Berg"),
             ("email", "nils.berg@skane.example"),
+            ("role", "coordinator"),
         ],
     )
     .await;
@@ -606,14 +607,14 @@ async fn the_api_changes_the_password_and_ends_other_sessions() {
 #[actix_web::test]
 async fn deactivation_ends_the_session_at_once_and_is_audited() {
     let app = spawn_app().await;
-    let (_, skane) = browser_logged_in(&app, SKANE, PASSWORD).await;
+    let (_, skane) = browser_logged_in(&app, OFFICER, PASSWORD).await;
     let response = skane.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    assert_eq!(sessions_of(&app, SKANE), 1);
+    assert_eq!(sessions_of(&app, OFFICER), 1);
 
     let (_, admin) = browser_logged_in(&app, ADMIN, PASSWORD).await;
     let (_, page) = get(&admin, &app, "/admin").await;
-    let id = user_id(&app, SKANE);
+    let id = user_id(&app, OFFICER);
     let (status, _, location) = post_form(
         &admin,
         &app,
@@ -623,7 +624,7 @@ async fn deactivation_ends_the_session_at_once_and_is_audited() {
     .await;
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/admin?klart=inaktiverat"));
-    assert_eq!(sessions_of(&app, SKANE), 0, "the session rows are gone");
+    assert_eq!(sessions_of(&app, OFFICER), 0, "the session rows are gone");
 
     // The very next request of the deactivated person is refused.
     let response = skane.get(app.url("/konto")).send().await.unwrap();
@@ -636,7 +637,7 @@ async fn deactivation_ends_the_session_at_once_and_is_audited() {
     );
     let response = skane.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 401);
-    let (status, _) = browser_logged_in(&app, SKANE, PASSWORD).await;
+    let (status, _) = browser_logged_in(&app, OFFICER, PASSWORD).await;
     assert_eq!(status, 401);
 
     let events = app.audit_events("account.deactivated");
@@ -654,11 +655,14 @@ async fn deactivation_ends_the_session_at_once_and_is_audited() {
         &stranger,
         &app,
         "/glomt-losenord",
-        &[("csrf_token", csrf_from(&form).as_str()), ("email", SKANE)],
+        &[
+            ("csrf_token", csrf_from(&form).as_str()),
+            ("email", OFFICER),
+        ],
     )
     .await;
     assert_eq!(status, 200);
-    assert!(mails_to(&app, SKANE).is_empty());
+    assert!(mails_to(&app, OFFICER).is_empty());
 
     // Reactivated, the account opens again.
     let (status, _, _) = post_form(
@@ -670,7 +674,7 @@ async fn deactivation_ends_the_session_at_once_and_is_audited() {
     .await;
     assert_eq!(status, 303);
     assert_eq!(app.audit_events("account.reactivated").len(), 1);
-    let (status, _) = browser_logged_in(&app, SKANE, PASSWORD).await;
+    let (status, _) = browser_logged_in(&app, OFFICER, PASSWORD).await;
     assert_eq!(status, 303);
 
     // No one deactivates their own account.
@@ -687,20 +691,21 @@ async fn deactivation_ends_the_session_at_once_and_is_audited() {
 }
 
 #[actix_web::test]
-async fn a_representative_deactivates_a_colleague_but_not_a_signatory_or_another_organisation() {
+async fn the_ombud_removes_a_colleague_at_once_but_not_another_organisations_or_staff() {
     let app = spawn_app().await;
     let skane = org_id(&app, SKANE_ORGNR);
     let members = format!("/organisationer/{skane}/personer");
-    let (_, rep) = browser_logged_in(&app, SKANE, PASSWORD).await;
-    let (_, page) = get(&rep, &app, &members).await;
+    let (_, ombud) = browser_logged_in(&app, SKANE, PASSWORD).await;
+    let (_, page) = get(&ombud, &app, &members).await;
     post_form(
-        &rep,
+        &ombud,
         &app,
         &members,
         &[
             ("csrf_token", csrf_from(&page).as_str()),
             ("name", "Nils Berg"),
             ("email", "nils.berg@skane.example"),
+            ("role", "representative"),
         ],
     )
     .await;
@@ -709,65 +714,74 @@ async fn a_representative_deactivates_a_colleague_but_not_a_signatory_or_another
     let (status, nils) = browser_logged_in(&app, "nils.berg@skane.example", NEW_PASSWORD).await;
     assert_eq!(status, 303);
 
+    // A representative may not remove another representative (the ombud's to decide).
     let nils_id = user_id(&app, "nils.berg@skane.example");
-    let (_, page) = get(&rep, &app, &members).await;
-    let csrf = csrf_from(&page);
-    let (status, _, location) = post_form(
-        &rep,
-        &app,
-        &format!("/konton/{nils_id}/inaktivera"),
-        &[("csrf_token", csrf.as_str()), ("back", "organisation")],
-    )
-    .await;
-    assert_eq!(status, 303);
-    assert_eq!(location.unwrap(), format!("{members}?klart=inaktiverat"));
-    let response = nils.get(app.url("/api/v1/me")).send().await.unwrap();
-    assert_eq!(response.status().as_u16(), 401);
-    let (_, page) = get(&rep, &app, &members).await;
-    assert!(page.contains("Inaktiverat"));
-
-    // Another organisation's person, or the agency's staff: as if they did not exist.
-    for other in [VGR, OFFICER] {
-        let id = user_id(&app, other);
-        let (status, _, _) = post_form(
-            &rep,
-            &app,
-            &format!("/konton/{id}/inaktivera"),
-            &[("csrf_token", csrf.as_str())],
-        )
-        .await;
-        assert_eq!(status, 404, "{other}");
-    }
-    assert_eq!(app.audit_events("access.denied").len(), 2);
-
-    // Who may sign is the administrator's to decide, and so is locking a signatory out.
-    let (_, admin) = browser_logged_in(&app, ADMIN, PASSWORD).await;
-    let (_, page) = get(&admin, &app, &members).await;
-    let (status, _, _) = post_form(
-        &admin,
-        &app,
-        &members,
-        &[
-            ("csrf_token", csrf_from(&page).as_str()),
-            ("name", "Eva Ny"),
-            ("email", "eva.ny@skane.example"),
-            ("signatory", "true"),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200);
-    let eva = user_id(&app, "eva.ny@skane.example");
+    let jonas_id = user_id(&app, "representant@skane.example");
+    let (_, page) = get(&nils, &app, &members).await;
     let (status, page, _) = post_form(
-        &rep,
+        &nils,
         &app,
-        &format!("/konton/{eva}/inaktivera"),
-        &[("csrf_token", csrf.as_str()), ("back", "organisation")],
+        &format!("/konton/{jonas_id}/ta-bort"),
+        &[("csrf_token", csrf_from(&page).as_str())],
     )
     .await;
     assert_eq!(status, 403);
-    assert!(page.contains("hanteras av myndighetens administratör"));
-    assert_eq!(app.audit_events("access.denied").len(), 3);
-    assert_eq!(app.audit_events("account.deactivated").len(), 1);
+    assert!(page.contains("Bara organisationens ombud"), "{page}");
+
+    // The ombud removes Nils: his role and his sessions end at once; his account stays.
+    let (_, page) = get(&ombud, &app, &members).await;
+    let csrf = csrf_from(&page);
+    let (status, _, location) = post_form(
+        &ombud,
+        &app,
+        &format!("/konton/{nils_id}/ta-bort"),
+        &[("csrf_token", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_eq!(location.unwrap(), format!("{members}?klart=borttagen"));
+    let response = nils.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let (_, page) = get(&ombud, &app, &format!("{members}?klart=borttagen")).await;
+    assert!(page.contains("Personen är borttagen ur organisationen"));
+    assert!(!page.contains("nils.berg@skane.example"));
+    let nils_now = statsbidrag::db::accounts::find(&mut app.conn(), &nils_id)
+        .unwrap()
+        .unwrap();
+    assert!(nils_now.active);
+    assert_eq!(nils_now.organisation_id, None);
+    assert_eq!(nils_now.org_role, None);
+    assert_eq!(app.audit_events("organisation.member_removed").len(), 1);
+
+    // Another organisation's person, the agency's staff, or the ombud themselves: refused.
+    let ombud_id = user_id(&app, SKANE);
+    for (other, expected) in [(VGR, 404), (OFFICER, 404), (SKANE, 403)] {
+        let id = if other == SKANE {
+            ombud_id.clone()
+        } else {
+            user_id(&app, other)
+        };
+        let (status, _, _) = post_form(
+            &ombud,
+            &app,
+            &format!("/konton/{id}/ta-bort"),
+            &[("csrf_token", csrf.as_str())],
+        )
+        .await;
+        assert_eq!(status, expected, "{other}");
+    }
+    // Deactivating an account is the administrator's, for the agency's staff only.
+    let jonas = user_id(&app, "representant@skane.example");
+    let (status, _, _) = post_form(
+        &ombud,
+        &app,
+        &format!("/konton/{jonas}/inaktivera"),
+        &[("csrf_token", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(app.audit_events("access.denied").len(), 5);
+    assert_eq!(app.audit_events("account.deactivated").len(), 0);
     let (status, _) = browser_logged_in(&app, VGR, PASSWORD).await;
     assert_eq!(status, 303);
 }

@@ -529,7 +529,8 @@ async fn reminders_go_once_before_the_due_day_and_once_after_it() {
     assert_eq!((sent.before_due, sent.overdue), (3, 0));
     let sent = run("2022-02-20T08:00:00Z");
     assert_eq!((sent.before_due, sent.overdue), (0, 0));
-    assert_eq!(reminders("Påminnelse: återrapportering"), 3);
+    // One per person: Region Skåne has three (ombud, representative, uppgiftssamordnare).
+    assert_eq!(reminders("Påminnelse: återrapportering"), 5);
     // The due day itself is still in time.
     let sent = run("2022-03-01T20:00:00Z");
     assert_eq!((sent.before_due, sent.overdue), (0, 0));
@@ -538,7 +539,7 @@ async fn reminders_go_once_before_the_due_day_and_once_after_it() {
     assert_eq!((sent.before_due, sent.overdue), (0, 3));
     let sent = run("2022-03-09T08:00:00Z");
     assert_eq!((sent.before_due, sent.overdue), (0, 0));
-    assert_eq!(reminders("Återrapportering saknas"), 3);
+    assert_eq!(reminders("Återrapportering saknas"), 5);
 
     app.clock.set(at("2022-03-02T08:00:00Z"));
     app.api_login(OFFICER).await;

@@ -30,7 +30,7 @@ test('applicant pages', async (t) => {
   const people = visited.find((v) => v.pattern === '/organisationer/{id}/personer');
   if (people) {
     await page.goto(people.url);
-    await submit(page, page.getByRole('button', { name: 'Lägg till och skicka inbjudan' }));
+    await submit(page, page.getByRole('button', { name: 'Skicka inbjudan' }));
     await checkPage(t, page, '/organisationer/{id}/personer (refused, with errors)', 'applicant');
   }
 });
