@@ -34,6 +34,8 @@ pub mod action {
     pub const ACCOUNT_PASSWORD_RESET: &str = "account.password_reset";
     pub const ACCOUNT_DEACTIVATED: &str = "account.deactivated";
     pub const ACCOUNT_REACTIVATED: &str = "account.reactivated";
+    /// An invitation taken up with e-legitimation instead of a password (issue 14).
+    pub const ACCOUNT_INVITATION_ACCEPTED_EID: &str = "account.invitation_accepted_eid";
     pub const ORGANISATION_CREATED: &str = "organisation.created";
     pub const PROGRAMME_CREATED: &str = "programme.created";
     pub const CALL_CREATED: &str = "call.created";

@@ -57,6 +57,10 @@ pub const ACTIONS: &[(&str, &str)] = {
         (audit::MEMBER_ADDED, "Person tillagd i organisation"),
         (audit::MEMBER_REMOVED, "Person borttagen ur organisation"),
         (
+            audit::ACCOUNT_INVITATION_ACCEPTED_EID,
+            "Inbjudan mottagen med e-legitimation",
+        ),
+        (
             audit::ORGANISATION_REMOVED,
             "Organisation borttagen ur e-tjänsten",
         ),

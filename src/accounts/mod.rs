@@ -2,6 +2,7 @@
 
 pub mod activation;
 pub mod credentials;
+pub mod invitation_eid;
 pub mod invitations;
 pub mod links;
 pub mod login;

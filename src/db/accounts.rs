@@ -143,3 +143,20 @@ pub fn find_by_pin_hash(conn: &mut DbConnection, pin_hash: &str) -> QueryResult<
         .get_result(conn)
         .optional()
 }
+
+/// Ties a personal identity number (its keyed hash, and masked) to an account, when the
+/// account has none yet. Returns whether it was tied.
+pub fn set_pin(
+    conn: &mut DbConnection,
+    id: &str,
+    pin_hash: &str,
+    pin_masked: &str,
+) -> QueryResult<bool> {
+    diesel::update(users::table.find(id).filter(users::pin_hash.is_null()))
+        .set((
+            users::pin_hash.eq(Some(pin_hash)),
+            users::pin_masked.eq(Some(pin_masked)),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
+}

@@ -51,6 +51,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/glomt-losenord", web::post().to(password::forgot))
         .route("/valj-losenord", web::post().to(password::choose))
         .route(
+            "/valj-losenord/{token}/e-legitimation",
+            web::get().to(oidc::start_invitation),
+        )
+        .route(
             "/valj-losenord/{token}",
             web::get().to(password::choose_form),
         )

@@ -363,24 +363,63 @@ pub async fn callback(
     }
 }
 
+/// `GET /valj-losenord/{token}/e-legitimation`: takes up an invitation with e-legitimation
+/// instead of a password (a link, not a form: the provider is another origin).
+pub async fn start_invitation(
+    state: State,
+    session: Session,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let provider = provider(&state)?;
+    let token = path.into_inner();
+    let now = state.clock.now();
+    match provider.start(Purpose::Invitation { token }, now).await {
+        Ok((url, pending)) => {
+            insert(&session, SESSION_EID_PENDING, &pending)?;
+            Ok(redirect(&url))
+        }
+        Err(error) => login_failed(
+            &state,
+            &session,
+            "/",
+            error.status(),
+            error.message(state.local_login()),
+        ),
+    }
+}
+
 /// An invitation accepted with e-legitimation: `person` (verified) takes up the invitation
-/// whose link carried `token`. Started with `Provider::start(Purpose::Invitation { token },
-/// now)` and the pending login kept under `SESSION_EID_PENDING`, as `start_login` does.
+/// whose link carried `token` (`accounts::invitation_eid`), and is logged in with its role.
 async fn invitation_answered(
     state: &State,
     session: &Session,
-    _provider: &Provider,
-    _person: VerifiedPerson,
-    _token: &str,
+    provider: &Provider,
+    person: VerifiedPerson,
+    token: &str,
 ) -> Result<HttpResponse, WebError> {
-    login_failed(
-        state,
-        session,
-        "/",
-        StatusCode::NOT_FOUND,
-        "Inbjudningar kan inte tas emot med e-legitimation ännu. Använd länken i e-brevet."
-            .to_string(),
-    )
+    let now = state.clock.now();
+    let key = provider.recognition_key().to_vec();
+    let staff_login = provider.settings().staff_login;
+    let loa = person.loa.clone();
+    let token = token.to_string();
+    let outcome = state
+        .db
+        .run(move |c| {
+            crate::accounts::invitation_eid::accept(c, &token, &person, &key, staff_login, now)
+        })
+        .await?;
+    match outcome {
+        crate::accounts::invitation_eid::Accepted::Done(actor) => {
+            start_session(session, &actor, &LoginMethod::ELegitimation { loa })?;
+            Ok(redirect("/"))
+        }
+        crate::accounts::invitation_eid::Accepted::Link(problem) => {
+            login_failed(state, session, "/", StatusCode::GONE, problem.message())
+        }
+        crate::accounts::invitation_eid::Accepted::Refused(message) => {
+            login_failed(state, session, "/", StatusCode::CONFLICT, message)
+        }
+    }
 }
 
 /// Tells the person why the answer was not accepted (and records an answer that failed

@@ -273,6 +273,10 @@ struct ChoosePage {
     problem: Option<String>,
     errors: FieldErrors,
     done: bool,
+    /// The service has an identity provider: an invitation may be taken up with it.
+    eid: bool,
+    /// Local accounts are allowed: a password may be chosen.
+    local_login: bool,
 }
 
 impl ChoosePage {
@@ -320,6 +324,8 @@ fn choose_page(
         problem,
         errors: shown.errors,
         done: shown.done,
+        eid: state.oidc.is_some(),
+        local_login: state.local_login(),
     };
     render(status, &page)
 }

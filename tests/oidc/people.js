@@ -13,6 +13,8 @@ export const PEOPLE = {
   tolvan: { pin: '191212121212', given: 'Tolvan', family: 'Tolvansson', masked: '19121212-****' },
   anna: { pin: '198001011231', given: 'Anna', family: 'Andersson', masked: '19800101-****' },
   bertil: { pin: '200809142383', given: 'Bertil', family: 'Berg', masked: '20080914-****' },
+  // signing.test.js's own.
+  signe: { pin: '199001011239', given: 'Signe', family: 'Svensson', masked: '19900101-****' },
   // A coordination number (day + 60), sent in its own claim.
   cecilia: {
     pin: '198001611238',

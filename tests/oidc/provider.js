@@ -27,7 +27,8 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   scopes: ['openid', SCOPE],
   claims: {
-    openid: ['sub'],
+    // The assurance level goes in every ID token, as Swedish providers send it.
+    openid: ['sub', 'acr'],
     [SCOPE]: [PIN_CLAIM, COORDINATION_CLAIM, 'given_name', 'family_name', 'name'],
     acr: null,
     auth_time: null,
