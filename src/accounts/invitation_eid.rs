@@ -92,7 +92,9 @@ pub fn accept(
             }
             Some(own) => {
                 let what = match (&own.organisation_id, own.role) {
-                    (Some(_), _) => "som redan företräder en organisation i e-tjänsten. Ett konto företräder en organisation i taget",
+                    (Some(_), _) => {
+                        "som redan företräder en organisation i e-tjänsten. Ett konto företräder en organisation i taget"
+                    }
                     (None, Role::Applicant) if !own.active => "som är inaktiverat",
                     _ => "som hör till myndighetens personal",
                 };
