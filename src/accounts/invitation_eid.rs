@@ -65,7 +65,11 @@ pub fn accept(
                         "Inbjudan är redan knuten till en annan e-legitimation. Be den som bjöd in dig om en ny inbjudan.".into(),
                     ));
                 }
-                invited.clone()
+                users::User {
+                    pin_hash: Some(pin_hash.clone()),
+                    pin_masked: Some(masked.clone()),
+                    ..invited.clone()
+                }
             }
             Some(own) if own.id == invited.id => own,
             Some(own)

@@ -28,6 +28,7 @@ mod generate;
 mod helpers;
 mod instances;
 mod integrity;
+mod invitation_eid;
 mod ledger;
 mod letters;
 mod list_scale;
