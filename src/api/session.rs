@@ -14,6 +14,7 @@ use crate::http::{self, Authenticated, SESSION_USER, State};
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",
     request_body = LoginRequest,
     responses((status = 200, body = SessionDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem, description = "Lösenord är avstängda (LOCAL_LOGIN=false)."),
               (status = 422, body = super::Problem),
               (status = 429, body = super::Problem,
                   description = "För många misslyckade försök; försök igen efter Retry-After sekunder.")))]
@@ -23,6 +24,14 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<SessionDto>, ApiError> {
+    if !state.local_login() {
+        // As on the login page: with passwords off, a right one opens nothing either.
+        return Err(AppError::Refused(
+            "Inloggning med e-postadress och lösenord är avstängd i den här tjänsten. Logga in med e-legitimation."
+                .into(),
+        )
+        .into());
+    }
     let LoginRequest { email, password } = body.into_inner();
     let now = state.clock.now();
     let mail = MailContext::new(&state.links, &state.agency_name);

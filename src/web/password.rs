@@ -378,6 +378,25 @@ pub async fn choose(
 ) -> Result<HttpResponse, WebError> {
     let form = form.into_inner();
     let now = state.clock.now();
+    if !state.local_login() {
+        // The page offers no password then; one posted anyway is not kept, and the link
+        // stays usable for e-legitimation.
+        let probe = form.token.clone();
+        let outcome = state
+            .db
+            .run(move |c| credentials::inspect_link(c, &probe, now))
+            .await?;
+        let shown = Choose {
+            token: form.token,
+            outcome,
+            errors: FieldErrors::single(
+                "new_password",
+                "Lösenord används inte i den här tjänsten. Ta emot inbjudan med e-legitimation.",
+            ),
+            done: false,
+        };
+        return choose_page(&state, &session, shown, StatusCode::FORBIDDEN);
+    }
     if !http::csrf_matches(&session, &form.csrf_token) {
         let probe = form.token.clone();
         let outcome = state

@@ -196,6 +196,62 @@ async fn local_logins_can_be_turned_off() {
         "{text}"
     );
     assert_eq!(app.get("/konto").await.status().as_u16(), 303);
+    // Nor through the API.
+    let response = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .json(&serde_json::json!({ "email": SKANE, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(app.get("/api/v1/me").await.status().as_u16(), 401);
+    // Nor is a password chosen through an invitation link: refused, the link still good.
+    let link = {
+        let mut conn = app.conn();
+        let user = statsbidrag::db::accounts::find_by_email(&mut conn, "representant@skane.example")
+            .unwrap()
+            .unwrap();
+        statsbidrag::accounts::links::issue(
+            &mut conn,
+            &user,
+            statsbidrag::db::account_links::LinkPurpose::Invitation,
+            None,
+            app.clock_now(),
+        )
+        .unwrap()
+    };
+    let (status, page) = app
+        .get_text(&format!("/valj-losenord/{}", link.token))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Ta emot inbjudan med e-legitimation"), "{page}");
+    assert!(!page.contains("name=\"new_password\""), "{page}");
+    let response = app
+        .client
+        .post(app.url("/valj-losenord"))
+        .form(&[
+            // The page has no form, so no token: refused before the token is looked at.
+            ("csrf_token", "none"),
+            ("token", link.token.as_str()),
+            ("new_password", "ett långt nytt lösenord"),
+            ("new_password_again", "ett långt nytt lösenord"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Lösenord används inte i den här tjänsten")
+    );
+    let (status, _) = app
+        .get_text(&format!("/valj-losenord/{}", link.token))
+        .await;
+    assert_eq!(status, 200, "the link is still good");
     // With passwords off, the provider's silence says nothing about passwords.
     let (status, page) = app.get_text("/logga-in/e-legitimation").await;
     assert_eq!(status, 503);
