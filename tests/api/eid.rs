@@ -209,9 +209,10 @@ async fn local_logins_can_be_turned_off() {
     // Nor is a password chosen through an invitation link: refused, the link still good.
     let link = {
         let mut conn = app.conn();
-        let user = statsbidrag::db::accounts::find_by_email(&mut conn, "representant@skane.example")
-            .unwrap()
-            .unwrap();
+        let user =
+            statsbidrag::db::accounts::find_by_email(&mut conn, "representant@skane.example")
+                .unwrap()
+                .unwrap();
         statsbidrag::accounts::links::issue(
             &mut conn,
             &user,
@@ -225,7 +226,10 @@ async fn local_logins_can_be_turned_off() {
         .get_text(&format!("/valj-losenord/{}", link.token))
         .await;
     assert_eq!(status, 200);
-    assert!(page.contains("Ta emot inbjudan med e-legitimation"), "{page}");
+    assert!(
+        page.contains("Ta emot inbjudan med e-legitimation"),
+        "{page}"
+    );
     assert!(!page.contains("name=\"new_password\""), "{page}");
     let response = app
         .client
