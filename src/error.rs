@@ -51,6 +51,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// How many problems so far: a rule that adds several compares before and after.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
         self.0.iter()
     }

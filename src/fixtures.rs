@@ -173,6 +173,9 @@ struct CallFx {
     criteria: Vec<CriterionFx>,
     #[serde(default)]
     expected_results: Vec<ExpectedResultFx>,
+    /// The report-back's own fields (issue 15), beside the answer group per expected result.
+    #[serde(default)]
+    report_fields: Vec<SectionFx>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -186,9 +189,64 @@ struct CallYearFx {
 #[serde(deny_unknown_fields)]
 struct SectionFx {
     title: String,
+    #[serde(default)]
     help_text: String,
+    #[serde(default)]
     required: bool,
-    max_length: i32,
+    #[serde(default)]
+    max_length: Option<i32>,
+    /// The field's type (`calls::form::FieldKind`); free text when left out.
+    #[serde(default)]
+    kind: Option<String>,
+    /// The type's settings (`calls::form::FieldSettings`), as a TOML table.
+    #[serde(default)]
+    settings: Option<toml::Table>,
+}
+
+/// A fixture's fields as a form: each type and its settings checked by the same rules as an
+/// officer's form, so that a fixture cannot hold a field the service would refuse.
+fn fixture_fields(
+    file: &str,
+    what: &str,
+    rows: &[SectionFx],
+    allow: &[crate::calls::form::FieldKind],
+) -> Result<Vec<crate::calls::form::FormField>, FixtureError> {
+    use crate::calls::form;
+    let mut fields: Vec<form::FormField> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let position = position(i);
+        let location = format!("{what} {position}");
+        let settings = match &row.settings {
+            None => String::new(),
+            Some(table) => serde_json::to_string(table)
+                .map_err(|e| FixtureError::new(file, &location, "settings", e.to_string()))?,
+        };
+        let draft = form::FieldDraft {
+            kind: row.kind.clone().unwrap_or_default(),
+            settings,
+        };
+        let mut errors = crate::error::FieldErrors::new();
+        let checked = form::check_field(&location, &draft, position, &fields, allow, &mut errors);
+        let Some((kind, settings)) = checked else {
+            let message = errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(FixtureError::new(file, &location, "kind", message));
+        };
+        fields.push(form::FormField {
+            id: db::new_id(),
+            position,
+            title: row.title.trim().to_string(),
+            help_text: row.help_text.trim().to_string(),
+            required: row.required && kind != form::FieldKind::Page,
+            max_length: row.max_length.unwrap_or(form::default_max_length(kind)),
+            kind,
+            settings,
+        });
+    }
+    Ok(fields)
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -720,22 +778,27 @@ fn check_call(file: &str, call: &CallFx) -> Result<(), FixtureError> {
         years.push(y.year);
         kronor(file, &loc, "ceiling_kr", y.ceiling_kr)?;
     }
-    for (i, s) in call.sections.iter().enumerate() {
-        if s.title.trim().is_empty() {
-            return Err(FixtureError::new(
-                file,
-                format!("sections {}", i + 1),
-                "title",
-                "frågan saknas",
-            ));
-        }
-        if s.max_length < 1 {
-            return Err(FixtureError::new(
-                file,
-                format!("sections {}", i + 1),
-                "max_length",
-                "minst 1 tecken",
-            ));
+    for (what, rows) in [
+        ("sections", &call.sections),
+        ("report_fields", &call.report_fields),
+    ] {
+        for (i, s) in rows.iter().enumerate() {
+            if s.title.trim().is_empty() {
+                return Err(FixtureError::new(
+                    file,
+                    format!("{what} {}", i + 1),
+                    "title",
+                    "frågan saknas",
+                ));
+            }
+            if s.max_length.is_some_and(|n| n < 1) {
+                return Err(FixtureError::new(
+                    file,
+                    format!("{what} {}", i + 1),
+                    "max_length",
+                    "minst 1 tecken",
+                ));
+            }
         }
     }
     if call.cost_categories.is_empty() {
@@ -1038,20 +1101,44 @@ fn load_calls(
                 .iter()
                 .filter_map(|k| OrgKind::parse(k))
                 .collect(),
-            sections: c
-                .sections
-                .iter()
-                .enumerate()
-                .map(|(i, s)| CallSection {
-                    id: db::new_id(),
-                    call_id: call_id.clone(),
-                    position: position(i),
-                    title: s.title.trim().to_string(),
-                    help_text: s.help_text.trim().to_string(),
-                    required: s.required,
-                    max_length: s.max_length,
-                })
-                .collect(),
+            sections: fixture_fields(
+                file,
+                "sections",
+                &c.sections,
+                crate::calls::form::APPLICATION_KINDS,
+            )?
+            .into_iter()
+            .map(|f| CallSection {
+                id: f.id,
+                call_id: call_id.clone(),
+                position: f.position,
+                title: f.title,
+                help_text: f.help_text,
+                required: f.required,
+                max_length: f.max_length,
+                kind: f.kind,
+                settings: crate::calls::form::settings_json(&f.settings),
+            })
+            .collect(),
+            report_fields: fixture_fields(
+                file,
+                "report_fields",
+                &c.report_fields,
+                crate::calls::form::REPORT_KINDS,
+            )?
+            .into_iter()
+            .map(|f| crate::db::calls::ReportField {
+                id: f.id,
+                call_id: call_id.clone(),
+                position: f.position,
+                title: f.title,
+                help_text: f.help_text,
+                required: f.required,
+                max_length: f.max_length,
+                kind: f.kind,
+                settings: crate::calls::form::settings_json(&f.settings),
+            })
+            .collect(),
             cost_categories: c
                 .cost_categories
                 .iter()

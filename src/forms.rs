@@ -32,6 +32,16 @@ pub fn text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Err
     })
 }
 
+/// Deserialises any JSON value as its JSON text (a string as the string itself, null as
+/// ""): settings an officer may send as an object in the API or as text in a form.
+pub fn json_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
 /// Deserialises a map whose values may be strings, numbers, booleans or null, each as text
 /// (see [`text`]): amounts by year or cost category, `{"2021": 2913808}` as well as
 /// `{"2021": "2 913 808"}`, so that every amount reaches the one money parser.
@@ -102,6 +112,18 @@ impl FormData {
                 .insert(field.to_string(), value.clone());
         }
         rows.into_values().collect()
+    }
+
+    /// Fields `prefix.KEY` as (KEY, value) pairs, in order, repeated names kept.
+    pub fn map_all(&self, prefix: &str) -> Vec<(String, String)> {
+        let start = format!("{prefix}.");
+        self.pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix(&start)
+                    .map(|rest| (rest.to_string(), v.clone()))
+            })
+            .collect()
     }
 
     /// Fields `prefix.KEY` as KEY → value.

@@ -1380,6 +1380,15 @@ fn copy_call(template: &CallDefinition, copy: CallCopy, now: DateTime<Utc>) -> C
                 ..s.clone()
             })
             .collect(),
+        report_fields: template
+            .report_fields
+            .iter()
+            .map(|f| crate::db::calls::ReportField {
+                id: db::new_id(),
+                call_id: id.clone(),
+                ..f.clone()
+            })
+            .collect(),
         cost_categories: template
             .cost_categories
             .iter()

@@ -217,6 +217,17 @@ pub fn pdf_response(
     sha256: Option<&str>,
     content: Vec<u8>,
 ) -> actix_web::HttpResponse {
+    file_response(filename, "application/pdf", sha256, content)
+}
+
+/// A stored file as a download of its own type (an attachment question may take other
+/// kinds than PDF); always as an attachment, never shown inline.
+pub fn file_response(
+    filename: &str,
+    content_type: &str,
+    sha256: Option<&str>,
+    content: Vec<u8>,
+) -> actix_web::HttpResponse {
     use actix_web::http::header::{
         Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
     };
@@ -240,7 +251,7 @@ pub fn pdf_response(
     }
     let mut response = actix_web::HttpResponse::Ok();
     response
-        .content_type("application/pdf")
+        .content_type(content_type)
         .insert_header(ContentDisposition {
             disposition: DispositionType::Attachment,
             parameters,

@@ -402,8 +402,12 @@ pub async fn mark_complete(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AttachmentQuery {
-    /// The file's name, as the applicant knows it (`.pdf` is added if missing).
+    /// The file's name, as the applicant knows it (`.pdf` is added if missing for the
+    /// general list; for a question, its extension is the file's kind).
     filename: Option<String>,
+    /// The number of the attachment question the file answers; left out for the general
+    /// attachment list (PDF only).
+    question: Option<i32>,
 }
 
 /// Attaches a PDF to the draft (the applicant's organisation). The body is the file itself
@@ -436,8 +440,10 @@ pub async fn add_attachment(
         ))
     })?;
     let id = path.into_inner();
-    let filename = query.into_inner().filename.unwrap_or_default();
-    let upload = workflow::Upload::new(&filename, body.to_vec());
+    let query = query.into_inner();
+    let filename = query.filename.unwrap_or_default();
+    let mut upload = workflow::Upload::new(&filename, body.to_vec());
+    upload.question = query.question;
     let now = state.clock.now();
     let info = state
         .db
@@ -490,8 +496,9 @@ pub async fn download_attachment(
         .db
         .run(move |c| workflow::download_attachment(c, &actor.0, &id, &attachment_id, now))
         .await?;
-    Ok(crate::http::pdf_response(
+    Ok(crate::http::file_response(
         &attachment.filename,
+        &attachment.content_type,
         Some(&attachment.sha256),
         attachment.content,
     ))

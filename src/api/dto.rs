@@ -91,6 +91,26 @@ pub struct SectionDto {
     pub help_text: String,
     pub required: bool,
     pub max_length: i32,
+    /// The field's type (`long_text` for the free-text questions of calls made before
+    /// forms were data; `page` for a heading that takes no answer).
+    #[schema(value_type = String, example = "long_text")]
+    pub kind: String,
+    /// The type's settings: bounds, options, table columns, file kinds, the condition.
+    pub settings: crate::calls::form::FieldSettings,
+}
+
+impl SectionDto {
+    pub fn new(f: &crate::calls::form::FormField) -> SectionDto {
+        SectionDto {
+            position: f.position,
+            title: f.title.clone(),
+            help_text: f.help_text.clone(),
+            required: f.required,
+            max_length: f.max_length,
+            kind: f.kind.as_str().to_string(),
+            settings: f.settings.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -135,6 +155,8 @@ pub struct CallDetailDto {
     pub programme: ProgrammeDto,
     pub eligible_kinds: Vec<OrgKind>,
     pub sections: Vec<SectionDto>,
+    /// The report-back's own fields, beside the answer group per expected result.
+    pub report_fields: Vec<SectionDto>,
     pub cost_categories: Vec<CostCategoryDto>,
     pub criteria: Vec<CriterionDto>,
     pub annex_title: String,
@@ -172,17 +194,8 @@ impl CallDetailDto {
                 legal_basis: def.programme.legal_basis.clone(),
             },
             eligible_kinds: def.eligible_kinds.clone(),
-            sections: def
-                .sections
-                .iter()
-                .map(|s| SectionDto {
-                    position: s.position,
-                    title: s.title.clone(),
-                    help_text: s.help_text.clone(),
-                    required: s.required,
-                    max_length: s.max_length,
-                })
-                .collect(),
+            sections: def.fields().iter().map(SectionDto::new).collect(),
+            report_fields: def.report_form().iter().map(SectionDto::new).collect(),
             cost_categories: def
                 .cost_categories
                 .iter()
@@ -352,7 +365,22 @@ impl ApplicationSummaryDto {
 pub struct AnswerDto {
     pub section_position: i32,
     pub section_title: String,
+    /// The answer as stored: the text for text questions, the canonical text of the type
+    /// for the others (amounts in öre, `ja`/`nej`, an option's value, JSON for lists,
+    /// tables and counts by sex).
     pub body: Option<String>,
+    /// The question's type (`long_text` for every question of calls made before forms
+    /// were data).
+    #[schema(value_type = String, example = "long_text")]
+    pub kind: String,
+    /// The answer in its type's shape: a text, an amount in kronor as a decimal text, a
+    /// list of values, rows of a table, counts by sex.
+    pub value: Option<serde_json::Value>,
+    /// The answer as people read it (`1 234,50 kr`, `Ja`, the options' labels).
+    pub text: Option<String>,
+    /// False when the question is not asked given the other answers (its condition is not
+    /// met); such an answer is not part of the application.
+    pub asked: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -490,10 +518,18 @@ impl VersionDto {
             answers: x
                 .answers
                 .iter()
+                .filter(|a| a.field.is_question())
                 .map(|a| AnswerDto {
                     section_position: a.section.position,
                     section_title: a.section.title.clone(),
                     body: a.body.clone(),
+                    kind: a.field.kind.as_str().to_string(),
+                    value: a
+                        .body
+                        .as_ref()
+                        .map(|b| crate::calls::form::to_api(&a.field, b)),
+                    text: a.shown(),
+                    asked: a.visible,
                 })
                 .collect(),
             requested: x

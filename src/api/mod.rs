@@ -9,6 +9,7 @@ mod audit;
 mod calls;
 mod decisions;
 pub mod dto;
+mod forms;
 mod openapi;
 mod organisations;
 mod payments;
@@ -47,6 +48,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/calls/{id}/copy", web::post().to(calls::copy))
                 .route("/calls/{id}/amendments", web::get().to(calls::amendments))
                 .route("/calls/{id}/allocation", web::get().to(calls::allocation))
+                .route("/calls/{id}/form", web::get().to(forms::show))
+                .route("/calls/{id}/form", web::put().to(forms::import))
+                .route("/calls/{id}/form/versions", web::get().to(forms::versions))
                 .route(
                     "/calls/{id}/applications",
                     web::post().to(applications::start),

@@ -153,6 +153,7 @@ pub fn api_document() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| {
         let mut doc = ApiDoc::openapi();
         doc.merge(super::reports::ReportsApiDoc::openapi());
+        doc.merge(super::forms::FormsApiDoc::openapi());
         doc.merge(super::account::AccountApiDoc::openapi());
         doc.merge(super::organisations::OrganisationsApiDoc::openapi());
         Conventions.modify(&mut doc);

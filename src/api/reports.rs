@@ -53,8 +53,12 @@ use crate::reports::{ReportInput, format_fte};
         TotalsDto,
         RulesDto,
         PublicRow,
+        overview::PublicSexCounts,
+        FieldAnswerDto,
         ReportInput,
         crate::reports::AnswerInput,
+        crate::reports::ReportAnswerEntry,
+        crate::calls::form::AnswerInput,
         SubmitInput,
         ReportSupplementInput,
         ReceivedInput,
@@ -103,6 +107,45 @@ pub struct AnswerDto {
     pub obstacles: String,
 }
 
+/// An answer to one of the call's own report-back fields (issue 15).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldAnswerDto {
+    /// The field's number in the call's report-back form: the key in `answers` when saving.
+    pub position: i32,
+    pub title: String,
+    /// The field's type (`calls::form::FieldKind`): `short_text`, `amount`, `table`, ...
+    pub kind: String,
+    /// The answer by type: the canonical text for most types (amounts in kronor with öre,
+    /// `12.5` for a percentage, `YYYY-MM-DD`, `ja`/`nej`, an option's value), a list of
+    /// values for multiple choice, rows for a table, `{"total", "girls", "boys"}` for counts
+    /// by sex.
+    pub value: serde_json::Value,
+    /// The answer as people read it, on one line.
+    pub text: String,
+}
+
+/// A version's answers to the call's own fields, in field order: the answered ones that
+/// are asked (a field whose condition is not met is left out, as are headings).
+fn field_dtos(
+    fields: &[crate::calls::form::FormField],
+    answers: &std::collections::BTreeMap<String, String>,
+) -> Vec<FieldAnswerDto> {
+    use crate::calls::form;
+    fields
+        .iter()
+        .filter(|f| f.is_question() && form::visible(f, fields, answers))
+        .filter_map(|f| {
+            answers.get(&f.id).map(|body| FieldAnswerDto {
+                position: f.position,
+                title: f.title.clone(),
+                kind: f.kind.as_str().into(),
+                value: form::to_api(f, body),
+                text: form::display(f, body),
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CostDto {
     /// The cost category's code.
@@ -134,6 +177,8 @@ pub struct ReportVersionDto {
     pub supplement_request_id: Option<String>,
     pub answers: Vec<AnswerDto>,
     pub costs: Vec<CostDto>,
+    /// Answers to the call's own report-back fields.
+    pub fields: Vec<FieldAnswerDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -200,6 +245,7 @@ pub struct ReportDto {
 impl ReportDto {
     fn new(view: &ReportView) -> ReportDto {
         let results = view.results();
+        let form = view.definition.report_form();
         let versions = view
             .versions
             .iter()
@@ -242,6 +288,7 @@ impl ReportDto {
                             })
                         })
                         .collect(),
+                    fields: field_dtos(&form, &v.field_bodies()),
                 }
             })
             .collect();
@@ -457,7 +504,8 @@ pub async fn show(
 }
 
 /// Saves the draft. Nothing is stored unless every value is well-formed; each problem is
-/// named by its field (`answers.<id>.activities`, `costs.personal`, `girls`, …).
+/// named by its field (`answers.<id>.activities`, `answers.3` or `answers.4.0.cost` for the
+/// call's own fields, `costs.personal`, `girls`, …).
 #[utoipa::path(put, path = "/api/v1/reports/{id}/draft", tag = "reports",
     params(("id" = String, Path, description = "The report's id"),
            ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
@@ -762,6 +810,8 @@ pub struct RegionDto {
     pub repayment: Option<ClaimDto>,
     /// One per expected result, in the order of `results`: the submitted answer, if any.
     pub answers: Vec<Option<AnswerDto>>,
+    /// The submitted answers to the call's own report-back fields.
+    pub fields: Vec<FieldAnswerDto>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -831,6 +881,7 @@ impl OverviewDto {
                         used: row.money.map(|m| m.used.to_kronor()),
                         unused: row.money.map(|m| m.unused().to_kronor()),
                         repayment: row.claim.as_ref().map(ClaimDto::new),
+                        fields: field_dtos(&o.fields, &row.fields),
                         answers: o
                             .results
                             .iter()
@@ -916,35 +967,27 @@ pub async fn public_export(
     let year = query
         .year
         .ok_or_else(|| AppError::invalid("year", "Ange året, till exempel ?year=2021."))?;
-    let (results, filter) = state
+    let plan = state
         .db
         .run(move |c| overview::public_plan(c, &id, year))
         .await?;
     // Streamed a chunk of regions at a time, each read on from where the last ended: the
     // first byte leaves before any row is read, and the service holds neither a connection
     // nor more than a chunk of rows while the client reads.
-    let (results, filter) = (std::sync::Arc::new(results), std::sync::Arc::new(filter));
+    let plan = std::sync::Arc::new(plan);
     let db = state.db.clone();
     // (where to read on from, whether anything was written yet, whether the end was read)
     let rows = futures_util::stream::try_unfold(
         (None, db, true, false),
         move |(after, db, first, done): (Option<crate::db::reports::OwedCursor>, _, bool, bool)| {
-            let (results, filter) = (results.clone(), filter.clone());
+            let plan = plan.clone();
             async move {
                 if done {
                     return Ok::<_, AppError>(None);
                 }
                 let (rows, next) = db
                     .run(move |c| {
-                        overview::public_rows(
-                            c,
-                            &results,
-                            &filter,
-                            after.as_ref(),
-                            PUBLIC_CHUNK,
-                            year,
-                            now,
-                        )
+                        overview::public_rows(c, &plan, after.as_ref(), PUBLIC_CHUNK, year, now)
                     })
                     .await?;
                 let mut out: Vec<u8> = Vec::new();

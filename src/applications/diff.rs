@@ -28,9 +28,9 @@ pub fn between(old: &VersionView, new: &VersionView, categories: &[CostCategory]
             .answers
             .iter()
             .find(|a| a.section.id == answer.section.id)
-            .and_then(|a| a.body.clone())
+            .and_then(|a| a.shown())
             .unwrap_or_default();
-        let after = answer.body.clone().unwrap_or_default();
+        let after = answer.shown().unwrap_or_default();
         if before != after {
             changes.push(Change {
                 what: format!(

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::calls::form::{self, AnswerInput};
 use crate::db::applications::{Answer, BudgetLine, StaffLine, YearRequest};
 use crate::db::calls::{CallDefinition, CallSection, CallYear, CostCategory, DraftForm};
 use crate::error::FieldErrors;
@@ -24,9 +25,11 @@ const MAX_STAFF_LINES: usize = 200;
 pub struct DraftInput {
     #[serde(default)]
     pub project_title: String,
-    /// Answers by section number ("1", "2", ...).
+    /// Answers by question number ("1", "2", ...): a text for most types, a list for
+    /// multiple choice, rows for a table, `{"total", "girls", "boys"}` for counts by sex
+    /// (see `calls::form`).
     #[serde(default)]
-    pub answers: BTreeMap<String, String>,
+    pub answers: BTreeMap<String, AnswerInput>,
     /// Budget per year and cost category.
     #[serde(default)]
     pub budget: Option<Vec<BudgetInput>>,
@@ -95,7 +98,7 @@ impl DraftInput {
     /// `budget.YEAR.CATEGORY.description`; staff rows `staff.N.FIELD`. A form without budget
     /// fields (`budget_present` absent) keeps the budget as it is.
     pub fn from_form(form: &FormData) -> DraftInput {
-        let answers = form.map("answers");
+        let answers = form::answers_from_form(form);
         let (budget, staff) = if form.has("budget_present") {
             let mut cells: BTreeMap<(String, String), BudgetInput> = BTreeMap::new();
             for (key, value) in form.map("budget") {
@@ -230,23 +233,21 @@ pub fn parse<'a>(
         });
 
     let mut answers = BTreeMap::new();
-    for (key, body) in &input.answers {
-        let field = format!("answers.{key}");
+    for (key, input) in &input.answers {
         let section = key
             .trim()
             .parse::<i32>()
             .ok()
             .and_then(|n| def.sections.iter().find(|s| s.position == n));
         let Some(section) = section else {
-            errors.add(field, "Utlysningen har ingen fråga med det numret.");
+            errors.add(
+                format!("answers.{key}"),
+                "Utlysningen har ingen fråga med det numret.",
+            );
             continue;
         };
-        match forms::optional_text(body, section.max_length.max(1) as usize) {
-            Ok(text) if text.is_empty() => {}
-            Ok(text) => {
-                answers.insert(section.id.clone(), text);
-            }
-            Err(m) => errors.add(field, m),
+        if let Some(body) = form::parse_answer(&section.field(), input, &mut errors) {
+            answers.insert(section.id.clone(), body);
         }
     }
 
@@ -414,6 +415,8 @@ pub struct StoredDraft {
     pub staff_lines: Vec<StaffLine>,
     pub supplement_answer: Option<String>,
     pub answers_supplement: bool,
+    /// Files attached to each attachment question, by question id.
+    pub files_by_section: BTreeMap<String, usize>,
 }
 
 /// The rules for a complete application, checked when it is submitted: a title, every
@@ -424,18 +427,17 @@ pub fn check_complete(def: &CallDefinition, draft: &StoredDraft) -> FieldErrors 
     if draft.project_title.trim().is_empty() {
         errors.add("project_title", "Ge projektet en rubrik.");
     }
-    for section in &def.sections {
-        let answered = draft
-            .answers
-            .iter()
-            .any(|a| a.section_id == section.id && !a.body.trim().is_empty());
-        if section.required && !answered {
-            errors.add(
-                format!("answers.{}", section.position),
-                format!("Frågan måste besvaras: {}.", section.title),
-            );
-        }
-    }
+    let answers: BTreeMap<String, String> = draft
+        .answers
+        .iter()
+        .map(|a| (a.section_id.clone(), a.body.clone()))
+        .collect();
+    form::check_complete(
+        &def.fields(),
+        &answers,
+        &draft.files_by_section,
+        &mut errors,
+    );
     let total: Ore = draft.years.iter().map(|y| y.requested_ore).sum();
     if total <= Ore::ZERO {
         errors.add("budget", "Ange vad ni söker för minst ett år i budgeten.");
@@ -531,6 +533,8 @@ mod tests {
             help_text: String::new(),
             required,
             max_length: 20,
+            kind: crate::calls::form::FieldKind::LongText,
+            settings: "{}".into(),
         };
         let category = |n: i32, code: &str| CostCategory {
             id: format!("k{n}"),
@@ -587,6 +591,7 @@ mod tests {
             cost_categories: vec![category(1, "personal"), category(2, "resor")],
             criteria: vec![],
             expected_results: vec![],
+            report_fields: vec![],
         }
     }
 
@@ -603,7 +608,10 @@ mod tests {
     fn every_bad_value_is_named_by_its_field() {
         let input = DraftInput {
             project_title: "x".repeat(201),
-            answers: BTreeMap::from([("1".into(), "y".repeat(21)), ("9".into(), "z".into())]),
+            answers: BTreeMap::from([
+                ("1".into(), "y".repeat(21).into()),
+                ("9".into(), "z".into()),
+            ]),
             budget: Some(vec![
                 line("2021", "personal", "-5"),
                 line("2021", "resor", "12,50"),

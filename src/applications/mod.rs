@@ -227,7 +227,50 @@ pub fn summaries(
 #[derive(Debug, Clone, Serialize)]
 pub struct AnswerView {
     pub section: CallSection,
+    /// The question as a field of the call's form (type and settings read).
+    pub field: crate::calls::form::FormField,
+    /// The stored answer, in its type's canonical text.
     pub body: Option<String>,
+    /// Whether the question is asked given the other answers (a question with a condition
+    /// that is not met is left out where the application is shown).
+    pub visible: bool,
+}
+
+impl AnswerView {
+    /// The answer as people read it (`1 234,50 kr`, `Ja`, the options' labels).
+    pub fn shown(&self) -> Option<String> {
+        self.body
+            .as_ref()
+            .map(|b| crate::calls::form::display(&self.field, b))
+    }
+
+    /// A table answer as rows of cells, in the columns' order.
+    pub fn table(&self) -> Vec<Vec<String>> {
+        self.body
+            .as_ref()
+            .map(|b| crate::calls::form::table_cells(&self.field, b))
+            .unwrap_or_default()
+    }
+}
+
+/// Every question of the call with its stored answer, if any, in the form's order.
+pub fn answer_views(definition: &CallDefinition, answers: Vec<Answer>) -> Vec<AnswerView> {
+    let fields = definition.fields();
+    let bodies: std::collections::BTreeMap<String, String> = answers
+        .into_iter()
+        .map(|a| (a.section_id, a.body))
+        .collect();
+    definition
+        .sections
+        .iter()
+        .zip(&fields)
+        .map(|(section, field)| AnswerView {
+            section: section.clone(),
+            field: field.clone(),
+            body: bodies.get(&section.id).cloned(),
+            visible: crate::calls::form::visible(field, &fields, &bodies),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -243,6 +286,15 @@ pub struct VersionView {
 }
 
 impl VersionView {
+    /// The files attached to an attachment question, by its id; "" for the general list.
+    pub fn files_of(&self, section_id: &str) -> Vec<AttachmentInfo> {
+        self.attachments
+            .iter()
+            .filter(|a| a.section_id.as_deref().unwrap_or("") == section_id)
+            .cloned()
+            .collect()
+    }
+
     pub fn total(&self) -> Ore {
         self.years.iter().map(|y| y.requested_ore).sum()
     }
@@ -362,18 +414,7 @@ pub fn view(
         {
             continue;
         }
-        let answers: Vec<Answer> = db::applications::answers(conn, &version.id)?;
-        let answers = definition
-            .sections
-            .iter()
-            .map(|section| AnswerView {
-                section: section.clone(),
-                body: answers
-                    .iter()
-                    .find(|a| a.section_id == section.id)
-                    .map(|a| a.body.clone()),
-            })
-            .collect();
+        let answers = answer_views(&definition, db::applications::answers(conn, &version.id)?);
         let mut view = VersionView {
             years: db::applications::year_requests(conn, &version.id)?,
             budget_lines: db::applications::budget_lines(conn, &version.id)?,

@@ -3,6 +3,7 @@
 //! the officer finds the case complete. Each step is one transaction with its audit entry
 //! and, where someone must be told, its queued e-mail.
 
+use crate::calls::form::{self, FieldKind, FormField};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -475,6 +476,7 @@ fn save_draft_locked(
 /// The draft as stored, for the rules of a complete application.
 pub fn stored_draft(
     conn: &mut DbConnection,
+    def: &CallDefinition,
     application: &Application,
     version: &Version,
 ) -> Result<StoredDraft, AppError> {
@@ -486,6 +488,19 @@ pub fn stored_draft(
         staff_lines: db::applications::staff_lines(conn, &version.id)?,
         supplement_answer: version.supplement_answer.clone(),
         answers_supplement: version.supplement_request_id.is_some(),
+        // Read only for a form that has attachment questions: a submission's statements
+        // are counted (tests/api/writes.rs).
+        files_by_section: if def.sections.iter().any(|s| s.kind == FieldKind::Attachment) {
+            db::applications::attachments_of(conn, &version.id)?
+                .into_iter()
+                .filter_map(|a| a.section_id)
+                .fold(Default::default(), |mut counts, id| {
+                    *counts.entry(id).or_insert(0) += 1;
+                    counts
+                })
+        } else {
+            Default::default()
+        },
     })
 }
 
@@ -533,7 +548,7 @@ pub fn check_submit(
     let version = draft_version(conn, &application.id)?
         .ok_or_else(|| AppError::Conflict("Det finns inget utkast att skicka in.".into()))?;
     let def = definition_of(conn, &application.call_id)?;
-    let stored = stored_draft(conn, &application, &version)?;
+    let stored = stored_draft(conn, &def, &application, &version)?;
     Ok(SubmitCheck {
         problems: draft::check_complete(&def, &stored),
         blocked: deadline_refusal(&def, &version, now).or_else(|| signatory_refusal(actor)),
@@ -602,7 +617,7 @@ fn submit_locked(
     if let Some(reason) = deadline_refusal(&def, &version, now) {
         return Err(AppError::Conflict(reason));
     }
-    let stored = stored_draft(conn, &application, &version)?;
+    let stored = stored_draft(conn, &def, &application, &version)?;
     draft::check_complete(&def, &stored).into_result()?;
 
     // Before the version is frozen (its guard refuses any change after).
@@ -1082,6 +1097,9 @@ pub struct Upload {
     pub filename: String,
     /// `None`: larger than [`ATTACHMENT_MAX_BYTES`]; the content was not kept.
     pub content: Option<Vec<u8>>,
+    /// The attachment question the file was chosen for (its number); none for the general
+    /// attachment list.
+    pub question: Option<i32>,
 }
 
 impl Upload {
@@ -1089,6 +1107,7 @@ impl Upload {
         Upload {
             filename: filename.to_string(),
             content: Some(bytes),
+            question: None,
         }
     }
 
@@ -1096,6 +1115,24 @@ impl Upload {
         Upload {
             filename: filename.to_string(),
             content: None,
+            question: None,
+        }
+    }
+
+    /// The file as chosen in the form field `name`: `file` (the general list) or
+    /// `file.<n>` (attachment question n).
+    pub fn for_field(mut self, name: &str) -> Upload {
+        self.question = name
+            .strip_prefix("file.")
+            .and_then(|n| n.parse::<i32>().ok());
+        self
+    }
+
+    /// The field its messages stand beside.
+    pub fn error_field(&self) -> String {
+        match self.question {
+            Some(n) => format!("answers.{n}"),
+            None => "file".into(),
         }
     }
 }
@@ -1105,6 +1142,11 @@ impl Upload {
 pub struct CheckedFile {
     pub name: String,
     pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    /// The attachment question it answers; none for the general list.
+    pub section_id: Option<String>,
+    /// Where a message about it stands: `file` or `answers.<n>`.
+    pub error_field: String,
 }
 
 /// Checks an uploaded file: within the size limit, and a PDF by its content (it is parsed;
@@ -1137,6 +1179,101 @@ pub fn check_attachment(upload: &Upload) -> Result<CheckedFile, AppError> {
     Ok(CheckedFile {
         name,
         bytes: bytes.clone(),
+        content_type: "application/pdf",
+        section_id: None,
+        error_field: "file".into(),
+    })
+}
+
+/// Checks a file chosen for an attachment question against the question's file kinds and
+/// size; a file for the general list goes to [`check_attachment`]. The kind is the file
+/// name's extension, and the content must look like that kind (a PDF must be readable),
+/// so that a renamed program is not stored as a document.
+pub fn check_upload(upload: &Upload, fields: &[FormField]) -> Result<CheckedFile, AppError> {
+    let Some(n) = upload.question else {
+        return check_attachment(upload);
+    };
+    let name = upload.error_field();
+    let Some(field) = fields
+        .iter()
+        .find(|f| f.position == n && f.kind == FieldKind::Attachment)
+    else {
+        return Err(AppError::invalid(name, "Frågan tar inga bilagor."));
+    };
+    let max = field.max_file_bytes().min(ATTACHMENT_MAX_BYTES);
+    let too_large = || {
+        AppError::invalid(
+            name.clone(),
+            format!(
+                "Filen är för stor: högst {} MB är tillåtet för den här frågan.",
+                max / (1024 * 1024)
+            ),
+        )
+    };
+    let Some(bytes) = &upload.content else {
+        return Err(too_large());
+    };
+    if bytes.is_empty() {
+        return Err(AppError::invalid(name, "Välj en fil att bifoga."));
+    }
+    if bytes.len() > max {
+        return Err(too_large());
+    }
+    let clean = clean_filename(&upload.filename);
+    let extension = clean
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_lowercase())
+        .unwrap_or_default();
+    let extension = if extension == "jpeg" {
+        "jpg".to_string()
+    } else {
+        extension
+    };
+    let allowed: Vec<&str> = if field.settings.accept.is_empty() {
+        form::FILE_KINDS.iter().map(|(k, _)| *k).collect()
+    } else {
+        field.settings.accept.iter().map(String::as_str).collect()
+    };
+    if !allowed.contains(&extension.as_str()) {
+        return Err(AppError::invalid(
+            name,
+            format!(
+                "Filtypen är inte tillåten här. Tillåtna filtyper: {}.",
+                allowed.join(", ")
+            ),
+        ));
+    }
+    let looks_right = match extension.as_str() {
+        "pdf" => is_readable_pdf(bytes),
+        "docx" | "xlsx" | "odt" | "ods" => bytes.starts_with(b"PK\x03\x04"),
+        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "jpg" => bytes.starts_with(&[0xff, 0xd8, 0xff]),
+        "txt" | "csv" => std::str::from_utf8(bytes).is_ok_and(|t| !t.contains('\0')),
+        _ => false,
+    };
+    if !looks_right {
+        return Err(AppError::invalid(
+            name,
+            format!("Filen är inte en läsbar {}-fil.", extension.to_uppercase()),
+        ));
+    }
+    let content_type = match extension.as_str() {
+        "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "odt" => "application/vnd.oasis.opendocument.text",
+        "ods" => "application/vnd.oasis.opendocument.spreadsheet",
+        "png" => "image/png",
+        "jpg" => "image/jpeg",
+        "csv" => "text/csv; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
+    };
+    Ok(CheckedFile {
+        name: clean,
+        bytes: bytes.clone(),
+        content_type,
+        section_id: Some(field.id.clone()),
+        error_field: name,
     })
 }
 
@@ -1260,9 +1397,14 @@ pub fn save_draft_with_files(
     now: DateTime<Utc>,
 ) -> Result<DraftSaved, AppError> {
     // Checked and recorded before the transaction: a refusal must stay on record.
-    load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
+    let application = load_for_applicant(conn, actor, application_id, now, "ändra en ansökan")?;
     // Parsing a PDF takes a moment: done before the write lock is taken.
-    let file = files.upload.as_ref().map(check_attachment);
+    let fields: Vec<FormField> = db::calls::draft_form(conn, &application.call_id)?
+        .sections
+        .iter()
+        .map(|s| s.field())
+        .collect();
+    let file = files.upload.as_ref().map(|u| check_upload(u, &fields));
     db::write_tx(conn, |conn| {
         let mut errors = FieldErrors::new();
         let version = match save_draft_in(conn, actor, application_id, input, now) {
@@ -1322,9 +1464,14 @@ pub fn add_attachment(
     now: DateTime<Utc>,
 ) -> Result<db::applications::AttachmentInfo, AppError> {
     // Checked and recorded before the transaction: a refusal must stay on record.
-    load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
+    let application = load_for_applicant(conn, actor, application_id, now, "bifoga en fil")?;
     // Parsing a PDF takes a moment: done before the write lock is taken.
-    let file = check_attachment(upload);
+    let fields: Vec<FormField> = db::calls::draft_form(conn, &application.call_id)?
+        .sections
+        .iter()
+        .map(|s| s.field())
+        .collect();
+    let file = check_upload(upload, &fields);
     db::write_tx(conn, |conn| {
         add_attachment_in(conn, actor, application_id, file, now)
     })
@@ -1345,10 +1492,16 @@ fn add_attachment_in(
     let version = draft_version(conn, &application.id)?.ok_or_else(|| {
         AppError::Conflict("Ansökan är inskickad och låst; bilagor kan inte läggas till.".into())
     })?;
-    let CheckedFile { name, bytes } = file?;
+    let CheckedFile {
+        name,
+        bytes,
+        content_type,
+        section_id,
+        error_field,
+    } = file?;
     if db::applications::attachments_of(conn, &version.id)?.len() >= ATTACHMENTS_PER_VERSION {
         return Err(AppError::invalid(
-            "file",
+            error_field,
             format!("En ansökan kan ha högst {ATTACHMENTS_PER_VERSION} bilagor."),
         ));
     }
@@ -1357,12 +1510,13 @@ fn add_attachment_in(
         id: db::new_id(),
         version_id: version.id.clone(),
         filename: name,
-        content_type: "application/pdf".into(),
+        content_type: content_type.into(),
         size_bytes: bytes.len() as i64,
         sha256,
         content: bytes,
         uploaded_at: now.naive_utc(),
         uploaded_by: Some(actor.user_id.clone()),
+        section_id,
     };
     db::applications::insert_attachment(conn, &attachment)?;
     audit::record(
@@ -1393,6 +1547,7 @@ fn add_attachment_in(
         sha256: attachment.sha256,
         uploaded_at: attachment.uploaded_at,
         uploaded_by: attachment.uploaded_by,
+        section_id: attachment.section_id,
     })
 }
 

@@ -11,10 +11,12 @@ use serde_json::json;
 
 use crate::accounts::Actor;
 use crate::audit::{self, action};
+use crate::calls::form::{self, FieldKind, FormField};
 use crate::clock;
 use crate::codes::{CallStatus, OrgKind, Role};
 use crate::db::calls::{
-    Amendment, Call, CallDefinition, CallSection, CallYear, CostCategory, Criterion, ExpectedResult,
+    Amendment, Call, CallDefinition, CallSection, CallYear, CostCategory, Criterion,
+    ExpectedResult, ReportField,
 };
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors};
@@ -46,10 +48,45 @@ pub struct SectionInput {
     #[serde(default, deserialize_with = "forms::text")]
     #[schema(value_type = bool)]
     pub required: String,
-    /// Most characters an answer may have.
+    /// Most characters an answer may have (text types).
     #[serde(default, deserialize_with = "forms::text")]
     #[schema(value_type = String, example = "8000")]
     pub max_length: String,
+    /// The field's type (`calls::form::FieldKind`); free text (`long_text`) when left out.
+    #[serde(default)]
+    #[schema(value_type = String, example = "long_text")]
+    pub kind: String,
+    /// The type's settings: bounds, options, columns, file kinds, the condition for showing
+    /// the field. A JSON object, or the same as text.
+    #[serde(default, deserialize_with = "forms::json_text")]
+    #[schema(value_type = Option<crate::calls::form::FieldSettings>)]
+    pub settings: String,
+}
+
+impl SectionInput {
+    /// A stored field as input, to edit it.
+    pub fn from_field(field: &crate::calls::form::FormField) -> SectionInput {
+        SectionInput {
+            title: field.title.clone(),
+            help_text: field.help_text.clone(),
+            required: field.required.to_string(),
+            max_length: field.max_length.to_string(),
+            kind: field.kind.as_str().to_string(),
+            settings: crate::calls::form::settings_json(&field.settings),
+        }
+    }
+
+    fn from_row(row: &std::collections::BTreeMap<String, String>) -> SectionInput {
+        let get = |k: &str| row.get(k).cloned().unwrap_or_default();
+        SectionInput {
+            title: get("title"),
+            help_text: get("help_text"),
+            required: get("required"),
+            max_length: get("max_length"),
+            kind: get("kind"),
+            settings: get("settings"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -134,6 +171,10 @@ pub struct CallInput {
     pub criteria: Vec<CriterionInput>,
     #[serde(default)]
     pub expected_results: Vec<ExpectedResultInput>,
+    /// The report-back's own fields, beside the answer group per expected result. Same
+    /// shape as `sections`.
+    #[serde(default)]
+    pub report_fields: Vec<SectionInput>,
     /// Required when a published call is changed: what the amendment is, in a sentence.
     #[serde(default)]
     pub amendment_summary: String,
@@ -203,15 +244,11 @@ impl CallInput {
                     ceiling: y.ceiling_ore.to_kronor().to_string(),
                 })
                 .collect(),
-            sections: def
-                .sections
+            sections: def.fields().iter().map(SectionInput::from_field).collect(),
+            report_fields: def
+                .report_form()
                 .iter()
-                .map(|s| SectionInput {
-                    title: s.title.clone(),
-                    help_text: s.help_text.clone(),
-                    required: s.required.to_string(),
-                    max_length: s.max_length.to_string(),
-                })
+                .map(SectionInput::from_field)
                 .collect(),
             cost_categories: def
                 .cost_categories
@@ -274,12 +311,12 @@ impl CallInput {
             sections: form
                 .rows("sections")
                 .iter()
-                .map(|r| SectionInput {
-                    title: get(r, "title"),
-                    help_text: get(r, "help_text"),
-                    required: get(r, "required"),
-                    max_length: get(r, "max_length"),
-                })
+                .map(SectionInput::from_row)
+                .collect(),
+            report_fields: form
+                .rows("report_fields")
+                .iter()
+                .map(SectionInput::from_row)
                 .collect(),
             cost_categories: form
                 .rows("cost_categories")
@@ -472,49 +509,52 @@ pub fn parse(
     }
     years.sort_by_key(|y| y.year);
 
-    let mut sections = Vec::new();
-    for (i, row) in input.sections.iter().enumerate().take(MAX_ROWS) {
-        if blank(&[&row.title, &row.help_text, &row.max_length]) {
-            continue;
-        }
-        let title = text(
-            &mut errors,
-            &format!("sections.{i}.title"),
-            &row.title,
-            SHORT_TEXT_MAX,
-            "frågan",
-        );
-        let help_text = forms::optional_text(&row.help_text, LONG_TEXT_MAX)
-            .map_err(|m| errors.add(format!("sections.{i}.help_text"), m))
-            .unwrap_or_default();
-        let max_length = if row.max_length.trim().is_empty() {
-            8000
-        } else {
-            int(
-                &mut errors,
-                &format!("sections.{i}.max_length"),
-                &row.max_length,
-                10,
-                100_000,
-                "högsta antal tecken",
-            )
-        };
-        sections.push(CallSection {
-            id: db::new_id(),
-            call_id: base.id.clone(),
-            position: sections.len() as i32 + 1,
-            title,
-            help_text,
-            required: forms::truthy(&row.required),
-            max_length,
-        });
-    }
-    if sections.is_empty() {
+    let sections: Vec<CallSection> = parse_fields(
+        &input.sections,
+        "sections",
+        form::APPLICATION_KINDS,
+        &mut errors,
+    )
+    .into_iter()
+    .map(|f| CallSection {
+        id: db::new_id(),
+        call_id: base.id.clone(),
+        position: f.position,
+        title: f.title,
+        help_text: f.help_text,
+        required: f.required,
+        max_length: f.max_length,
+        kind: f.kind,
+        settings: form::settings_json(&f.settings),
+    })
+    .collect();
+    if !sections.iter().any(|s| s.kind != FieldKind::Page)
+        && !errors.iter().any(|e| e.field.starts_with("sections."))
+    {
         errors.add(
             "sections.0.title",
             "Ansökningsformuläret behöver minst en fråga.",
         );
     }
+    let report_fields: Vec<ReportField> = parse_fields(
+        &input.report_fields,
+        "report_fields",
+        form::REPORT_KINDS,
+        &mut errors,
+    )
+    .into_iter()
+    .map(|f| ReportField {
+        id: db::new_id(),
+        call_id: base.id.clone(),
+        position: f.position,
+        title: f.title,
+        help_text: f.help_text,
+        required: f.required,
+        max_length: f.max_length,
+        kind: f.kind,
+        settings: form::settings_json(&f.settings),
+    })
+    .collect();
 
     let mut cost_categories: Vec<CostCategory> = Vec::new();
     for (i, row) in input.cost_categories.iter().enumerate().take(MAX_ROWS) {
@@ -662,7 +702,69 @@ pub fn parse(
         cost_categories,
         criteria,
         expected_results,
+        report_fields,
     })
+}
+
+/// Reads the rows of a form's fields (`sections` or `report_fields`): blank rows skipped,
+/// numbered from 1 in order, each type and its settings checked against the fields before
+/// it (see `calls::form::check_field`).
+fn parse_fields(
+    rows: &[SectionInput],
+    prefix: &str,
+    allow: &[FieldKind],
+    errors: &mut FieldErrors,
+) -> Vec<FormField> {
+    let mut fields: Vec<FormField> = Vec::new();
+    for (i, row) in rows.iter().enumerate().take(MAX_ROWS) {
+        if blank(&[&row.title, &row.help_text, &row.max_length]) {
+            continue;
+        }
+        let name = |what: &str| format!("{prefix}.{i}.{what}");
+        let position = fields.len() as i32 + 1;
+        let title = forms::required_text(&row.title, SHORT_TEXT_MAX, "frågan")
+            .map_err(|m| errors.add(name("title"), m))
+            .unwrap_or_default();
+        let help_text = forms::optional_text(&row.help_text, LONG_TEXT_MAX)
+            .map_err(|m| errors.add(name("help_text"), m))
+            .unwrap_or_default();
+        let draft = form::FieldDraft {
+            kind: row.kind.clone(),
+            settings: row.settings.clone(),
+        };
+        let checked = form::check_field(
+            &format!("{prefix}.{i}"),
+            &draft,
+            position,
+            &fields,
+            allow,
+            errors,
+        );
+        let kind = checked
+            .as_ref()
+            .map_or(FieldKind::LongText, |(kind, _)| *kind);
+        let max_length = if row.max_length.trim().is_empty() {
+            form::default_max_length(kind)
+        } else {
+            forms::integer(&row.max_length, 10, 100_000, "högsta antal tecken")
+                .map_err(|m| errors.add(name("max_length"), m))
+                .map(|n| n as i32)
+                .unwrap_or(8000)
+        };
+        let (kind, settings) =
+            checked.unwrap_or((FieldKind::LongText, form::FieldSettings::default()));
+        fields.push(FormField {
+            id: String::new(),
+            position,
+            title,
+            help_text,
+            required: kind != FieldKind::Page && forms::truthy(&row.required),
+            max_length,
+            kind,
+            settings,
+        });
+    }
+    fields
 }
 
 fn require_officer(
@@ -760,6 +862,7 @@ fn definition_summary(def: &CallDefinition) -> serde_json::Value {
         "years": def.years.iter().map(|y| json!({"year": y.year, "ceiling_ore": y.ceiling_ore.ore()})).collect::<Vec<_>>(),
         "eligible_kinds": def.eligible_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
         "sections": def.sections.len(),
+        "report_fields": def.report_fields.len(),
         "cost_categories": def.cost_categories.len(),
         "criteria": def.criteria.len(),
         "expected_results": def.expected_results.len(),
@@ -815,24 +918,30 @@ fn amendment_changes(
         "years.0.year",
         "Åren",
     );
-    let sections = |d: &CallDefinition| {
-        d.sections
-            .iter()
-            .map(|s| {
-                (
-                    s.title.clone(),
-                    s.help_text.clone(),
-                    s.required,
-                    s.max_length,
-                )
-            })
-            .collect::<Vec<_>>()
+    // The forms are compared as people and the rules see them, not by row id.
+    let same_form = |a: Vec<FormField>, b: Vec<FormField>| {
+        let strip = |fields: Vec<FormField>| {
+            fields
+                .into_iter()
+                .map(|f| FormField {
+                    id: String::new(),
+                    ..f
+                })
+                .collect::<Vec<_>>()
+        };
+        strip(a) == strip(b)
     };
     fixed(
         &mut errors,
-        sections(old) == sections(new),
+        same_form(old.fields(), new.fields()),
         "sections.0.title",
         "Frågorna",
+    );
+    fixed(
+        &mut errors,
+        same_form(old.report_form(), new.report_form()),
+        "report_fields.0.title",
+        "Återrapporteringens frågor",
     );
     let categories = |d: &CallDefinition| {
         d.cost_categories
@@ -936,13 +1045,30 @@ pub fn update(
     input: &CallInput,
     now: DateTime<Utc>,
 ) -> Result<Call, AppError> {
+    update_with(conn, actor, call_id, input, now, |_, _| Ok(()))
+}
+
+/// As [`update`], with `after` run in the same transaction once the call is written: the
+/// form editor records the form's new version there, so that a change and its version are
+/// saved together or not at all.
+pub fn update_with<F>(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    call_id: &str,
+    input: &CallInput,
+    now: DateTime<Utc>,
+    after: F,
+) -> Result<Call, AppError>
+where
+    F: FnOnce(&mut DbConnection, &Call) -> Result<(), AppError>,
+{
     // Checked and recorded before the transaction: a refusal must stay on record.
     require_officer(conn, actor, Some(call_id), now, "ändra en utlysning")?;
     db::write_tx(conn, |conn| {
         let old_call = db::calls::find_call(conn, call_id)?.ok_or(AppError::NotFound)?;
         let old = db::calls::load_definition(conn, old_call.clone())?;
         let new = parse_for(conn, input, &old_call)?;
-        match old_call.status {
+        let call = match old_call.status {
             CallStatus::Draft => {
                 db::calls::replace_draft_definition(conn, &new)?;
                 audit::record(
@@ -963,7 +1089,9 @@ pub fn update(
             CallStatus::Closed => Err(AppError::Conflict(
                 "Utlysningen är stängd och kan inte ändras.".into(),
             )),
-        }
+        }?;
+        after(conn, &call)?;
+        Ok(call)
     })
 }
 

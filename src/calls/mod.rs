@@ -2,6 +2,8 @@
 //! their allocation table. `edit` holds how officers write them.
 
 pub mod edit;
+pub mod form;
+pub mod form_editor;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

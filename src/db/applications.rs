@@ -913,6 +913,8 @@ pub struct AttachmentInfo {
     pub sha256: String,
     pub uploaded_at: NaiveDateTime,
     pub uploaded_by: Option<String>,
+    /// The attachment question the file answers; none for the general attachment list.
+    pub section_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -927,6 +929,7 @@ pub struct Attachment {
     pub content: Vec<u8>,
     pub uploaded_at: NaiveDateTime,
     pub uploaded_by: Option<String>,
+    pub section_id: Option<String>,
 }
 
 /// The first application of an organisation to a call, if it has one.

@@ -4,9 +4,10 @@ use serde::Serialize;
 
 use super::DbConnection;
 use super::schema::{
-    call_amendments, call_cost_categories, call_criteria, call_eligible_kinds, call_sections,
-    call_years, calls, expected_results, programmes,
+    call_amendments, call_cost_categories, call_criteria, call_eligible_kinds, call_form_versions,
+    call_report_fields, call_sections, call_years, calls, expected_results, programmes,
 };
+use crate::calls::form::{FieldKind, FormField};
 use crate::codes::{CallStatus, OrgKind};
 use crate::money::Ore;
 
@@ -30,7 +31,7 @@ pub struct Programme {
     pub contact_phone: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, Serialize)]
 #[diesel(table_name = calls)]
 pub struct Call {
     pub id: String,
@@ -76,6 +77,55 @@ pub struct CallSection {
     pub help_text: String,
     pub required: bool,
     pub max_length: i32,
+    /// The field's type (free text for every question stored before issue 15).
+    pub kind: FieldKind,
+    /// The type's settings as JSON (`calls::form::FieldSettings`).
+    pub settings: String,
+}
+
+impl CallSection {
+    pub fn field(&self) -> FormField {
+        FormField::new(
+            &self.id,
+            self.position,
+            &self.title,
+            &self.help_text,
+            self.required,
+            self.max_length,
+            self.kind,
+            &self.settings,
+        )
+    }
+}
+
+/// A field of a call's own report-back form (beside the answer group per expected result).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_report_fields)]
+pub struct ReportField {
+    pub id: String,
+    pub call_id: String,
+    pub position: i32,
+    pub title: String,
+    pub help_text: String,
+    pub required: bool,
+    pub max_length: i32,
+    pub kind: FieldKind,
+    pub settings: String,
+}
+
+impl ReportField {
+    pub fn field(&self) -> FormField {
+        FormField::new(
+            &self.id,
+            self.position,
+            &self.title,
+            &self.help_text,
+            self.required,
+            self.max_length,
+            self.kind,
+            &self.settings,
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
@@ -121,6 +171,21 @@ pub struct CallDefinition {
     pub cost_categories: Vec<CostCategory>,
     pub criteria: Vec<Criterion>,
     pub expected_results: Vec<ExpectedResult>,
+    /// The call's own report-back fields (issue 15); none for a call that asks only the
+    /// fixed report-back.
+    pub report_fields: Vec<ReportField>,
+}
+
+impl CallDefinition {
+    /// The application form's fields, in order.
+    pub fn fields(&self) -> Vec<FormField> {
+        self.sections.iter().map(CallSection::field).collect()
+    }
+
+    /// The report-back form's own fields, in order.
+    pub fn report_form(&self) -> Vec<FormField> {
+        self.report_fields.iter().map(ReportField::field).collect()
+    }
 }
 
 pub fn insert_programme(conn: &mut DbConnection, programme: &Programme) -> QueryResult<()> {
@@ -155,6 +220,11 @@ pub fn insert_definition(conn: &mut DbConnection, def: &CallDefinition) -> Query
     diesel::insert_into(calls::table)
         .values(&def.call)
         .execute(conn)?;
+    insert_definition_children(conn, def)
+}
+
+/// Inserts what a call defines, the call's own row aside.
+fn insert_definition_children(conn: &mut DbConnection, def: &CallDefinition) -> QueryResult<()> {
     for year in &def.years {
         diesel::insert_into(call_years::table)
             .values(year)
@@ -186,6 +256,11 @@ pub fn insert_definition(conn: &mut DbConnection, def: &CallDefinition) -> Query
     for result in &def.expected_results {
         diesel::insert_into(expected_results::table)
             .values(result)
+            .execute(conn)?;
+    }
+    for field in &def.report_fields {
+        diesel::insert_into(call_report_fields::table)
+            .values(field)
             .execute(conn)?;
     }
     Ok(())
@@ -225,6 +300,7 @@ pub fn load_definition(conn: &mut DbConnection, call: Call) -> QueryResult<CallD
         cost_categories: parts.cost_categories.clone(),
         criteria: parts.criteria.clone(),
         expected_results: parts.expected_results.clone(),
+        report_fields: parts.report_fields.clone(),
     })
 }
 
@@ -239,6 +315,7 @@ struct DefinitionParts {
     cost_categories: Vec<CostCategory>,
     criteria: Vec<Criterion>,
     expected_results: Vec<ExpectedResult>,
+    report_fields: Vec<ReportField>,
 }
 
 /// Definitions read before, under the stamp their call had when they were read. The stamps
@@ -329,6 +406,11 @@ fn read_definition_parts(conn: &mut DbConnection, call_id: &str) -> QueryResult<
         ))
         .select(ExpectedResult::as_select())
         .load(conn)?;
+    let report_fields = call_report_fields::table
+        .filter(call_report_fields::call_id.eq(call_id))
+        .order(call_report_fields::position.asc())
+        .select(ReportField::as_select())
+        .load(conn)?;
     Ok(DefinitionParts {
         call_id: call_id.to_string(),
         programme,
@@ -338,6 +420,7 @@ fn read_definition_parts(conn: &mut DbConnection, call_id: &str) -> QueryResult<
         cost_categories,
         criteria,
         expected_results,
+        report_fields,
     })
 }
 
@@ -399,14 +482,20 @@ pub fn delete_definition_children(conn: &mut DbConnection, call_id: &str) -> Que
         .execute(conn)?;
     diesel::delete(expected_results::table.filter(expected_results::call_id.eq(call_id)))
         .execute(conn)?;
+    diesel::delete(call_report_fields::table.filter(call_report_fields::call_id.eq(call_id)))
+        .execute(conn)?;
     Ok(())
 }
 
 /// Writes a draft call again, with everything it defines.
 pub fn replace_draft_definition(conn: &mut DbConnection, def: &CallDefinition) -> QueryResult<()> {
     delete_definition_children(conn, &def.call.id)?;
-    diesel::delete(calls::table.find(&def.call.id)).execute(conn)?;
-    insert_definition(conn, def)
+    // The call's own row is written over, not deleted: its saved form versions
+    // (call_form_versions) refer to it.
+    diesel::update(calls::table.find(&def.call.id))
+        .set(&def.call)
+        .execute(conn)?;
+    insert_definition_children(conn, def)
 }
 
 /// The terms of a published call that an amendment may change.
@@ -600,4 +689,74 @@ pub fn allocation_source(
         }
     }
     Ok(source)
+}
+
+/// One saved state of a call's form (see migration 2026-12-01-000026).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = call_form_versions)]
+pub struct FormVersion {
+    pub call_id: String,
+    pub form: String,
+    pub version: i32,
+    pub definition: String,
+    pub saved_at: NaiveDateTime,
+    pub saved_by: Option<String>,
+}
+
+/// The newest saved version of a call's form, if any.
+pub fn latest_form_version(
+    conn: &mut DbConnection,
+    call_id: &str,
+    form: &str,
+) -> QueryResult<Option<FormVersion>> {
+    call_form_versions::table
+        .filter(call_form_versions::call_id.eq(call_id))
+        .filter(call_form_versions::form.eq(form))
+        .order(call_form_versions::version.desc())
+        .select(FormVersion::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records a form's state when it differs from the newest saved one; the version number it
+/// is under either way.
+pub fn record_form_version(
+    conn: &mut DbConnection,
+    call_id: &str,
+    form: &str,
+    definition: &str,
+    saved_at: NaiveDateTime,
+    saved_by: Option<&str>,
+) -> QueryResult<i32> {
+    let latest = latest_form_version(conn, call_id, form)?;
+    if let Some(latest) = &latest
+        && latest.definition == definition
+    {
+        return Ok(latest.version);
+    }
+    let version = latest.map_or(1, |v| v.version + 1);
+    diesel::insert_into(call_form_versions::table)
+        .values(FormVersion {
+            call_id: call_id.to_string(),
+            form: form.to_string(),
+            version,
+            definition: definition.to_string(),
+            saved_at,
+            saved_by: saved_by.map(str::to_string),
+        })
+        .execute(conn)?;
+    Ok(version)
+}
+
+pub fn form_versions(
+    conn: &mut DbConnection,
+    call_id: &str,
+    form: &str,
+) -> QueryResult<Vec<FormVersion>> {
+    call_form_versions::table
+        .filter(call_form_versions::call_id.eq(call_id))
+        .filter(call_form_versions::form.eq(form))
+        .order(call_form_versions::version.asc())
+        .select(FormVersion::as_select())
+        .load(conn)
 }

@@ -10,8 +10,8 @@ use super::DbConnection;
 use super::decisions::Decision;
 use super::schema::{
     call_report_rules, decision_years, decisions, payments, repayment_claim_documents,
-    repayment_claims, report_answers, report_cost_lines, report_reminders, report_slots,
-    report_supplement_requests, report_versions, report_year_totals, reports,
+    repayment_claims, report_answers, report_cost_lines, report_field_answers, report_reminders,
+    report_slots, report_supplement_requests, report_versions, report_year_totals, reports,
 };
 use crate::codes::{DecisionKind, DecisionStatus, PaymentStatus, SupplementStatus, VersionStatus};
 use crate::money::Ore;
@@ -63,6 +63,16 @@ pub struct ReportAnswer {
     pub achievement: Achievement,
     pub activities: String,
     pub obstacles: String,
+}
+
+/// An answer to one of the call's own report-back fields (issue 15), as the canonical text
+/// of the field's type (`calls::form`).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = report_field_answers)]
+pub struct FieldAnswer {
+    pub version_id: String,
+    pub field_id: String,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
@@ -416,6 +426,50 @@ pub fn replace_draft_rows(
     for line in costs {
         diesel::insert_into(report_cost_lines::table)
             .values(line)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+pub fn field_answers(conn: &mut DbConnection, version_id: &str) -> QueryResult<Vec<FieldAnswer>> {
+    report_field_answers::table
+        .filter(report_field_answers::version_id.eq(version_id))
+        .select(FieldAnswer::as_select())
+        .load(conn)
+}
+
+/// The own-field answers of many versions at once (the overview and its files).
+pub fn field_answers_of(
+    conn: &mut DbConnection,
+    version_ids: &[String],
+) -> QueryResult<Vec<FieldAnswer>> {
+    let mut out = Vec::new();
+    // In chunks: SQLite binds at most 32 766 variables in one statement.
+    for chunk in version_ids.chunks(super::applications::ID_CHUNK) {
+        out.extend(
+            report_field_answers::table
+                .filter(report_field_answers::version_id.eq_any(chunk))
+                .select(FieldAnswer::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Replaces a draft's answers to the call's own fields (the database refuses it for a
+/// submitted version, as for the other rows of a draft).
+pub fn replace_field_answers(
+    conn: &mut DbConnection,
+    version_id: &str,
+    answers: &[FieldAnswer],
+) -> QueryResult<()> {
+    diesel::delete(
+        report_field_answers::table.filter(report_field_answers::version_id.eq(version_id)),
+    )
+    .execute(conn)?;
+    for answer in answers {
+        diesel::insert_into(report_field_answers::table)
+            .values(answer)
             .execute(conn)?;
     }
     Ok(())

@@ -147,6 +147,8 @@ diesel::table! {
         help_text -> Text,
         required -> Bool,
         max_length -> Integer,
+        kind -> Text,
+        settings -> Text,
     }
 }
 
@@ -332,6 +334,7 @@ diesel::table! {
         content -> Binary,
         uploaded_at -> Timestamp,
         uploaded_by -> Nullable<Text>,
+        section_id -> Nullable<Text>,
     }
 }
 
@@ -633,6 +636,39 @@ diesel::table! {
         entity_id -> Nullable<Text>,
         summary -> Text,
         details -> Text,
+    }
+}
+
+diesel::table! {
+    call_report_fields (id) {
+        id -> Text,
+        call_id -> Text,
+        position -> Integer,
+        title -> Text,
+        help_text -> Text,
+        required -> Bool,
+        max_length -> Integer,
+        kind -> Text,
+        settings -> Text,
+    }
+}
+
+diesel::table! {
+    report_field_answers (version_id, field_id) {
+        version_id -> Text,
+        field_id -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    call_form_versions (call_id, form, version) {
+        call_id -> Text,
+        form -> Text,
+        version -> Integer,
+        definition -> Text,
+        saved_at -> Timestamp,
+        saved_by -> Nullable<Text>,
     }
 }
 

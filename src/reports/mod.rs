@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use crate::calls::form;
 use crate::codes::text_enum;
 use crate::db::calls::{CallDefinition, ExpectedResult};
 use crate::db::reports::{CostLine, ReportAnswer, ReportRules};
@@ -113,8 +114,10 @@ pub fn payment_reference(registration_number: &str, year: i32) -> String {
     format!("{registration_number}-{year}")
 }
 
-/// One answer as sent.
+/// One answer as sent. (Named apart in the API document: `calls::form::AnswerInput`, the
+/// answer to a field of a form, is `AnswerInput` there.)
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(as = ResultAnswerInput)]
 pub struct AnswerInput {
     /// `achieved`, `partly` or `not_achieved`.
     #[serde(default)]
@@ -129,12 +132,22 @@ pub struct AnswerInput {
 
 /// A report draft as sent by the form or the API: every value the text that was sent.
 /// Field names in errors: `answers.<expected_result_id>.achievement|activities|obstacles`,
-/// `costs.<category code>`, `children_total`, `girls`, `boys`, `staff_fte`.
+/// `answers.<n>` (with `answers.<n>.<row>.<column>` and `answers.<n>.total|girls|boys`) for
+/// the call's own fields, `costs.<category code>`, `children_total`, `girls`, `boys`,
+/// `staff_fte`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
+#[serde(try_from = "ReportInputWire", into = "ReportInputWire")]
 pub struct ReportInput {
-    /// Answers by expected result id.
+    /// Under an expected result's id, its answer group; under the number of one of the
+    /// call's own report-back fields (`"1"`, `"2"`, ...), that field's answer: a text for
+    /// most types, a list for multiple choice, rows for a table, `{"total", "girls",
+    /// "boys"}` for counts by sex (see `calls::form`).
     #[serde(default)]
+    #[schema(value_type = BTreeMap<String, ReportAnswerEntry>)]
     pub answers: BTreeMap<String, AnswerInput>,
+    /// The call's own fields' answers, by field number: the number keys of `answers`.
+    #[serde(skip)]
+    pub fields: BTreeMap<String, form::AnswerInput>,
     /// Used per cost category code, kronor (öre allowed: `1 234,50`).
     #[serde(default, deserialize_with = "forms::text_map")]
     pub costs: BTreeMap<String, String>,
@@ -154,14 +167,106 @@ pub struct ReportInput {
     pub staff_fte: String,
 }
 
+/// One entry of a report draft's `answers`, for the API document: which it is follows
+/// from the key (a number names one of the call's own fields), not from the shape.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ReportAnswerEntry {
+    Result(AnswerInput),
+    Field(form::AnswerInput),
+}
+
+/// Whether a key of `answers` names one of the call's own fields (a number) rather than an
+/// expected result (whose ids are UUIDs, never only digits).
+pub fn is_field_key(key: &str) -> bool {
+    let key = key.trim();
+    !key.is_empty() && key.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `ReportInput` as it travels: one `answers` map holding both kinds of answer, split by
+/// key when read.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+struct ReportInputWire {
+    #[serde(default)]
+    answers: BTreeMap<String, serde_json::Value>,
+    #[serde(default, deserialize_with = "forms::text_map")]
+    costs: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "forms::text")]
+    children_total: String,
+    #[serde(default, deserialize_with = "forms::text")]
+    girls: String,
+    #[serde(default, deserialize_with = "forms::text")]
+    boys: String,
+    #[serde(default, deserialize_with = "forms::text")]
+    staff_fte: String,
+}
+
+impl TryFrom<ReportInputWire> for ReportInput {
+    type Error = String;
+
+    fn try_from(wire: ReportInputWire) -> Result<Self, Self::Error> {
+        let mut answers = BTreeMap::new();
+        let mut fields = BTreeMap::new();
+        for (key, value) in wire.answers {
+            if is_field_key(&key) {
+                let answer: form::AnswerInput = serde_json::from_value(value)
+                    .map_err(|e| format!("answers.{key}: svaret kunde inte läsas ({e})"))?;
+                fields.insert(key.trim().to_string(), answer);
+            } else {
+                let answer: AnswerInput = serde_json::from_value(value).map_err(|e| {
+                    format!(
+                        "answers.{key}: svaret på ett förväntat resultat ska vara ett objekt med achievement, activities och obstacles ({e})"
+                    )
+                })?;
+                answers.insert(key, answer);
+            }
+        }
+        Ok(ReportInput {
+            answers,
+            fields,
+            costs: wire.costs,
+            children_total: wire.children_total,
+            girls: wire.girls,
+            boys: wire.boys,
+            staff_fte: wire.staff_fte,
+        })
+    }
+}
+
+impl From<ReportInput> for ReportInputWire {
+    fn from(input: ReportInput) -> Self {
+        let mut answers: BTreeMap<String, serde_json::Value> = input
+            .answers
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::to_value(v).unwrap_or_default()))
+            .collect();
+        for (k, v) in input.fields {
+            answers.insert(k, serde_json::to_value(v).unwrap_or_default());
+        }
+        ReportInputWire {
+            answers,
+            costs: input.costs,
+            children_total: input.children_total,
+            girls: input.girls,
+            boys: input.boys,
+            staff_fte: input.staff_fte,
+        }
+    }
+}
+
 impl ReportInput {
-    /// Reads the form: `answers.<id>.<field>`, `costs.<code>` and the counts.
+    /// Reads the form: `answers.<id>.<field>`, the own fields' `answers.<n>...`,
+    /// `costs.<code>` and the counts.
     pub fn from_form(form: &FormData) -> ReportInput {
         let mut answers: BTreeMap<String, AnswerInput> = BTreeMap::new();
         for (key, value) in form.map("answers") {
             let Some((id, field)) = key.rsplit_once('.') else {
                 continue;
             };
+            // `answers.<n>.…` belongs to the call's own fields, read below.
+            if is_field_key(id.split('.').next().unwrap_or_default()) {
+                continue;
+            }
             let answer = answers.entry(id.to_string()).or_default();
             match field {
                 "achievement" => answer.achievement = value,
@@ -170,8 +275,13 @@ impl ReportInput {
                 _ => {}
             }
         }
+        let fields = form::answers_from_form(form)
+            .into_iter()
+            .filter(|(key, _)| is_field_key(key))
+            .collect();
         ReportInput {
             answers,
+            fields,
             costs: form.map("costs"),
             children_total: form.get("children_total"),
             girls: form.get("girls"),
@@ -198,6 +308,8 @@ pub struct DraftContent {
     /// Cost category id → used.
     pub costs: BTreeMap<String, Ore>,
     pub counts: Counts,
+    /// The call's own fields: field id → the answer's canonical text.
+    pub fields: BTreeMap<String, String>,
 }
 
 impl DraftContent {
@@ -369,12 +481,14 @@ pub fn parse(
     let staff_fte_hundredths = parse_fte(&input.staff_fte)
         .map_err(|m| errors.add("staff_fte", m))
         .unwrap_or(None);
+    let fields = parse_fields(def, &input.fields, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(DraftContent {
         answers,
         costs,
+        fields,
         counts: Counts {
             children_total,
             girls,
@@ -382,6 +496,36 @@ pub fn parse(
             staff_fte_hundredths,
         },
     })
+}
+
+/// The answers to the call's own report-back fields, each read against its field's type:
+/// field id → canonical text. Answers to fields a condition hides are kept (the answer that
+/// hides them may change back); they are neither required nor shown while hidden.
+fn parse_fields(
+    def: &CallDefinition,
+    input: &BTreeMap<String, form::AnswerInput>,
+    errors: &mut FieldErrors,
+) -> BTreeMap<String, String> {
+    let fields = def.report_form();
+    let mut out = BTreeMap::new();
+    for (key, answer) in input {
+        let field = key
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .and_then(|n| fields.iter().find(|f| f.position == n));
+        let Some(field) = field else {
+            errors.add(
+                format!("answers.{key}"),
+                "Utlysningen har ingen fråga med det numret i återrapporteringen.",
+            );
+            continue;
+        };
+        if let Some(body) = form::parse_answer(field, answer, errors) {
+            out.insert(field.id.clone(), body);
+        }
+    }
+    out
 }
 
 fn over_received(used: Ore, received: Ore) -> String {
@@ -420,6 +564,8 @@ pub struct StoredDraft {
     pub costs: Vec<CostLine>,
     pub counts: Counts,
     pub received: Ore,
+    /// The call's own fields: field id → stored answer.
+    pub fields: BTreeMap<String, String>,
 }
 
 /// The rules for a complete report, checked when it is submitted: every expected result of
@@ -493,6 +639,14 @@ pub fn check_complete(
             errors.add(field, format!("Ange {what} (0 om inga)."));
         }
     }
+    // The call's own fields: every required one that is asked. Reports take no files, so
+    // no attachment field can be waiting for one.
+    form::check_complete(
+        &def.report_form(),
+        &draft.fields,
+        &BTreeMap::new(),
+        &mut errors,
+    );
     if let Some((name, role)) = signer {
         if let Err(m) = forms::required_text(name, SIGNER_MAX, "namnet på den som skriver under") {
             errors.add("signer_name", m);
@@ -632,6 +786,7 @@ mod tests {
                 result("r2", 2021, 2),
                 result("x", 2022, 1),
             ],
+            report_fields: vec![],
         }
     }
 
@@ -684,6 +839,7 @@ mod tests {
             girls: "-1".into(),
             boys: "".into(),
             staff_fte: "3,555".into(),
+            ..Default::default()
         };
         let errors = parse(&def(), 2021, &input, Ore::from_kronor(100))
             .err()
@@ -788,6 +944,51 @@ mod tests {
                 "signer_role"
             ]
         );
+    }
+
+    #[test]
+    fn the_calls_own_fields_are_answered_beside_the_results_and_read_by_type() {
+        use crate::calls::form::FieldKind;
+        use crate::db::calls::ReportField;
+        let field = |position: i32, kind: FieldKind| ReportField {
+            id: format!("f{position}"),
+            call_id: "c".into(),
+            position,
+            title: format!("Fråga {position}"),
+            help_text: String::new(),
+            required: true,
+            max_length: 100,
+            kind,
+            settings: "{}".into(),
+        };
+        let mut d = def();
+        d.report_fields = vec![field(1, FieldKind::Integer), field(2, FieldKind::SexCounts)];
+        // One map in the API: a number is a field of the call, anything else a result.
+        let input: ReportInput = serde_json::from_str(
+            r#"{"answers": {"r1": {"achievement": "achieved", "activities": "x"},
+                "1": 12, "2": {"total": 3, "girls": 1}}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(input.answers.contains_key("r1"));
+        assert_eq!(input.fields.len(), 2);
+        let content = parse(&d, 2021, &input, Ore::ZERO).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(content.fields["f1"], "12");
+        assert_eq!(content.fields["f2"], r#"{"total":3,"girls":1,"boys":null}"#);
+        // The form's names: `answers.<n>` beside `answers.<id>.<part>`.
+        let form = FormData::new(vec![
+            ("answers.r1.achievement".into(), "partly".into()),
+            ("answers.1".into(), "tolv".into()),
+            ("answers.2.total".into(), "3".into()),
+            ("answers.9".into(), "x".into()),
+        ]);
+        let input = ReportInput::from_form(&form);
+        assert_eq!(input.answers.len(), 1);
+        let errors = parse(&d, 2021, &input, Ore::ZERO).err().unwrap_or_default();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["answers.1", "answers.9"]);
+        // At submit: required fields of the call are answered.
+        let errors = check_complete(&d, 2021, &StoredDraft::default(), None);
+        assert!(errors.get("answers.1").is_some() && errors.get("answers.2").is_some());
     }
 
     #[test]

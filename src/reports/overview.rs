@@ -1,7 +1,10 @@
 //! The officers' and auditors' view of a call's report-back for one year: every region's
-//! status, a matrix of expected results × regions with each answer, the counts and the
-//! money with sums; as a page, JSON and CSV. And the export for the public, where no count
-//! from 1 to 4 is shown.
+//! status, a matrix of expected results × regions with each answer, the answers to the
+//! call's own report-back fields, the counts and the money with sums; as a page, JSON and
+//! CSV. And the export for the public, where no count from 1 to 4 is shown: the fixed
+//! counts of children, girls and boys, and the call's own counts by sex alike.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -11,6 +14,7 @@ use super::{Achievement, Counts, Money, public_counts};
 use crate::access;
 use crate::accounts::Actor;
 use crate::audit;
+use crate::calls::form::{self, FieldKind, FormField};
 use crate::db::calls::{Call, ExpectedResult};
 use crate::db::reports::{RepaymentClaim, ReportAnswer, ReportVersion};
 use crate::db::{self, DbConnection};
@@ -31,6 +35,9 @@ pub struct Row {
     pub money: Option<Money>,
     pub counts: Option<Counts>,
     pub claim: Option<RepaymentClaim>,
+    /// The latest submitted version's answers to the call's own fields: field id → stored
+    /// answer.
+    pub fields: BTreeMap<String, String>,
 }
 
 impl Row {
@@ -58,6 +65,8 @@ pub struct Overview {
     /// The call's years that have reports owed, for choosing another year.
     pub years: Vec<i32>,
     pub results: Vec<ExpectedResult>,
+    /// The call's own report-back fields, in order.
+    pub fields: Vec<FormField>,
     /// This window's rows.
     pub rows: Vec<Row>,
     /// How many rows the year has in all, and where this window starts.
@@ -87,6 +96,7 @@ fn build(
     conn: &mut DbConnection,
     call: Call,
     results: Vec<ExpectedResult>,
+    fields: Vec<FormField>,
     year: i32,
     now: DateTime<Utc>,
     approved_only: bool,
@@ -116,6 +126,7 @@ fn build(
         year,
         years,
         results,
+        fields,
         rows,
         total,
         offset: window.offset,
@@ -157,6 +168,14 @@ fn rows_of(
             .or_default()
             .push(answer);
     }
+    let mut fields_by_version: std::collections::HashMap<String, BTreeMap<String, String>> =
+        std::collections::HashMap::new();
+    for answer in db::reports::field_answers_of(conn, &version_ids)? {
+        fields_by_version
+            .entry(answer.version_id)
+            .or_default()
+            .insert(answer.field_id, answer.body);
+    }
     let mut rows = Vec::new();
     for slot in slots {
         let state = slot.state(today);
@@ -185,7 +204,12 @@ fn rows_of(
             .report
             .as_ref()
             .and_then(|r| claims.get(&r.id).cloned());
+        let fields = version
+            .as_ref()
+            .and_then(|v| fields_by_version.remove(&v.id))
+            .unwrap_or_default();
         rows.push(Row {
+            fields,
             overdue: slot.overdue(today),
             state,
             counts: version.as_ref().map(workflow::counts_of),
@@ -242,7 +266,8 @@ pub fn for_call(
         .filter(|r| r.year == year)
         .cloned()
         .collect();
-    build(conn, def.call, results, year, now, false, window)
+    let fields = def.report_form();
+    build(conn, def.call, results, fields, year, now, false, window)
 }
 
 fn default_year(
@@ -287,6 +312,118 @@ pub struct PublicRow {
     pub unused: rust_decimal::Decimal,
     /// Per expected result (in position order): how far the region came, in Swedish.
     pub achievements: Vec<String>,
+    /// The call's own counts by sex (personal statistics), in field order, hidden like the
+    /// counts above.
+    pub personal_statistics: Vec<PublicSexCounts>,
+}
+
+/// One of the call's own counts by sex as the public may see it: each count a number, "<5"
+/// for 1 to 4, "x" where a hidden count could be worked out from the others, "" when not
+/// answered (or not asked of this region).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PublicSexCounts {
+    /// The field's number in the call's report-back form.
+    pub position: i32,
+    pub title: String,
+    pub total: String,
+    pub girls: String,
+    pub boys: String,
+}
+
+/// A stored count by sex as the public may see it, with the same hiding as the fixed counts.
+fn public_sex_counts(
+    field: &FormField,
+    fields: &[FormField],
+    answers: &BTreeMap<String, String>,
+) -> PublicSexCounts {
+    let counts = answers
+        .get(&field.id)
+        .filter(|_| form::visible(field, fields, answers))
+        .and_then(|body| form::read_sex_counts(body));
+    // The counts are bounded far below i32 when stored; a figure that does not fit is not
+    // shown rather than shown wrong.
+    let small = |n: i64| i32::try_from(n).ok();
+    let (total, girls, boys) = match counts {
+        Some(c) => public_counts(
+            small(c.total),
+            c.girls.and_then(small),
+            c.boys.and_then(small),
+        ),
+        None => (String::new(), String::new(), String::new()),
+    };
+    PublicSexCounts {
+        position: field.position,
+        title: field.title.clone(),
+        total,
+        girls,
+        boys,
+    }
+}
+
+/// The call's fields whose answers are personal statistics.
+fn statistics_fields(fields: &[FormField]) -> Vec<&FormField> {
+    fields
+        .iter()
+        .filter(|f| f.is_personal_statistics())
+        .collect()
+}
+
+/// A stored answer to one of the call's own fields, in a cell of the officers' file and
+/// matrix: as people read it, amounts as in the file's other amounts; "" when not answered
+/// or not asked.
+pub fn field_text(fields: &[FormField], row: &Row, field: &FormField) -> String {
+    let Some(body) = row.fields.get(&field.id) else {
+        return String::new();
+    };
+    if !form::visible(field, fields, &row.fields) {
+        return String::new();
+    }
+    match field.kind {
+        FieldKind::Amount => body
+            .parse::<i64>()
+            .map(|ore| csv_amount(Ore::from_ore(ore)))
+            .unwrap_or_default(),
+        _ => form::display(field, body),
+    }
+}
+
+/// The officers' file's cells of one of the call's own fields: three for counts by sex
+/// (total, girls, boys, as reported), one for any other question, none for a heading.
+fn field_cells(fields: &[FormField], row: &Row, field: &FormField) -> Vec<String> {
+    match field.kind {
+        FieldKind::Page => Vec::new(),
+        FieldKind::SexCounts => {
+            let counts = row
+                .fields
+                .get(&field.id)
+                .filter(|_| form::visible(field, fields, &row.fields))
+                .and_then(|body| form::read_sex_counts(body));
+            let text = |n: Option<i64>| n.map(|n| n.to_string()).unwrap_or_default();
+            vec![
+                text(counts.map(|c| c.total)),
+                text(counts.and_then(|c| c.girls)),
+                text(counts.and_then(|c| c.boys)),
+            ]
+        }
+        _ => vec![field_text(fields, row, field)],
+    }
+}
+
+/// The officers' file's headers of the call's own fields.
+fn field_headers(fields: &[FormField]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in fields {
+        match f.kind {
+            FieldKind::Page => {}
+            FieldKind::SexCounts => {
+                for part in ["totalt", "flickor", "pojkar"] {
+                    out.push(format!("F{} {}: {part}", f.position, f.title));
+                }
+            }
+            _ => out.push(format!("F{} {}", f.position, f.title)),
+        }
+    }
+    out
 }
 
 pub fn public(
@@ -294,19 +431,29 @@ pub fn public(
     call_id: &str,
     year: i32,
     now: DateTime<Utc>,
-) -> Result<(Vec<ExpectedResult>, Vec<PublicRow>), AppError> {
-    let (results, filter) = public_plan(conn, call_id, year)?;
+) -> Result<(PublicPlan, Vec<PublicRow>), AppError> {
+    let plan = public_plan(conn, call_id, year)?;
     let mut rows = Vec::new();
     let mut after = None;
     loop {
-        let (chunk, next) = public_rows(conn, &results, &filter, after.as_ref(), 500, year, now)?;
+        let (chunk, next) = public_rows(conn, &plan, after.as_ref(), 500, year, now)?;
         rows.extend(chunk);
         match next {
             Some(cursor) => after = Some(cursor),
             None => break,
         }
     }
-    Ok((results, rows))
+    Ok((plan, rows))
+}
+
+/// What the public export lists: the year's expected results, the call's own fields (for
+/// their counts by sex, and the conditions that decide whether they were asked), and which
+/// grant years.
+#[derive(Debug, Clone)]
+pub struct PublicPlan {
+    pub results: Vec<ExpectedResult>,
+    pub fields: Vec<FormField>,
+    pub filter: db::reports::OwedFilter,
 }
 
 /// What the public export needs before its rows: the year's expected results and which
@@ -316,7 +463,7 @@ pub fn public_plan(
     conn: &mut DbConnection,
     call_id: &str,
     year: i32,
-) -> Result<(Vec<ExpectedResult>, db::reports::OwedFilter), AppError> {
+) -> Result<PublicPlan, AppError> {
     let def = crate::calls::definition(conn, None, call_id)?;
     let results: Vec<ExpectedResult> = def
         .expected_results
@@ -330,20 +477,25 @@ pub fn public_plan(
         status: Some(super::ReportStatus::Approved),
         ..Default::default()
     };
-    Ok((results, filter))
+    Ok(PublicPlan {
+        results,
+        fields: def.report_form(),
+        filter,
+    })
 }
 
 /// The next `limit` public rows after `after`, and where they end (`None` at the end).
 pub fn public_rows(
     conn: &mut DbConnection,
-    results: &[ExpectedResult],
-    filter: &db::reports::OwedFilter,
+    plan: &PublicPlan,
     after: Option<&db::reports::OwedCursor>,
     limit: i64,
     year: i32,
     now: DateTime<Utc>,
 ) -> Result<(Vec<PublicRow>, Option<db::reports::OwedCursor>), AppError> {
-    let (rows, next) = export_rows(conn, results, filter, after, limit, now)?;
+    let results = &plan.results;
+    let (rows, next) = export_rows(conn, results, &plan.filter, after, limit, now)?;
+    let statistics = statistics_fields(&plan.fields);
     let rows = rows
         .iter()
         .map(|row| {
@@ -368,6 +520,10 @@ pub fn public_rows(
                 unused: money.unused().to_kronor(),
                 achievements: (0..results.len())
                     .map(|i| workflow::achievement_label(row.achievement(i)).to_string())
+                    .collect(),
+                personal_statistics: statistics
+                    .iter()
+                    .map(|f| public_sex_counts(f, &plan.fields, &row.fields))
                     .collect(),
             }
         })
@@ -421,6 +577,7 @@ pub fn csv_header(overview: &Overview) -> Vec<String> {
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
+    header.extend(field_headers(&overview.fields));
     header
 }
 
@@ -472,6 +629,9 @@ pub fn csv_record(overview: &Overview, row: &Row) -> Vec<String> {
         (0..overview.results.len())
             .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
     );
+    for field in &overview.fields {
+        record.extend(field_cells(&overview.fields, row, field));
+    }
     record
 }
 
@@ -484,6 +644,11 @@ pub fn csv_sums(overview: &Overview) -> Vec<String> {
     sums.push(csv_amount(overview.totals.unused));
     sums.push(String::new());
     sums.extend(overview.results.iter().map(|_| String::new()));
+    sums.extend(
+        field_headers(&overview.fields)
+            .iter()
+            .map(|_| String::new()),
+    );
     sums
 }
 
@@ -543,9 +708,9 @@ pub fn export_rows(
 }
 
 /// The public file: approved reports only, small counts written "<5".
-pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<u8>, AppError> {
+pub fn public_csv(plan: &PublicPlan, rows: &[PublicRow]) -> Result<Vec<u8>, AppError> {
     let mut w = SpreadsheetCsv::new();
-    w.row(public_csv_header(results))?;
+    w.row(public_csv_header(plan))?;
     for row in rows {
         w.row(public_csv_record(row))?;
     }
@@ -553,7 +718,8 @@ pub fn public_csv(results: &[ExpectedResult], rows: &[PublicRow]) -> Result<Vec<
 }
 
 /// The public file's first row.
-pub fn public_csv_header(results: &[ExpectedResult]) -> Vec<String> {
+pub fn public_csv_header(plan: &PublicPlan) -> Vec<String> {
+    let results = &plan.results;
     let mut header: Vec<String> = [
         "Organisationsnummer",
         "Bidragsmottagare",
@@ -575,6 +741,11 @@ pub fn public_csv_header(results: &[ExpectedResult]) -> Vec<String> {
             .iter()
             .map(|r| format!("R{} {}", r.position, r.title)),
     );
+    for f in statistics_fields(&plan.fields) {
+        for part in ["totalt", "flickor", "pojkar"] {
+            header.push(format!("F{} {}: {part}", f.position, f.title));
+        }
+    }
     header
 }
 
@@ -599,5 +770,12 @@ pub fn public_csv_record(row: &PublicRow) -> Vec<String> {
         kr(row.unused),
     ];
     record.extend(row.achievements.iter().cloned());
+    for counts in &row.personal_statistics {
+        record.extend([
+            counts.total.clone(),
+            counts.girls.clone(),
+            counts.boys.clone(),
+        ]);
+    }
     record
 }

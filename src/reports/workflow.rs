@@ -23,7 +23,7 @@ use crate::db::calls::{CallDefinition, ExpectedResult};
 use crate::db::decisions::Decision;
 use crate::db::organisations::Organisation;
 use crate::db::reports::{
-    ClaimDocument, CostLine, RepaymentClaim, Report, ReportAnswer, ReportRules,
+    ClaimDocument, CostLine, FieldAnswer, RepaymentClaim, Report, ReportAnswer, ReportRules,
     ReportSupplementRequest, ReportVersion, Submission,
 };
 use crate::db::{self, DbConnection};
@@ -552,7 +552,17 @@ pub fn save_draft(
                 used_ore: *used,
             })
             .collect();
+        let fields: Vec<FieldAnswer> = content
+            .fields
+            .iter()
+            .map(|(field_id, body)| FieldAnswer {
+                version_id: version.id.clone(),
+                field_id: field_id.clone(),
+                body: body.clone(),
+            })
+            .collect();
         db::reports::replace_draft_rows(conn, &version.id, &answers, &costs)?;
+        db::reports::replace_field_answers(conn, &version.id, &fields)?;
         db::reports::set_draft_counts(conn, &version.id, &content.counts)?;
         audit::record(
             conn,
@@ -569,6 +579,7 @@ pub fn save_draft(
                 details: json!({
                     "version": version.number,
                     "answers": answers.len(),
+                    "field_answers": fields.len(),
                     "used_ore": content.used().ore(),
                 }),
             },
@@ -587,6 +598,10 @@ fn stored_draft(
         costs: db::reports::cost_lines(conn, &version.id)?,
         counts: counts_of(version),
         received,
+        fields: db::reports::field_answers(conn, &version.id)?
+            .into_iter()
+            .map(|a| (a.field_id, a.body))
+            .collect(),
     })
 }
 
@@ -1016,7 +1031,17 @@ pub fn begin_supplement_answer(
                 ..c
             })
             .collect();
+        // The call's own fields are copied too, so the new version starts from all of the
+        // one it supplements.
+        let fields: Vec<FieldAnswer> = db::reports::field_answers(conn, &latest.id)?
+            .into_iter()
+            .map(|a| FieldAnswer {
+                version_id: version.id.clone(),
+                ..a
+            })
+            .collect();
         db::reports::replace_draft_rows(conn, &version.id, &answers, &costs)?;
+        db::reports::replace_field_answers(conn, &version.id, &fields)?;
         db::reports::set_draft_counts(conn, &version.id, &counts_of(&latest))?;
         audit::record(
             conn,
@@ -1379,6 +1404,8 @@ pub struct VersionView {
     pub version: ReportVersion,
     pub answers: Vec<ReportAnswer>,
     pub costs: Vec<CostLine>,
+    /// Answers to the call's own report-back fields.
+    pub fields: Vec<FieldAnswer>,
 }
 
 impl VersionView {
@@ -1401,6 +1428,14 @@ impl VersionView {
 
     pub fn is_draft(&self) -> bool {
         self.version.status == VersionStatus::Draft
+    }
+
+    /// The answers to the call's own fields: field id → stored answer.
+    pub fn field_bodies(&self) -> std::collections::BTreeMap<String, String> {
+        self.fields
+            .iter()
+            .map(|a| (a.field_id.clone(), a.body.clone()))
+            .collect()
     }
 }
 
@@ -1476,6 +1511,7 @@ pub fn view(
         versions.push(VersionView {
             answers: db::reports::answers(conn, &version.id)?,
             costs: db::reports::cost_lines(conn, &version.id)?,
+            fields: db::reports::field_answers(conn, &version.id)?,
             version,
         });
     }

@@ -85,6 +85,41 @@ impl CallFormPage {
         self.with_blanks(&self.input.years, 2)
     }
 
+    /// Every field type, for the type select: (code, label).
+    fn field_kinds(&self) -> Vec<(&'static str, &'static str)> {
+        crate::calls::form::FieldKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect()
+    }
+
+    /// The type a row shows as chosen: free text when none is given (a new row).
+    fn kind_of(&self, row: &SectionInput) -> String {
+        let kind = row.kind.trim();
+        if kind.is_empty() {
+            "long_text".into()
+        } else {
+            kind.to_string()
+        }
+    }
+
+    /// A message about a row's settings (options, bounds, columns, file kinds, condition),
+    /// shown beside the settings field, which holds them all.
+    fn settings_error(&self, prefix: &str, i: &usize) -> Option<&str> {
+        let start = format!("{prefix}.{i}.");
+        self.errors
+            .iter()
+            .find(|e| {
+                e.field.strip_prefix(&start).is_some_and(|rest| {
+                    !matches!(
+                        rest,
+                        "title" | "help_text" | "max_length" | "required" | "kind"
+                    )
+                })
+            })
+            .map(|e| e.message.as_str())
+    }
+
     fn section_rows(&self) -> Vec<(usize, SectionInput)> {
         self.with_blanks(&self.input.sections, 2)
     }

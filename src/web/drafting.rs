@@ -19,6 +19,7 @@ use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
 use crate::applications::draft::{DraftInput, StaffInput};
 use crate::applications::{self, ApplicationView, VersionView, workflow};
+use crate::calls::form::{self, AnswerInput};
 use crate::codes::VersionStatus;
 use crate::db::applications::SupplementRequest;
 use crate::error::{AppError, FieldErrors};
@@ -33,8 +34,8 @@ pub type StaffCell = (String, &'static str, String);
 #[derive(Debug, Clone, Default)]
 pub struct FormValues {
     pub project_title: String,
-    /// Section number → text.
-    pub answers: BTreeMap<i32, String>,
+    /// Question number → what was typed, or the stored answer as it is typed.
+    pub answers: BTreeMap<i32, AnswerInput>,
     /// (year, category code) → (amount, description).
     pub budget: BTreeMap<(i32, String), (String, String)>,
     pub staff: Vec<StaffInput>,
@@ -62,7 +63,11 @@ impl FormValues {
             answers: version
                 .answers
                 .iter()
-                .filter_map(|a| a.body.clone().map(|b| (a.section.position, b)))
+                .filter_map(|a| {
+                    a.body
+                        .as_ref()
+                        .map(|b| (a.section.position, form::to_input(&a.field, b)))
+                })
                 .collect(),
             budget,
             staff: version
@@ -90,7 +95,7 @@ impl FormValues {
         values.answers = input
             .answers
             .iter()
-            .filter_map(|(k, v)| k.parse::<i32>().ok().map(|n| (n, v.clone())))
+            .filter_map(|(k, v)| k.trim().parse::<i32>().ok().map(|n| (n, v.clone())))
             .collect();
         if let Some(lines) = &input.budget {
             values.budget = lines
@@ -114,8 +119,8 @@ impl FormValues {
         values
     }
 
-    pub fn answer(&self, position: &i32) -> &str {
-        self.answers.get(position).map(String::as_str).unwrap_or("")
+    pub fn answer(&self, position: &i32) -> AnswerInput {
+        self.answers.get(position).cloned().unwrap_or_default()
     }
 
     pub fn amount<S: AsRef<str>>(&self, year: &i32, code: S) -> &str {
@@ -183,6 +188,35 @@ impl EditPage {
         self.errors.get(field.as_ref())
     }
 
+    /// What is typed or stored for a question (see `_form_fields.html`).
+    fn answer(&self, position: &i32) -> AnswerInput {
+        self.values.answer(position)
+    }
+
+    /// The files attached to an attachment question: (id, name).
+    fn files(&self, field_id: &str) -> Vec<(String, String)> {
+        self.version
+            .attachments
+            .iter()
+            .filter(|a| a.section_id.as_deref() == Some(field_id))
+            .map(|a| (a.id.clone(), a.filename.clone()))
+            .collect()
+    }
+
+    fn file_url(&self, id: &str) -> String {
+        format!("/ansokningar/{}/bilagor/{id}", self.view.application.id)
+    }
+
+    /// The files of the general attachment list (not of a question).
+    fn general_attachments(&self) -> Vec<crate::db::applications::AttachmentInfo> {
+        self.version
+            .attachments
+            .iter()
+            .filter(|a| a.section_id.is_none())
+            .cloned()
+            .collect()
+    }
+
     /// What a field is called, for the summary of errors at the top of the page.
     fn label(&self, field: &str) -> String {
         let def = &self.view.definition;
@@ -190,7 +224,7 @@ impl EditPage {
         match parts.as_slice() {
             ["project_title"] => "Projektets rubrik".into(),
             ["supplement_answer"] => "Svar på kompletteringen".into(),
-            ["answers", n] => format!("Fråga {n}"),
+            ["answers", n, ..] => format!("Fråga {n}"),
             ["budget"] => "Budget".into(),
             ["budget", year] => format!("Budget {year}"),
             ["budget", year, code, ..] => def
@@ -343,7 +377,11 @@ pub async fn save(
     req: HttpRequest,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
-    let PostedForm { pairs, file } = posted;
+    let PostedForm {
+        pairs,
+        file,
+        more_files,
+    } = posted;
     let posted_key = FormData::new(pairs.clone()).get("form_key");
     let Some(actor) = actor.0 else {
         // The session ended while the person was typing: keep what they typed, for the
@@ -355,12 +393,14 @@ pub async fn save(
     let input = DraftInput::from_form(&form);
     let (view, version, supplement, budget_editable) =
         load_draft(&state, &actor, id.clone()).await?;
-    let file_sent = file.is_some();
+    let file_field = file.as_ref().map(|f| f.error_field());
     let again = |mut errors: FieldErrors, status: StatusCode, session: &Session| {
         // A browser cannot put a file back into a file field: say so where it was chosen.
-        if file_sent && errors.get("file").is_none() {
+        if let Some(field) = &file_field
+            && errors.get(field).is_none()
+        {
             errors.add(
-                "file",
+                field.clone(),
                 "Filen är inte bifogad eftersom ingenting sparades. Välj den igen när uppgifterna är rättade.",
             );
         }
@@ -382,6 +422,15 @@ pub async fn save(
         return again(
             FieldErrors::single("csrf_token", super::CSRF_REFUSED),
             StatusCode::FORBIDDEN,
+            &session,
+        );
+    }
+    if more_files {
+        // One file per post: the page has a file field per attachment question, and the
+        // rules for each differ. Nothing is saved, so no chosen file is kept silently.
+        return again(
+            FieldErrors::single("file", "Välj en fil i taget och ladda upp den innan nästa."),
+            StatusCode::UNPROCESSABLE_ENTITY,
             &session,
         );
     }
@@ -688,8 +737,9 @@ pub async fn download_attachment(
         .db
         .run(move |c| workflow::download_attachment(c, &actor.0, &id, &attachment_id, now))
         .await?;
-    Ok(crate::http::pdf_response(
+    Ok(crate::http::file_response(
         &attachment.filename,
+        &attachment.content_type,
         Some(&attachment.sha256),
         attachment.content,
     ))

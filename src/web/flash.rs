@@ -57,6 +57,13 @@ flashes! {
     PaymentsMarked => "payments_marked", "Utbetalningarna är markerade som utbetalda.";
     RoundOpened => "round_opened", "Omfördelningen är öppnad.";
     RoundClosed => "round_closed", "Omfördelningen är stängd.";
+    // The form editor (issue 15): each change is saved as a new version of the form.
+    FormFieldAdded => "form_field_added", "Frågan är tillagd i formuläret.";
+    FormFieldSaved => "form_field_saved", "Frågan är sparad.";
+    FormFieldMoved => "form_field_moved", "Frågan är flyttad.";
+    FormFieldRemoved => "form_field_removed", "Frågan är borttagen ur formuläret.";
+    FormCopied => "form_copied", "Formuläret är kopierat. Gå igenom frågorna innan utlysningen publiceras.";
+    FormImported => "form_imported", "Formuläret är importerat. Gå igenom frågorna innan utlysningen publiceras.";
     // Report-back: officers.
     ReportSupplementRequested => "report_supplement_requested", "Kompletteringen är begärd.";
     ReportApproved => "report_approved", "Återrapporteringen är godkänd.";

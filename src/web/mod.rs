@@ -14,6 +14,8 @@ mod calls;
 mod changes;
 mod drafting;
 pub mod flash;
+mod form_editor;
+pub mod form_fields;
 pub mod format;
 mod home;
 mod members;
@@ -119,6 +121,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/utlysningar/{id}/ansokningar",
             web::get().to(call_forms::list),
         )
+        // The form editor (issue 15): a call's application and report-back forms.
+        .configure(form_editor::routes)
         .route(
             "/utlysningar/{id}/ansokningar.csv",
             web::get().to(call_forms::csv),

@@ -43,6 +43,8 @@ const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
 pub struct PostedForm {
     pub pairs: Vec<(String, String)>,
     pub file: Option<Upload>,
+    /// More than one file was chosen; only the first was kept.
+    pub more_files: bool,
 }
 
 impl PostedForm {
@@ -72,7 +74,11 @@ impl FromRequest for PostedForm {
             let form = web::Form::<Vec<(String, String)>>::from_request(req, payload);
             Box::pin(async move {
                 let pairs = form.await?.into_inner();
-                Ok(PostedForm { pairs, file: None })
+                Ok(PostedForm {
+                    pairs,
+                    file: None,
+                    more_files: false,
+                })
             })
         }
     }
@@ -125,13 +131,22 @@ async fn read_multipart(mut stream: Multipart) -> Result<PostedForm, WebError> {
                     }
                 }
                 // Browsers send an empty, nameless part for a file field left empty; and
-                // only the form's own file field is taken.
+                // only the form's own file fields are taken: the general one and those of
+                // attachment questions (`file.<n>`), one file per post.
                 let chosen = !filename.is_empty() || kept.as_ref().is_none_or(|b| !b.is_empty());
-                if name == FILE_FIELD && chosen && form.file.is_none() {
-                    form.file = Some(match kept {
-                        Some(bytes) => Upload::new(&filename, bytes),
-                        None => Upload::too_large(&filename),
-                    });
+                let ours = name == FILE_FIELD || name.starts_with("file.");
+                if ours && chosen {
+                    if form.file.is_none() {
+                        form.file = Some(
+                            match kept {
+                                Some(bytes) => Upload::new(&filename, bytes),
+                                None => Upload::too_large(&filename),
+                            }
+                            .for_field(&name),
+                        );
+                    } else {
+                        form.more_files = true;
+                    }
                 }
             }
             None => {

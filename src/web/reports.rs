@@ -15,6 +15,7 @@ use super::drafting::{CsrfForm, check_csrf};
 use super::flash::{self, Flash};
 use super::{PageContext, WebError, redirect, render, stash};
 use crate::accounts::Actor;
+use crate::calls::form::{self, FormField};
 use crate::codes::Role;
 use crate::db::DbConnection;
 use crate::db::calls::ExpectedResult;
@@ -27,6 +28,7 @@ use crate::reports::workflow::{
     self, ReceivedInput, ReportSupplementInput, ReportView, Slot, SubmitInput, VersionView,
 };
 use crate::reports::{AnswerInput, Money, ReportInput, format_fte};
+use crate::web::form_fields::{self, ShownField};
 
 fn edit_path(id: &str) -> String {
     format!("/aterrapporter/{id}/redigera")
@@ -136,6 +138,7 @@ fn values_from(view: &ReportView, version: &VersionView) -> ReportInput {
             .staff_fte_hundredths
             .map(format_fte)
             .unwrap_or_default(),
+        fields: form_fields::inputs(&view.definition.report_form(), &version.field_bodies()),
     }
 }
 
@@ -160,12 +163,44 @@ impl EditPage {
         self.errors.get(field.as_ref())
     }
 
-    fn answer(&self, result: &ExpectedResult) -> AnswerInput {
+    fn result_answer(&self, result: &ExpectedResult) -> AnswerInput {
         self.values
             .answers
             .get(&result.id)
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// The call's own report-back fields (see `_form_fields.html`).
+    fn report_fields(&self) -> Vec<FormField> {
+        self.view.definition.report_form()
+    }
+
+    /// Whether the own fields begin with a heading of their own.
+    fn fields_start_with_page(&self) -> bool {
+        self.view
+            .definition
+            .report_fields
+            .first()
+            .is_some_and(|f| f.kind == form::FieldKind::Page)
+    }
+
+    /// What is typed or stored for one of the call's own fields (see `_form_fields.html`).
+    fn answer<P: std::borrow::Borrow<i32>>(&self, position: P) -> form::AnswerInput {
+        self.values
+            .fields
+            .get(&position.borrow().to_string())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Reports take no files: no attachment question has any (see `_form_fields.html`).
+    fn files(&self, _field_id: &str) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    fn file_url(&self, _id: &str) -> String {
+        String::new()
     }
 
     fn checked(&self, result: &ExpectedResult, code: &str) -> bool {
@@ -359,6 +394,14 @@ impl ConfirmPage {
     fn error(&self, field: &str) -> Option<&str> {
         self.problems.get(field)
     }
+
+    /// The draft's answers to the call's own fields, as they will be submitted.
+    fn shown_fields(&self) -> Vec<ShownField> {
+        match self.view.draft() {
+            Some(v) => form_fields::shown(&self.view.definition.report_form(), &v.field_bodies()),
+            None => Vec::new(),
+        }
+    }
 }
 
 async fn confirm_page(
@@ -546,6 +589,11 @@ impl ShowPage {
 
     fn fte(&self, n: &Option<i32>) -> String {
         n.map(format_fte).unwrap_or_else(|| "–".into())
+    }
+
+    /// A version's answers to the call's own fields, as read (hidden ones left out).
+    fn shown_fields(&self, version: &VersionView) -> Vec<ShownField> {
+        form_fields::shown(&self.view.definition.report_form(), &version.field_bodies())
     }
 }
 
@@ -826,6 +874,21 @@ impl OverviewPage {
         workflow::achievement_label(row.achievement(*index))
     }
 
+    /// A region's answer to one of the call's own fields ("–" when none).
+    fn field_answer(&self, row: &overview::Row, field: &FormField) -> String {
+        let text = overview::field_text(&self.overview.fields, row, field);
+        if text.is_empty() { "–".into() } else { text }
+    }
+
+    /// The call's own questions (headings left out), for the matrix.
+    fn questions(&self) -> Vec<&FormField> {
+        self.overview
+            .fields
+            .iter()
+            .filter(|f| f.is_question())
+            .collect()
+    }
+
     fn count(&self, n: &Option<i32>) -> String {
         n.map(super::format::number).unwrap_or_else(|| "–".into())
     }
@@ -976,33 +1039,23 @@ pub async fn public_csv(
     let year = query
         .ar
         .ok_or_else(|| AppError::invalid("ar", "Ange året, till exempel ?ar=2021."))?;
-    let (results, filter) = state
+    let plan = state
         .db
         .run(move |c| overview::public_plan(c, &id, year))
         .await?;
     let mut first = crate::spreadsheet::SpreadsheetCsv::new();
-    first.row(overview::public_csv_header(&results))?;
+    first.row(overview::public_csv_header(&plan))?;
     let first = web::Bytes::from(first.finish()?);
-    let (results, filter) = (std::sync::Arc::new(results), std::sync::Arc::new(filter));
+    let plan = std::sync::Arc::new(plan);
     let db = state.db.clone();
     let rows = futures_util::stream::try_unfold((Stage::Rows(None), db), move |(stage, db)| {
-        let (results, filter) = (results.clone(), filter.clone());
+        let plan = plan.clone();
         async move {
             let Stage::Rows(after) = stage else {
                 return Ok::<_, AppError>(None);
             };
             let (rows, next) = db
-                .run(move |c| {
-                    overview::public_rows(
-                        c,
-                        &results,
-                        &filter,
-                        after.as_ref(),
-                        CSV_CHUNK,
-                        year,
-                        now,
-                    )
-                })
+                .run(move |c| overview::public_rows(c, &plan, after.as_ref(), CSV_CHUNK, year, now))
                 .await?;
             let mut w = crate::spreadsheet::SpreadsheetCsv::continuation();
             for row in &rows {

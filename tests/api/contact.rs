@@ -217,7 +217,7 @@ async fn the_receipt_and_its_email_say_who_to_ask_and_which_number_to_give() {
         let application = workflow::start(&mut conn, &applicant, &call_id, now).unwrap();
         let input = DraftInput {
             project_title: "Projekt".into(),
-            answers: [("1".to_string(), "Planen.".to_string())].into(),
+            answers: [("1".to_string(), "Planen.".into())].into(),
             budget: Some(vec![BudgetInput {
                 year: "2021".into(),
                 category: "personal".into(),

@@ -99,7 +99,7 @@ pub(crate) fn submitted(app: &TestApp, applicant: &Actor, call_id: &str, amount:
     let application = workflow::start(&mut conn, applicant, call_id, now).unwrap();
     let input = DraftInput {
         project_title: "Projekt".into(),
-        answers: [("1".to_string(), "Planen.".to_string())].into(),
+        answers: [("1".to_string(), "Planen.".into())].into(),
         budget: Some(vec![BudgetInput {
             year: "2021".into(),
             category: "personal".into(),

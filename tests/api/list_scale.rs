@@ -231,7 +231,7 @@ async fn kept_counts_and_keys_follow_every_step_of_a_case() {
         let mut conn = app.conn();
         let input = statsbidrag::applications::draft::DraftInput {
             project_title: "Projekt".into(),
-            answers: [("1".to_string(), "Planen.".to_string())].into(),
+            answers: [("1".to_string(), "Planen.".into())].into(),
             budget: Some(vec![statsbidrag::applications::draft::BudgetInput {
                 year: "2021".into(),
                 category: "personal".into(),

@@ -54,6 +54,7 @@ pub(crate) fn open_call_coded(app: &crate::helpers::TestApp, code: &str) -> Stri
             help_text: String::new(),
             required: "true".into(),
             max_length: "1000".into(),
+            ..Default::default()
         }],
         cost_categories: vec![CategoryInput {
             code: "personal".into(),

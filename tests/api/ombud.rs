@@ -278,6 +278,7 @@ fn municipal_call(app: &TestApp) -> String {
             help_text: String::new(),
             required: "true".into(),
             max_length: "1000".into(),
+            ..Default::default()
         }],
         cost_categories: vec![CategoryInput {
             code: "personal".into(),

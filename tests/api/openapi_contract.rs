@@ -846,6 +846,15 @@ async fn every_enum_in_the_document_is_what_the_api_sends() {
         ("Role", codes(Role::ALL)),
         ("OrgKind", codes(OrgKind::ALL)),
         ("OrgRole", codes(statsbidrag::codes::OrgRole::ALL)),
+        (
+            "ColumnKind",
+            codes(statsbidrag::calls::form::ColumnKind::ALL),
+        ),
+        ("FieldKind", codes(statsbidrag::calls::form::FieldKind::ALL)),
+        (
+            "FormKind",
+            codes(statsbidrag::calls::form_editor::FormKind::ALL),
+        ),
         ("NumberStatus", codes(NumberStatus::ALL)),
         ("CallStatus", codes(CallStatus::ALL)),
         ("ApplicationKind", codes(ApplicationKind::ALL)),
