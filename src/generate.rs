@@ -40,12 +40,13 @@ use crate::db::calls::{
 use crate::db::decisions::{Decision, DecisionYear};
 use crate::db::organisations::Organisation;
 use crate::db::payments::Payment;
-use crate::db::reports::{CostLine, RepaymentClaim, ReportAnswer, ReportVersion};
+use crate::db::reports::{CostLine, FieldAnswer, RepaymentClaim, ReportAnswer, ReportVersion};
 use crate::db::schema::{
     application_answers, application_budget_lines, application_staff_lines, application_versions,
     application_years, applications, assessments, audit_events, decision_years, decisions,
     organisations, payments, proposal_years, proposals, registration_counters, repayment_claims,
-    report_answers, report_cost_lines, report_versions, reports, supplement_requests, users,
+    report_answers, report_cost_lines, report_field_answers, report_versions, reports,
+    supplement_requests, users,
 };
 use crate::db::{self, DbConnection};
 use crate::fixtures::{self, FixtureError, LoadOptions};
@@ -240,6 +241,7 @@ struct Rows {
     report_versions: Vec<ReportVersion>,
     report_answers: Vec<ReportAnswer>,
     report_costs: Vec<CostLine>,
+    report_fields: Vec<FieldAnswer>,
     claims: Vec<RepaymentClaim>,
     audit: Vec<AuditEvent>,
 }
@@ -1117,6 +1119,11 @@ impl Generator {
             Ore::ZERO
         };
         let used = granted - unused;
+        // As many draws as when the counts were columns, so the rest of the data stays the
+        // same; girls and boys at most the total, as the form requires.
+        let total = 20 + self.rng.below(40) as i64;
+        let girls = (10 + self.rng.below(20) as i64).min(total);
+        let boys = (10 + self.rng.below(20) as i64).min(total - girls);
         let version = ReportVersion {
             id: db::new_id(),
             report_id: report.id.clone(),
@@ -1128,15 +1135,30 @@ impl Generator {
             submitted_by: submitted.then(|| applicant.id.clone()),
             signer_name: submitted.then(|| applicant.name.clone()),
             signer_role: submitted.then(|| "Verksamhetschef".to_string()),
-            children_total: Some(20 + self.rng.below(40) as i32),
-            girls: Some(10 + self.rng.below(20) as i32),
-            boys: Some(10 + self.rng.below(20) as i32),
+            // The counts are the answer to the call's counts field (below).
+            children_total: None,
+            girls: None,
+            boys: None,
             staff_fte_hundredths: Some(150 + self.rng.below(300) as i32),
             received_ore: Some(granted),
             used_ore: Some(used),
             unused_ore: Some(unused),
             supplement_request_id: None,
         };
+        if let Some(field) = crate::reports::counts_field(&self.decided.report_form()) {
+            let counts = crate::calls::form::SexCounts {
+                total,
+                girls: Some(girls),
+                boys: Some(boys),
+            };
+            if let Ok(body) = serde_json::to_string(&counts) {
+                rows.report_fields.push(FieldAnswer {
+                    version_id: version.id.clone(),
+                    field_id: field.id.clone(),
+                    body,
+                });
+            }
+        }
         for result in self.decided.expected_results.clone() {
             if result.year != year {
                 continue;
@@ -1213,6 +1235,7 @@ impl Generator {
         insert_rows!(conn, report_versions::table, rows.report_versions, 18);
         insert_rows!(conn, report_answers::table, rows.report_answers, 5);
         insert_rows!(conn, report_cost_lines::table, rows.report_costs, 3);
+        insert_rows!(conn, report_field_answers::table, rows.report_fields, 3);
         insert_rows!(conn, repayment_claims::table, rows.claims, 16);
         self.report.audit_events += insert_rows!(conn, audit_events::table, rows.audit, 11);
         Ok(())

@@ -162,6 +162,9 @@ pub struct ReportVersionDto {
     pub submitted_at: Option<chrono::NaiveDateTime>,
     pub signer_name: Option<String>,
     pub signer_role: Option<String>,
+    /// Children and young people who took part, and of them girls and boys: the answer to
+    /// the call's counts field (its first field of counts by sex; also in `fields`). `null`
+    /// when not answered or the call asks no counts.
     pub children_total: Option<i32>,
     pub girls: Option<i32>,
     pub boys: Option<i32>,
@@ -251,15 +254,19 @@ impl ReportDto {
             .iter()
             .map(|v| {
                 let money = view.money_of(v);
+                let bodies = v.field_bodies();
+                // As before issue 15: the counts of children, now the call's counts field.
+                let counts =
+                    crate::reports::counts_of(&form, v.version.staff_fte_hundredths, &bodies);
                 ReportVersionDto {
                     number: v.version.number,
                     status: v.version.status.as_str().into(),
                     submitted_at: v.version.submitted_at,
                     signer_name: v.version.signer_name.clone(),
                     signer_role: v.version.signer_role.clone(),
-                    children_total: v.version.children_total,
-                    girls: v.version.girls,
-                    boys: v.version.boys,
+                    children_total: counts.children_total,
+                    girls: counts.girls,
+                    boys: counts.boys,
                     staff_fte: v.version.staff_fte_hundredths.map(format_fte),
                     received: money.received.to_kronor(),
                     used: money.used.to_kronor(),
@@ -288,7 +295,7 @@ impl ReportDto {
                             })
                         })
                         .collect(),
-                    fields: field_dtos(&form, &v.field_bodies()),
+                    fields: field_dtos(&form, &bodies),
                 }
             })
             .collect();

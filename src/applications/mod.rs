@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod draft;
+pub mod export;
 pub mod lists;
 pub mod workflow;
 

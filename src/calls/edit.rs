@@ -185,7 +185,8 @@ fn blank(values: &[&str]) -> bool {
 }
 
 impl CallInput {
-    /// A new call's starting point: the four cost categories the agency always asks for.
+    /// A new call's starting point: the four cost categories the agency always asks for,
+    /// and the report-back's counts of children and young people.
     pub fn new_blank(today: chrono::NaiveDate) -> CallInput {
         let next_year = chrono::Datelike::year(&today) + 1;
         CallInput {
@@ -211,6 +212,9 @@ impl CallInput {
                 name: name.to_string(),
             })
             .collect(),
+            // The counts every report-back asked before they became a field (issue 15);
+            // the officer may remove them.
+            report_fields: vec![crate::reports::counts_field_input()],
             ..Default::default()
         }
     }
@@ -824,6 +828,7 @@ pub fn create(
                 details: definition_summary(&def),
             },
         )?;
+        crate::calls::form_editor::record_saved_forms(conn, None, &def.call, &actor.user_id, now)?;
         Ok(def.call)
     })
 }
@@ -1045,12 +1050,16 @@ pub fn update(
     input: &CallInput,
     now: DateTime<Utc>,
 ) -> Result<Call, AppError> {
-    update_with(conn, actor, call_id, input, now, |_, _| Ok(()))
+    // Every save of a call's form is a version of it, recorded with the save.
+    update_with(conn, actor, call_id, input, now, |conn, before, call| {
+        crate::calls::form_editor::record_saved_forms(conn, Some(before), call, &actor.user_id, now)
+    })
 }
 
-/// As [`update`], with `after` run in the same transaction once the call is written: the
-/// form editor records the form's new version there, so that a change and its version are
-/// saved together or not at all.
+/// As [`update`], with `after` run in the same transaction once the call is written, given
+/// the call as it stood before: [`update`] and the form editor record the forms' new
+/// versions there, so that a change and its version are saved together or not at all
+/// (each records them its own way, so `after` is the only place they are recorded).
 pub fn update_with<F>(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -1060,7 +1069,7 @@ pub fn update_with<F>(
     after: F,
 ) -> Result<Call, AppError>
 where
-    F: FnOnce(&mut DbConnection, &Call) -> Result<(), AppError>,
+    F: FnOnce(&mut DbConnection, &CallDefinition, &Call) -> Result<(), AppError>,
 {
     // Checked and recorded before the transaction: a refusal must stay on record.
     require_officer(conn, actor, Some(call_id), now, "ändra en utlysning")?;
@@ -1090,7 +1099,7 @@ where
                 "Utlysningen är stängd och kan inte ändras.".into(),
             )),
         }?;
-        after(conn, &call)?;
+        after(conn, &old, &call)?;
         Ok(call)
     })
 }
@@ -1318,6 +1327,8 @@ pub fn copy(
                 details: json!({ "copied_from": source.id }),
             },
         )?;
+        // The copy's forms start their own history: the copier saved them.
+        crate::calls::form_editor::record_saved_forms(conn, None, &copy.call, &actor.user_id, now)?;
         Ok(copy.call)
     })
 }

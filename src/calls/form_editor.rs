@@ -5,7 +5,8 @@
 //! `edit::update_with`, so the same rules, the same refusal of non-officers and the same
 //! audit entry (`call.updated`) apply as for the call form. In the same transaction the
 //! form's new state is recorded as a version (`db::calls::record_form_version`), as the
-//! JSON of [`FormDefinition`]. A published call's forms are frozen: they can be read,
+//! JSON of [`FormDefinition`]; saves outside the editor (the call form, the call API, a
+//! copy) record theirs the same way ([`record_saved_forms`]). A published call's forms are frozen: they can be read,
 //! previewed and exported, never changed here.
 //!
 //! The export (and what an import takes) is [`FormExport`]:
@@ -141,8 +142,8 @@ pub struct FormExport {
     /// `application` or `report`.
     pub form: FormKind,
     /// The saved version the form is (see `GET /api/v1/calls/{id}/form/versions`); null when
-    /// the form as it stands was last saved outside the form editor (the call form, a
-    /// copied call) and has no version of its own yet.
+    /// the form as it stands has no saved version (a call loaded from the fixtures or made
+    /// before versions were kept, not saved since).
     pub version: Option<i32>,
     /// The fields in order; a field's number (`show_when.field`) is its place, from 1.
     pub fields: Vec<FieldExport>,
@@ -1047,8 +1048,8 @@ pub struct VersionView {
     pub version: i32,
     #[schema(value_type = String, example = "2026-03-01T10:15:00")]
     pub saved_at: NaiveDateTime,
-    /// Who saved it: none for a state recorded when the editor first changed a form made
-    /// elsewhere (the call form, a copied call).
+    /// Who saved it: none for the state a call had before its first recorded save (a call
+    /// loaded from the fixtures or made before versions were kept).
     pub saved_by: Option<String>,
     pub saved_by_name: Option<String>,
     /// The form's fields as saved.
@@ -1108,6 +1109,56 @@ pub fn versions(
     Ok(out)
 }
 
+/// Records both forms of a call just saved outside the editor (the call form and
+/// `PUT /api/v1/calls/{id}` through `edit::update`, `edit::create`, `edit::copy`) as
+/// versions, in the transaction of the save, with the JSON the editor records
+/// ([`definition_json`]): a form saved unchanged is not a new version, and the editor's
+/// next change does not record it again. `before`: the call as it stood before an update;
+/// a state not yet recorded (a call made before versions were kept, or loaded from the
+/// fixtures) is recorded first without a name, as the editor does, so that the history
+/// starts where this save did. An empty form with no version yet has nothing to record.
+pub fn record_saved_forms(
+    conn: &mut DbConnection,
+    before: Option<&CallDefinition>,
+    call: &crate::db::calls::Call,
+    saved_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let saved = db::calls::load_definition(conn, call.clone())?;
+    for form in FormKind::ALL {
+        let latest = db::calls::latest_form_version(conn, &call.id, form.as_str())?;
+        let mut recorded = latest.is_some();
+        if let Some(before) = before {
+            let old = form.fields(before);
+            let old_json = definition_json(*form, &old);
+            if !old.is_empty() && latest.is_none_or(|v| v.definition != old_json) {
+                db::calls::record_form_version(
+                    conn,
+                    &call.id,
+                    form.as_str(),
+                    &old_json,
+                    now.naive_utc(),
+                    None,
+                )?;
+                recorded = true;
+            }
+        }
+        let fields = form.fields(&saved);
+        if fields.is_empty() && !recorded {
+            continue;
+        }
+        db::calls::record_form_version(
+            conn,
+            &call.id,
+            form.as_str(),
+            &definition_json(*form, &fields),
+            now.naive_utc(),
+            Some(saved_by),
+        )?;
+    }
+    Ok(())
+}
+
 /// What a change left: the form's new version, and the place of the field it concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Saved {
@@ -1151,14 +1202,14 @@ fn change_form(
     let position = change(form.rows_mut(&mut input), &fields, conn)?;
     let mut version = 0;
     let recorder = actor.user_id.clone();
-    edit::update_with(conn, actor, call_id, &input, now, |conn, call| {
+    edit::update_with(conn, actor, call_id, &input, now, |conn, _, call| {
         let saved = db::calls::load_definition(conn, call.clone())?;
         let after = definition_json(form, &form.fields(&saved));
         let latest = db::calls::latest_form_version(conn, call_id, form.as_str())?;
         if !fields.is_empty() && latest.is_none_or(|v| v.definition != before) {
-            // The form as it stood was made outside the editor (the call form, a copied
-            // call): kept first, without a name, so that the history starts where this
-            // change did.
+            // The form as it stood has no version (a call loaded from the fixtures or made
+            // before versions were kept): kept first, without a name, so that the history
+            // starts where this change did.
             db::calls::record_form_version(
                 conn,
                 call_id,

@@ -350,6 +350,66 @@ pub fn latest_submitted_requests_of(
         .load(conn)
 }
 
+/// The answers of the latest submitted version of each application:
+/// `(application_id, section_id, body)`. The ids go in chunks, as in
+/// [`latest_submitted_requests`].
+pub fn latest_submitted_answers(
+    conn: &mut DbConnection,
+    application_ids: &[String],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in application_ids.chunks(ID_CHUNK) {
+        let rows: Vec<(String, String, String)> = application_answers::table
+            .inner_join(application_versions::table)
+            .filter(application_versions::application_id.eq_any(chunk))
+            .filter(application_versions::status.eq(VersionStatus::Submitted))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                LATEST_SUBMITTED,
+            ))
+            .select((
+                application_versions::application_id,
+                application_answers::section_id,
+                application_answers::body,
+            ))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// The names of the files attached to questions in the latest submitted version of each
+/// application, in the order they were added: `(application_id, section_id, filename)`.
+/// Files of the general attachment list (no question) are left out; the file contents are
+/// not read.
+pub fn latest_submitted_question_files(
+    conn: &mut DbConnection,
+    application_ids: &[String],
+) -> QueryResult<Vec<(String, String, String)>> {
+    let mut out = Vec::new();
+    for chunk in application_ids.chunks(ID_CHUNK) {
+        let rows: Vec<(String, Option<String>, String)> = attachments::table
+            .inner_join(application_versions::table)
+            .filter(application_versions::application_id.eq_any(chunk))
+            .filter(application_versions::status.eq(VersionStatus::Submitted))
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                LATEST_SUBMITTED,
+            ))
+            .filter(attachments::section_id.is_not_null())
+            .order((attachments::uploaded_at.asc(), attachments::id.asc()))
+            .select((
+                application_versions::application_id,
+                attachments::section_id,
+                attachments::filename,
+            ))
+            .load(conn)?;
+        out.extend(
+            rows.into_iter()
+                .filter_map(|(app, section, name)| section.map(|s| (app, s, name))),
+        );
+    }
+    Ok(out)
+}
+
 /// How many ids one statement binds at most: far below SQLite's 32 766 variables.
 pub const ID_CHUNK: usize = 5_000;
 

@@ -302,23 +302,21 @@ pub fn insert_version(conn: &mut DbConnection, version: &ReportVersion) -> Query
         .map(|_| ())
 }
 
-/// The draft's counts, as typed (none left out: a blank field is stored as blank).
-pub fn set_draft_counts(
+/// The draft's staff, as typed (blank is stored as blank).
+/// (The columns `children_total`, `girls` and `boys` are no longer
+/// written: the counts are the answer to the call's counts field since migration 000027,
+/// which kept the columns so that nothing stored before is lost.)
+pub fn set_draft_staff(
     conn: &mut DbConnection,
     version_id: &str,
-    counts: &crate::reports::Counts,
+    staff_fte_hundredths: Option<i32>,
 ) -> QueryResult<()> {
     diesel::update(
         report_versions::table
             .find(version_id)
             .filter(report_versions::status.eq(VersionStatus::Draft)),
     )
-    .set((
-        report_versions::children_total.eq(counts.children_total),
-        report_versions::girls.eq(counts.girls),
-        report_versions::boys.eq(counts.boys),
-        report_versions::staff_fte_hundredths.eq(counts.staff_fte_hundredths),
-    ))
+    .set(report_versions::staff_fte_hundredths.eq(staff_fte_hundredths))
     .execute(conn)
     .map(|_| ())
 }

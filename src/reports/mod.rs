@@ -66,8 +66,6 @@ pub const ACTIVITIES_MAX: usize = 4000;
 pub const OBSTACLES_MAX: usize = 4000;
 pub const SIGNER_MAX: usize = 200;
 pub const SUPPLEMENT_MESSAGE_MAX: usize = 4000;
-/// No region has this many children in a pilot; a bound that catches a slip of the finger.
-pub const COUNT_MAX: i64 = 1_000_000;
 /// Full-time equivalents, in hundredths: at most 10 000 FTE.
 pub const FTE_HUNDREDTHS_MAX: i64 = 1_000_000;
 
@@ -133,8 +131,8 @@ pub struct AnswerInput {
 /// A report draft as sent by the form or the API: every value the text that was sent.
 /// Field names in errors: `answers.<expected_result_id>.achievement|activities|obstacles`,
 /// `answers.<n>` (with `answers.<n>.<row>.<column>` and `answers.<n>.total|girls|boys`) for
-/// the call's own fields, `costs.<category code>`, `children_total`, `girls`, `boys`,
-/// `staff_fte`.
+/// the call's own fields, `costs.<category code>`, `children_total`, `girls`, `boys` (when
+/// the counts were sent under those names), `staff_fte`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
 #[serde(try_from = "ReportInputWire", into = "ReportInputWire")]
 pub struct ReportInput {
@@ -152,6 +150,11 @@ pub struct ReportInput {
     #[serde(default, deserialize_with = "forms::text_map")]
     pub costs: BTreeMap<String, String>,
     /// Children and young people included in the year (a count, no data about anyone).
+    /// Kept for clients written before the counts became a field of the call (issue 15):
+    /// `children_total`, `girls` and `boys` are the answer to the call's counts field (its
+    /// first field of counts by sex), as if sent as `answers.<n>` = `{"total", "girls",
+    /// "boys"}`. If the same draft also sends `answers.<n>` for that field, that answer is
+    /// the one stored and these are not read. A call without a counts field refuses them.
     #[serde(default, deserialize_with = "forms::text")]
     #[schema(value_type = String, example = "23")]
     pub children_total: String,
@@ -255,8 +258,8 @@ impl From<ReportInput> for ReportInputWire {
 }
 
 impl ReportInput {
-    /// Reads the form: `answers.<id>.<field>`, the own fields' `answers.<n>...`,
-    /// `costs.<code>` and the counts.
+    /// Reads the form: `answers.<id>.<field>`, the own fields' `answers.<n>...` (the counts
+    /// of children among them), `costs.<code>` and the staff.
     pub fn from_form(form: &FormData) -> ReportInput {
         let mut answers: BTreeMap<String, AnswerInput> = BTreeMap::new();
         for (key, value) in form.map("answers") {
@@ -283,6 +286,8 @@ impl ReportInput {
             answers,
             fields,
             costs: form.map("costs"),
+            // The form asks the counts as the call's field; the old names are still read,
+            // so that a page loaded before an upgrade saves what was typed.
             children_total: form.get("children_total"),
             girls: form.get("girls"),
             boys: form.get("boys"),
@@ -291,13 +296,67 @@ impl ReportInput {
     }
 }
 
-/// The aggregate counts, as stored.
+/// The aggregate counts of a version: children, girls and boys as the answer to the call's
+/// counts field (`counts_of`), staff as stored with the version.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Counts {
     pub children_total: Option<i32>,
     pub girls: Option<i32>,
     pub boys: Option<i32>,
     pub staff_fte_hundredths: Option<i32>,
+}
+
+/// The counts field a call gets unless the officer removes it, as every call asked before
+/// the counts became a field (issue 15): migration 000027, the 2020 call's fixture and a new
+/// call start with it.
+pub const COUNTS_FIELD_TITLE: &str = "Barn och unga som ingått";
+pub const COUNTS_FIELD_HELP: &str = "Bara antal, inga uppgifter om enskilda barn eller unga.";
+pub const COUNTS_FIELD_MAX_LENGTH: i32 = 8000;
+
+/// The counts field as a new call's form input starts with it.
+pub fn counts_field_input() -> crate::calls::edit::SectionInput {
+    crate::calls::edit::SectionInput {
+        title: COUNTS_FIELD_TITLE.into(),
+        help_text: COUNTS_FIELD_HELP.into(),
+        required: "true".into(),
+        max_length: COUNTS_FIELD_MAX_LENGTH.to_string(),
+        kind: form::FieldKind::SexCounts.as_str().into(),
+        settings: "{}".into(),
+    }
+}
+
+/// The call's counts of children and young people who took part: its first report-back
+/// field of counts by sex. A call without one asks no counts.
+pub fn counts_field(fields: &[form::FormField]) -> Option<&form::FormField> {
+    fields.iter().find(|f| f.kind == form::FieldKind::SexCounts)
+}
+
+/// Whether `field` is the call's counts field: shown as the fixed counts (children, girls,
+/// boys) where those are shown, so not a second time among the call's own fields.
+pub fn is_counts_field(fields: &[form::FormField], field: &form::FormField) -> bool {
+    counts_field(fields).is_some_and(|c| c.id == field.id)
+}
+
+/// A version's counts: children, girls and boys from its answer to the counts field (none
+/// when the call has no such field, or a condition hides it), staff as stored.
+pub fn counts_of(
+    fields: &[form::FormField],
+    staff_fte_hundredths: Option<i32>,
+    answers: &BTreeMap<String, String>,
+) -> Counts {
+    let sex = counts_field(fields)
+        .filter(|f| form::visible(f, fields, answers))
+        .and_then(|f| answers.get(&f.id))
+        .and_then(|body| form::read_sex_counts(body));
+    // Stored counts are bounded far below i32; one that does not fit is not shown rather
+    // than shown wrong.
+    let small = |n: i64| i32::try_from(n).ok();
+    Counts {
+        children_total: sex.and_then(|c| small(c.total)),
+        girls: sex.and_then(|c| c.girls).and_then(small),
+        boys: sex.and_then(|c| c.boys).and_then(small),
+        staff_fte_hundredths,
+    }
 }
 
 /// A draft that passed the rules for saving.
@@ -364,13 +423,6 @@ pub fn format_fte(hundredths: i32) -> String {
         f if f % 10 == 0 => format!("{whole},{}", f / 10),
         f => format!("{whole},{f:02}"),
     }
-}
-
-fn count(text: &str, what: &str) -> Result<Option<i32>, String> {
-    if text.trim().is_empty() {
-        return Ok(None);
-    }
-    forms::integer(text, 0, COUNT_MAX, what).map(|n| Some(n as i32))
 }
 
 /// Reads a draft against the call and year. Every problem is reported beside its field;
@@ -458,30 +510,10 @@ pub fn parse(
         errors.add("costs", over_received(used, received));
     }
 
-    let children_total = count(&input.children_total, "antalet barn och unga")
-        .map_err(|m| errors.add("children_total", m))
-        .unwrap_or(None);
-    let girls = count(&input.girls, "antalet flickor")
-        .map_err(|m| errors.add("girls", m))
-        .unwrap_or(None);
-    let boys = count(&input.boys, "antalet pojkar")
-        .map_err(|m| errors.add("boys", m))
-        .unwrap_or(None);
-    if let (Some(total), Some(g), Some(b)) = (children_total, girls, boys)
-        && i64::from(g) + i64::from(b) > i64::from(total)
-    {
-        errors.add(
-            "girls",
-            format!(
-                "Flickor och pojkar är tillsammans {}, fler än de {total} barn och unga ni har angett.",
-                g + b
-            ),
-        );
-    }
+    let fields = parse_fields_with_counts(def, input, &mut errors);
     let staff_fte_hundredths = parse_fte(&input.staff_fte)
         .map_err(|m| errors.add("staff_fte", m))
         .unwrap_or(None);
-    let fields = parse_fields(def, &input.fields, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -490,12 +522,66 @@ pub fn parse(
         costs,
         fields,
         counts: Counts {
-            children_total,
-            girls,
-            boys,
             staff_fte_hundredths,
+            ..Counts::default()
         },
     })
+}
+
+/// The call's own fields' answers, with the counts sent under their names from before
+/// issue 15 (`children_total`, `girls`, `boys`) read as the answer to the counts field.
+/// Problems with counts sent that way are named as they were sent.
+fn parse_fields_with_counts(
+    def: &CallDefinition,
+    input: &ReportInput,
+    errors: &mut FieldErrors,
+) -> BTreeMap<String, String> {
+    let legacy = [
+        ("total", "children_total", &input.children_total),
+        ("girls", "girls", &input.girls),
+        ("boys", "boys", &input.boys),
+    ];
+    if legacy.iter().all(|(_, _, text)| text.trim().is_empty()) {
+        return parse_fields(def, &input.fields, errors);
+    }
+    let form = def.report_form();
+    let Some(field) = counts_field(&form) else {
+        errors.add(
+            "children_total",
+            "Utlysningen frågar inte efter antal barn och unga i återrapporteringen.",
+        );
+        return parse_fields(def, &input.fields, errors);
+    };
+    let key = field.position.to_string();
+    if input.fields.contains_key(&key) {
+        // The field's own answer wins: it is what the form of today sends.
+        return parse_fields(def, &input.fields, errors);
+    }
+    let mut fields = input.fields.clone();
+    fields.insert(
+        key,
+        form::AnswerInput::Parts(
+            legacy
+                .iter()
+                .filter(|(_, _, text)| !text.trim().is_empty())
+                .map(|(part, _, text)| (part.to_string(), text.to_string()))
+                .collect(),
+        ),
+    );
+    let mut found = FieldErrors::new();
+    let out = parse_fields(def, &fields, &mut found);
+    let name = field.name();
+    for e in found.into_vec() {
+        let renamed = legacy.iter().find_map(|(part, old, _)| {
+            (e.field == format!("{name}.{part}") || (*part == "total" && e.field == name))
+                .then_some(*old)
+        });
+        match renamed {
+            Some(old) => errors.add(old, e.message),
+            None => errors.add(e.field, e.message),
+        }
+    }
+    out
 }
 
 /// The answers to the call's own report-back fields, each read against its field's type:
@@ -570,8 +656,8 @@ pub struct StoredDraft {
 
 /// The rules for a complete report, checked when it is submitted: every expected result of
 /// the year answered (how far, and what was done; what stood in the way unless the result
-/// was reached), the counts given (girls and boys at most the total), and no more used
-/// than received. `signer` is the named person and their role, both required.
+/// was reached), the staff given, every required field of the call's own answered (the
+/// counts of children among them), and no more used than received. `signer` is the named person and their role, both required.
 pub fn check_complete(
     def: &CallDefinition,
     year: i32,
@@ -620,26 +706,11 @@ pub fn check_complete(
     if used > draft.received {
         errors.add("costs", over_received(used, draft.received));
     }
-    let counts = draft.counts;
-    for (field, value, what) in [
-        (
-            "children_total",
-            counts.children_total,
-            "antalet barn och unga som ingått under året",
-        ),
-        ("girls", counts.girls, "antalet flickor"),
-        ("boys", counts.boys, "antalet pojkar"),
-        (
-            "staff_fte",
-            counts.staff_fte_hundredths,
-            "personal i årsarbetskrafter",
-        ),
-    ] {
-        if value.is_none() {
-            errors.add(field, format!("Ange {what} (0 om inga)."));
-        }
+    if draft.counts.staff_fte_hundredths.is_none() {
+        errors.add("staff_fte", "Ange personal i årsarbetskrafter (0 om inga).");
     }
-    // The call's own fields: every required one that is asked. Reports take no files, so
+    // The call's own fields, the counts of children among them: every required one that
+    // is asked. Reports take no files, so
     // no attachment field can be waiting for one.
     form::check_complete(
         &def.report_form(),
@@ -822,6 +893,23 @@ mod tests {
         assert_eq!(payment_reference("SB-2020-0001", 2021), "SB-2020-0001-2021");
     }
 
+    /// The call with the counts field every call had before issue 15.
+    fn def_with_counts() -> CallDefinition {
+        let mut d = def();
+        d.report_fields = vec![crate::db::calls::ReportField {
+            id: "antal".into(),
+            call_id: "c".into(),
+            position: 1,
+            title: COUNTS_FIELD_TITLE.into(),
+            help_text: COUNTS_FIELD_HELP.into(),
+            required: true,
+            max_length: COUNTS_FIELD_MAX_LENGTH,
+            kind: crate::calls::form::FieldKind::SexCounts,
+            settings: "{}".into(),
+        }];
+        d
+    }
+
     #[test]
     fn every_bad_value_is_named_by_its_field() {
         let input = ReportInput {
@@ -841,7 +929,7 @@ mod tests {
             staff_fte: "3,555".into(),
             ..Default::default()
         };
-        let errors = parse(&def(), 2021, &input, Ore::from_kronor(100))
+        let errors = parse(&def_with_counts(), 2021, &input, Ore::from_kronor(100))
             .err()
             .unwrap_or_default();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -904,15 +992,57 @@ mod tests {
             boys: "5".into(),
             ..Default::default()
         };
-        let errors = parse(&def(), 2021, &input, Ore::ZERO)
-            .err()
-            .unwrap_or_default();
-        assert!(errors.get("girls").is_some_and(|m| m.contains("11")));
+        let d = def_with_counts();
+        let errors = parse(&d, 2021, &input, Ore::ZERO).err().unwrap_or_default();
+        assert!(errors.get("children_total").is_some());
         let fewer = ReportInput {
             boys: "3".into(),
             ..input
         };
-        assert!(parse(&def(), 2021, &fewer, Ore::ZERO).is_ok());
+        assert!(parse(&d, 2021, &fewer, Ore::ZERO).is_ok());
+    }
+
+    #[test]
+    fn the_old_count_names_answer_the_counts_field() {
+        let d = def_with_counts();
+        let old = ReportInput {
+            children_total: "23".into(),
+            girls: "9".into(),
+            boys: "14".into(),
+            ..Default::default()
+        };
+        let content = parse(&d, 2021, &old, Ore::ZERO).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            content.fields["antal"],
+            r#"{"total":23,"girls":9,"boys":14}"#
+        );
+        let form = d.report_form();
+        let counts = counts_of(&form, None, &content.fields);
+        assert_eq!(
+            (counts.children_total, counts.girls, counts.boys),
+            (Some(23), Some(9), Some(14))
+        );
+        // Sent both ways, the field's own answer wins.
+        let both = ReportInput {
+            fields: BTreeMap::from([(
+                "1".into(),
+                crate::calls::form::AnswerInput::Parts(BTreeMap::from([(
+                    "total".into(),
+                    "5".into(),
+                )])),
+            )]),
+            ..old.clone()
+        };
+        let content = parse(&d, 2021, &both, Ore::ZERO).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            content.fields["antal"],
+            r#"{"total":5,"girls":null,"boys":null}"#
+        );
+        // A call that asks no counts refuses them rather than dropping them.
+        let errors = parse(&def(), 2021, &old, Ore::ZERO)
+            .err()
+            .unwrap_or_default();
+        assert!(errors.get("children_total").is_some());
     }
 
     #[test]

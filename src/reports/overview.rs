@@ -1,8 +1,9 @@
 //! The officers' and auditors' view of a call's report-back for one year: every region's
 //! status, a matrix of expected results × regions with each answer, the answers to the
 //! call's own report-back fields, the counts and the money with sums; as a page, JSON and
-//! CSV. And the export for the public, where no count from 1 to 4 is shown: the fixed
-//! counts of children, girls and boys, and the call's own counts by sex alike.
+//! CSV. And the export for the public, where no count from 1 to 4 is shown: the counts of
+//! children, girls and boys (the answer to the call's counts field, see `counts_field`),
+//! and the call's other counts by sex alike.
 
 use std::collections::BTreeMap;
 
@@ -120,7 +121,7 @@ fn build(
         unused: sums.unused,
         repaid: sums.repaid,
     };
-    let rows = rows_of(conn, &results, slots, today)?;
+    let rows = rows_of(conn, &results, &fields, slots, today)?;
     Ok(Overview {
         call,
         year,
@@ -141,6 +142,7 @@ fn build(
 fn rows_of(
     conn: &mut DbConnection,
     results: &[ExpectedResult],
+    form: &[FormField],
     slots: Vec<Slot>,
     today: NaiveDate,
 ) -> Result<Vec<Row>, AppError> {
@@ -208,11 +210,14 @@ fn rows_of(
             .as_ref()
             .and_then(|v| fields_by_version.remove(&v.id))
             .unwrap_or_default();
+        let counts = version
+            .as_ref()
+            .map(|v| super::counts_of(form, v.staff_fte_hundredths, &fields));
         rows.push(Row {
             fields,
             overdue: slot.overdue(today),
             state,
-            counts: version.as_ref().map(workflow::counts_of),
+            counts,
             version,
             answers,
             money,
@@ -360,11 +365,21 @@ fn public_sex_counts(
     }
 }
 
-/// The call's fields whose answers are personal statistics.
+/// The call's fields whose answers are personal statistics, beside the counts field (whose
+/// figures are the fixed counts of children, girls and boys).
 fn statistics_fields(fields: &[FormField]) -> Vec<&FormField> {
     fields
         .iter()
-        .filter(|f| f.is_personal_statistics())
+        .filter(|f| f.is_personal_statistics() && !super::is_counts_field(fields, f))
+        .collect()
+}
+
+/// The call's own fields as columns of their own: every one but the counts field, whose
+/// figures are the fixed counts of children, girls and boys.
+pub fn own_columns(fields: &[FormField]) -> Vec<&FormField> {
+    fields
+        .iter()
+        .filter(|f| !super::is_counts_field(fields, f))
         .collect()
 }
 
@@ -412,7 +427,7 @@ fn field_cells(fields: &[FormField], row: &Row, field: &FormField) -> Vec<String
 /// The officers' file's headers of the call's own fields.
 fn field_headers(fields: &[FormField]) -> Vec<String> {
     let mut out = Vec::new();
-    for f in fields {
+    for f in own_columns(fields) {
         match f.kind {
             FieldKind::Page => {}
             FieldKind::SexCounts => {
@@ -494,7 +509,7 @@ pub fn public_rows(
     now: DateTime<Utc>,
 ) -> Result<(Vec<PublicRow>, Option<db::reports::OwedCursor>), AppError> {
     let results = &plan.results;
-    let (rows, next) = export_rows(conn, results, &plan.filter, after, limit, now)?;
+    let (rows, next) = export_rows(conn, results, &plan.fields, &plan.filter, after, limit, now)?;
     let statistics = statistics_fields(&plan.fields);
     let rows = rows
         .iter()
@@ -629,7 +644,7 @@ pub fn csv_record(overview: &Overview, row: &Row) -> Vec<String> {
         (0..overview.results.len())
             .map(|i| workflow::achievement_label(row.achievement(i)).to_string()),
     );
-    for field in &overview.fields {
+    for field in own_columns(&overview.fields) {
         record.extend(field_cells(&overview.fields, row, field));
     }
     record
@@ -692,6 +707,7 @@ pub fn export(
 pub fn export_rows(
     conn: &mut DbConnection,
     results: &[ExpectedResult],
+    fields: &[FormField],
     filter: &db::reports::OwedFilter,
     after: Option<&db::reports::OwedCursor>,
     limit: i64,
@@ -702,7 +718,13 @@ pub fn export_rows(
     let next = cursor.filter(|_| keys.len() as i64 == limit);
     let slots = workflow::slots_of_keys(conn, keys)?;
     Ok((
-        rows_of(conn, results, slots, crate::clock::stockholm_date(now))?,
+        rows_of(
+            conn,
+            results,
+            fields,
+            slots,
+            crate::clock::stockholm_date(now),
+        )?,
         next,
     ))
 }

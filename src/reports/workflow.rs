@@ -13,8 +13,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Achievement, ClaimKind, ClaimStatus, Counts, Money, ReportInput, ReportStatus, StoredDraft,
-    mail,
+    Achievement, ClaimKind, ClaimStatus, Money, ReportInput, ReportStatus, StoredDraft, mail,
 };
 use crate::accounts::Actor;
 use crate::audit;
@@ -563,7 +562,7 @@ pub fn save_draft(
             .collect();
         db::reports::replace_draft_rows(conn, &version.id, &answers, &costs)?;
         db::reports::replace_field_answers(conn, &version.id, &fields)?;
-        db::reports::set_draft_counts(conn, &version.id, &content.counts)?;
+        db::reports::set_draft_staff(conn, &version.id, content.counts.staff_fte_hundredths)?;
         audit::record(
             conn,
             Some(actor),
@@ -590,28 +589,22 @@ pub fn save_draft(
 
 fn stored_draft(
     conn: &mut DbConnection,
+    def: &CallDefinition,
     version: &ReportVersion,
     received: Ore,
 ) -> Result<StoredDraft, AppError> {
+    let fields: std::collections::BTreeMap<String, String> =
+        db::reports::field_answers(conn, &version.id)?
+            .into_iter()
+            .map(|a| (a.field_id, a.body))
+            .collect();
     Ok(StoredDraft {
         answers: db::reports::answers(conn, &version.id)?,
         costs: db::reports::cost_lines(conn, &version.id)?,
-        counts: counts_of(version),
+        counts: super::counts_of(&def.report_form(), version.staff_fte_hundredths, &fields),
         received,
-        fields: db::reports::field_answers(conn, &version.id)?
-            .into_iter()
-            .map(|a| (a.field_id, a.body))
-            .collect(),
+        fields,
     })
-}
-
-pub fn counts_of(version: &ReportVersion) -> Counts {
-    Counts {
-        children_total: version.children_total,
-        girls: version.girls,
-        boys: version.boys,
-        staff_fte_hundredths: version.staff_fte_hundredths,
-    }
 }
 
 /// The named person who signs the report at submit.
@@ -656,7 +649,7 @@ pub fn check_submit(
         &report.organisation_id,
         report.year,
     )?;
-    let stored = stored_draft(conn, &version, received)?;
+    let stored = stored_draft(conn, &def, &version, received)?;
     let money = Money {
         received,
         used: stored.costs.iter().map(|c| c.used_ore).sum(),
@@ -721,7 +714,7 @@ pub fn submit(
             &report.organisation_id,
             report.year,
         )?;
-        let stored = stored_draft(conn, &version, received)?;
+        let stored = stored_draft(conn, &def, &version, received)?;
         super::check_complete(
             &def,
             report.year,
@@ -1042,7 +1035,7 @@ pub fn begin_supplement_answer(
             .collect();
         db::reports::replace_draft_rows(conn, &version.id, &answers, &costs)?;
         db::reports::replace_field_answers(conn, &version.id, &fields)?;
-        db::reports::set_draft_counts(conn, &version.id, &counts_of(&latest))?;
+        db::reports::set_draft_staff(conn, &version.id, latest.staff_fte_hundredths)?;
         audit::record(
             conn,
             Some(actor),

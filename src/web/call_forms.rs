@@ -586,6 +586,95 @@ enum Parts {
     After(Option<crate::db::applications::ListCursor>),
 }
 
+/// Every application that has arrived, with every answer of its latest submitted version,
+/// as CSV (issue 15; the rules in `applications::export`): the list's filter and order,
+/// streamed a part at a time from the sort's index, so that the first rows go out at once.
+pub async fn answers_csv(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<String>,
+    query: web::Query<lists::ListQuery>,
+) -> Result<HttpResponse, WebError> {
+    let id = path.into_inner();
+    let now = state.clock.now();
+    if !can_list(&actor.0) {
+        // On record with the call it concerns.
+        let (who, call_id) = (actor.0.clone(), id.clone());
+        state
+            .db
+            .run(move |c| {
+                crate::audit::record_denied(
+                    c,
+                    &who,
+                    now,
+                    "call",
+                    Some(&call_id),
+                    "exportera svaren i en utlysnings ansökningar",
+                )
+                .map_err(AppError::from)
+            })
+            .await?;
+        return Err(AppError::Forbidden.into());
+    }
+    let query = query.into_inner();
+    let descending = query.descending;
+    // An order by an amount applied for cannot be continued from a cursor (see
+    // `db::applications::continues_by_key`): read with no years, such an order falls back
+    // to the registration number.
+    let sort = query.sort_key(&[]);
+    let viewer = actor.0.clone();
+    let (def, filter) = state
+        .db
+        .run(move |c| {
+            let def = calls::definition(c, Some(&viewer), &id)?;
+            let filter = query.narrow(applications::visible_to(c, &viewer, Some(&id), now)?);
+            Ok::<_, AppError>((def, filter))
+        })
+        .await?;
+    let filename = format!("ansokningar-svar-{}.csv", def.call.code);
+    let export = applications::export::AnswersCsv::new(&def)?;
+    let db = state.db.clone();
+    let start: (Option<_>, Option<crate::db::applications::ListCursor>) = (Some(export), None);
+    let body = futures_util::stream::try_unfold(start, move |(export, after)| {
+        let (filter, db) = (filter.clone(), db.clone());
+        async move {
+            let Some(mut export) = export else {
+                return Ok::<_, AppError>(None);
+            };
+            let (rows, last) = db
+                .run(move |c| {
+                    let cursors = crate::db::applications::cursors_after(
+                        c,
+                        &filter,
+                        sort,
+                        descending,
+                        after.as_ref(),
+                        CSV_CHUNK as i64,
+                    )?;
+                    let last = cursors.last().cloned();
+                    let ids: Vec<String> = cursors.into_iter().map(|c| c.id).collect();
+                    let rows = crate::db::applications::with_organisation(c, &ids)?;
+                    let summaries = applications::summaries(c, rows)?;
+                    let rows = applications::export::answered(c, summaries)?;
+                    Ok::<_, AppError>((rows, last))
+                })
+                .await?;
+            if rows.is_empty() {
+                return Ok(Some((web::Bytes::from(export.finish()), (None, None))));
+            }
+            let bytes = export.rows(&rows)?;
+            Ok(Some((web::Bytes::from(bytes), (Some(export), last))))
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body))
+}
+
 /// The list as CSV, every row that matches, streamed chunk by chunk.
 pub async fn csv(
     state: State,

@@ -33,7 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/utlysningar/{id}/formular/forhandsgranska",
             web::get().to(preview),
         )
-        .route("/utlysningar/{id}/formular/export", web::get().to(export))
+        .route("/utlysningar/{id}/formular.json", web::get().to(export))
         .route("/utlysningar/{id}/formular/{form}/ny", web::post().to(add))
         .route(
             "/utlysningar/{id}/formular/{form}/kopiera",
@@ -237,6 +237,40 @@ impl EditorPage {
 
     fn when<D: std::borrow::Borrow<chrono::NaiveDateTime>>(&self, at: D) -> String {
         crate::web::format::when(at.borrow())
+    }
+}
+
+/// The answer to a change made from the editor page: back to the editor with its message,
+/// or the editor again with the errors (and the pasted JSON of a refused import).
+#[allow(clippy::too_many_arguments)]
+async fn answer_on_editor(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    call_id: String,
+    form_kind: FormKind,
+    flash: Flash,
+    result: Result<Saved, AppError>,
+    import: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    match result {
+        Ok(saved) => done(session, flash, &call_id, form_kind, saved),
+        Err(AppError::Invalid(errors)) => {
+            let import_errors = import.is_some();
+            editor_page(
+                state,
+                session,
+                actor,
+                call_id,
+                form_kind,
+                errors,
+                import_errors,
+                import.unwrap_or_default(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -878,24 +912,10 @@ async fn step(
             }
         })
         .await;
-    match result {
-        Ok(saved) => done(&session, flash, &call_id, form_kind, saved),
-        Err(AppError::Invalid(errors)) => {
-            editor_page(
-                &state,
-                &session,
-                actor.0,
-                call_id,
-                form_kind,
-                errors,
-                false,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    answer_on_editor(
+        &state, &session, actor.0, call_id, form_kind, flash, result, None,
+    )
+    .await
 }
 
 pub async fn move_up(
@@ -977,24 +997,17 @@ pub async fn copy(
             )
         })
         .await;
-    match result {
-        Ok(saved) => done(&session, Flash::FormCopied, &call_id, form_kind, saved),
-        Err(AppError::Invalid(errors)) => {
-            editor_page(
-                &state,
-                &session,
-                actor.0,
-                call_id,
-                form_kind,
-                errors,
-                false,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    answer_on_editor(
+        &state,
+        &session,
+        actor.0,
+        call_id,
+        form_kind,
+        Flash::FormCopied,
+        result,
+        None,
+    )
+    .await
 }
 
 /// Puts a form given as JSON (pasted, or a file) in place of this one's.
@@ -1072,24 +1085,17 @@ pub async fn import(
         .db
         .run(move |c| form_editor::import(c, &who, &id, form_kind, rows, now))
         .await;
-    match result {
-        Ok(saved) => done(&session, Flash::FormImported, &call_id, form_kind, saved),
-        Err(AppError::Invalid(errors)) => {
-            editor_page(
-                &state,
-                &session,
-                actor.0,
-                call_id,
-                form_kind,
-                errors,
-                true,
-                text,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+    answer_on_editor(
+        &state,
+        &session,
+        actor.0,
+        call_id,
+        form_kind,
+        Flash::FormImported,
+        result,
+        Some(text),
+    )
+    .await
 }
 
 #[cfg(test)]

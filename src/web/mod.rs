@@ -127,6 +127,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/utlysningar/{id}/ansokningar.csv",
             web::get().to(call_forms::csv),
         )
+        .route(
+            "/utlysningar/{id}/ansokningar-svar.csv",
+            web::get().to(call_forms::answers_csv),
+        )
         .route("/ansokningar/{id}", web::get().to(applications::show))
         .route("/utlysningar/{id}/ansok", web::post().to(drafting::start))
         .route(

@@ -130,9 +130,10 @@ fn values_from(view: &ReportView, version: &VersionView) -> ReportInput {
                     .map(|u| (c.code.clone(), u.format_number()))
             })
             .collect(),
-        children_total: count_text(version.version.children_total),
-        girls: count_text(version.version.girls),
-        boys: count_text(version.version.boys),
+        // The counts are the call's counts field, among `fields`.
+        children_total: String::new(),
+        girls: String::new(),
+        boys: String::new(),
         staff_fte: version
             .version
             .staff_fte_hundredths
@@ -140,10 +141,6 @@ fn values_from(view: &ReportView, version: &VersionView) -> ReportInput {
             .unwrap_or_default(),
         fields: form_fields::inputs(&view.definition.report_form(), &version.field_bodies()),
     }
-}
-
-fn count_text(n: Option<i32>) -> String {
-    n.map(|n| n.to_string()).unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -220,16 +217,6 @@ impl EditPage {
 
     fn results(&self) -> Vec<&ExpectedResult> {
         self.view.results()
-    }
-
-    /// The typed text of a count field.
-    fn count_value(&self, field: &str) -> &str {
-        match field {
-            "children_total" => &self.values.children_total,
-            "girls" => &self.values.girls,
-            "boys" => &self.values.boys,
-            _ => &self.values.staff_fte,
-        }
     }
 
     /// The longest text of an answer, as the hint above the answers says it.
@@ -583,10 +570,6 @@ impl ShowPage {
         version.used_in(category_id).unwrap_or(Ore::ZERO)
     }
 
-    fn count(&self, n: &Option<i32>) -> String {
-        n.map(super::format::number).unwrap_or_else(|| "–".into())
-    }
-
     fn fte(&self, n: &Option<i32>) -> String {
         n.map(format_fte).unwrap_or_else(|| "–".into())
     }
@@ -880,11 +863,11 @@ impl OverviewPage {
         if text.is_empty() { "–".into() } else { text }
     }
 
-    /// The call's own questions (headings left out), for the matrix.
+    /// The call's own questions (headings left out), for the matrix; the counts field is
+    /// the table's columns of children, girls and boys.
     fn questions(&self) -> Vec<&FormField> {
-        self.overview
-            .fields
-            .iter()
+        overview::own_columns(&self.overview.fields)
+            .into_iter()
             .filter(|f| f.is_question())
             .collect()
     }
@@ -985,11 +968,13 @@ pub async fn overview_csv(
             match stage {
                 Stage::Rows(after) => {
                     let results = head.results.clone();
+                    let fields = head.fields.clone();
                     let (rows, next) = db
                         .run(move |c| {
                             overview::export_rows(
                                 c,
                                 &results,
+                                &fields,
                                 &filter,
                                 after.as_ref(),
                                 CSV_CHUNK,

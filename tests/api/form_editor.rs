@@ -403,9 +403,7 @@ async fn an_officer_builds_a_form_on_the_pages_and_moves_it_by_json() {
 
     // The export: a file to download, the same JSON as the API's.
     let response = officer
-        .get(app.url(&format!(
-            "/utlysningar/{a}/formular/export?form=application"
-        )))
+        .get(app.url(&format!("/utlysningar/{a}/formular.json?form=application")))
         .send()
         .await
         .unwrap();
@@ -463,7 +461,8 @@ async fn an_officer_builds_a_form_on_the_pages_and_moves_it_by_json() {
     assert_eq!(status, 200);
     let versions = versions.as_array().unwrap().clone();
     assert_eq!(versions.len(), 1 + fields.len() + 1 + 1 + 1, "{versions:?}");
-    assert!(versions[0]["saved_by"].is_null());
+    // Made through the call API, the form's first version is that save's, by the officer.
+    assert!(versions[0]["saved_by_name"].is_string());
     assert_eq!(versions[0]["fields"].as_array().unwrap().len(), 1);
     let last = versions.last().unwrap();
     assert_eq!(last["fields"], exported["fields"]);
@@ -738,7 +737,7 @@ async fn only_officers_change_forms_and_a_published_calls_forms_are_frozen() {
     let (status, _) = get(
         &officer,
         &app,
-        &format!("/utlysningar/{published}/formular/export?form=report"),
+        &format!("/utlysningar/{published}/formular.json?form=report"),
     )
     .await;
     assert_eq!(status, 200);
@@ -750,4 +749,234 @@ async fn only_officers_change_forms_and_a_published_calls_forms_are_frozen() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(versions, json!([]));
+}
+
+/// What a browser sends for the page form with this action: inputs (checked boxes and
+/// radios only), text areas, and the chosen option of each select.
+fn page_form(html: &str, action: &str) -> Vec<(String, String)> {
+    fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let marker = format!(" {name}=\"");
+        let start = tag.find(&marker)? + marker.len();
+        let end = tag[start..].find('"')? + start;
+        Some(&tag[start..end])
+    }
+    fn unescape(text: &str) -> String {
+        text.replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#34;", "\"")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&#38;", "&")
+            .replace("&amp;", "&")
+    }
+    let start = html
+        .find(&format!("action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form for {action}"));
+    let form = &html[start..];
+    let form = &form[..form.find("</form>").unwrap()];
+    let mut fields = Vec::new();
+    let mut rest = form;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i..];
+        if rest.starts_with("<input") {
+            let tag = &rest[..rest.find('>').unwrap()];
+            if let Some(name) = attr(tag, "name") {
+                let value = unescape(attr(tag, "value").unwrap_or(""));
+                match attr(tag, "type").unwrap_or("text") {
+                    "checkbox" | "radio" => {
+                        if tag.contains(" checked") {
+                            fields.push((name.to_string(), value));
+                        }
+                    }
+                    "submit" | "button" | "file" => {}
+                    _ => fields.push((name.to_string(), value)),
+                }
+            }
+        } else if rest.starts_with("<textarea") {
+            let open = rest.find('>').unwrap();
+            let close = rest.find("</textarea>").unwrap();
+            let name = attr(&rest[..open], "name").unwrap();
+            fields.push((name.to_string(), unescape(&rest[open + 1..close])));
+            rest = &rest[close..];
+        } else if rest.starts_with("<select") {
+            let open = rest.find('>').unwrap();
+            let close = rest.find("</select>").unwrap();
+            let name = attr(&rest[..open], "name").unwrap();
+            let options: Vec<&str> = rest[open..close]
+                .split("<option")
+                .skip(1)
+                .map(|o| &o[..o.find('>').unwrap_or(o.len())])
+                .collect();
+            let chosen = options
+                .iter()
+                .find(|o| o.contains(" selected"))
+                .or(options.first())
+                .and_then(|o| attr(o, "value"))
+                .unwrap_or("");
+            fields.push((name.to_string(), unescape(chosen)));
+            rest = &rest[close..];
+        }
+        rest = &rest[1..];
+    }
+    fields
+}
+
+#[actix_web::test]
+async fn saves_through_the_call_form_and_the_call_api_are_versions_of_the_form() {
+    let app = spawn_app().await;
+    let (api, csrf) = api_client(&app, OFFICER).await;
+    let id = draft_call(&api, &app, &csrf, "versioner").await;
+    let versions_of = |form: &'static str| {
+        let (api, app, id) = (&api, &app, &id);
+        async move {
+            let (status, versions) = get_json(
+                api,
+                app,
+                &format!("/api/v1/calls/{id}/form/versions?form={form}"),
+            )
+            .await;
+            assert_eq!(status, 200, "{versions}");
+            versions.as_array().cloned().unwrap_or_default()
+        }
+    };
+
+    // Created through the API: the application form's first version, by the officer; the
+    // export says the form as it stands is that version.
+    let versions = versions_of("application").await;
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    assert_eq!(versions[0]["version"], 1);
+    assert!(versions[0]["saved_by_name"].is_string());
+    let (_, export) = get_json(&api, &app, &format!("/api/v1/calls/{id}/form")).await;
+    assert_eq!(export["version"], 1);
+    assert_eq!(versions[0]["fields"], export["fields"]);
+    // The report form was sent empty: nothing to record.
+    let reports_at_start = versions_of("report").await.len();
+    assert_eq!(reports_at_start, 0);
+
+    // Saved through `PUT /api/v1/calls/{id}` with a question added: a new version.
+    let body = json!({
+        "programme": "sis-integrerad-vard",
+        "code": "versioner",
+        "title": "Utlysning versioner",
+        "description": "För test av formulärbyggaren.",
+        "opens_on": "2020-06-01",
+        "last_day": "2020-09-30",
+        "max_recipients": 4,
+        "payment_month": 1,
+        "report_due_month": 3,
+        "report_due_day": 1,
+        "eligible_kinds": ["region"],
+        "years": [{ "year": 2021, "ceiling": "1000000" }],
+        "sections": [
+            { "title": "Plan", "required": true, "max_length": 1000 },
+            { "title": "Antal deltagare", "kind": "integer", "settings": { "min": 1 } }
+        ],
+        "cost_categories": [{ "code": "personal", "name": "Personal" }],
+        "criteria": [],
+        "expected_results": []
+    });
+    let (status, saved) = put_json(&api, &app, &csrf, &format!("/api/v1/calls/{id}"), &body).await;
+    assert_eq!(status, 200, "{saved}");
+    let versions = versions_of("application").await;
+    assert_eq!(versions.len(), 2, "{versions:?}");
+    assert_eq!(versions[1]["fields"][1]["title"], "Antal deltagare");
+    assert_eq!(versions[1]["fields"][1]["settings"], json!({ "min": 1 }));
+    let (_, export) = get_json(&api, &app, &format!("/api/v1/calls/{id}/form")).await;
+    assert_eq!(export["version"], 2);
+    assert_eq!(versions_of("report").await.len(), reports_at_start);
+
+    // The same again: no new version.
+    let (status, saved) = put_json(&api, &app, &csrf, &format!("/api/v1/calls/{id}"), &body).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(versions_of("application").await.len(), 2);
+
+    // The call form on the pages, saved as it is shown: no new version; with a question's
+    // text changed: a new one, by the officer, in the same JSON the editor records (its
+    // next change adds one version only).
+    let officer = browser(&app, OFFICER).await;
+    let edit = format!("/utlysningar/{id}/redigera");
+    let (status, page) = get(&officer, &app, &edit).await;
+    assert_eq!(status, 200);
+    let fields = page_form(&page, &edit);
+    let response = officer
+        .post(app.url(&edit))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+    assert_eq!(
+        versions_of("application").await.len(),
+        2,
+        "an unchanged save"
+    );
+    assert_eq!(versions_of("report").await.len(), reports_at_start);
+    let mut changed = fields.clone();
+    let title = changed
+        .iter_mut()
+        .find(|(k, _)| k == "sections.0.title")
+        .unwrap();
+    title.1 = "Projektplan".into();
+    let response = officer
+        .post(app.url(&edit))
+        .form(&changed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let versions = versions_of("application").await;
+    assert_eq!(versions.len(), 3, "{versions:?}");
+    assert_eq!(versions[2]["fields"][0]["title"], "Projektplan");
+    assert!(versions[2]["saved_by_name"].is_string());
+    let (_, export) = get_json(&api, &app, &format!("/api/v1/calls/{id}/form")).await;
+    assert_eq!(export["version"], 3);
+
+    // The editor's next change is one version more, not two.
+    let editor = format!("/utlysningar/{id}/formular?form=application");
+    let (status, page) = get(&officer, &app, &editor).await;
+    assert_eq!(status, 200);
+    let token = crate::helpers::csrf_from(&page);
+    let (status, _, page) = post(
+        &officer,
+        &app,
+        &format!("/utlysningar/{id}/formular/application/ny"),
+        &[
+            ("csrf_token", &token),
+            ("title", "Startdatum"),
+            ("kind", "date"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{page}");
+    assert_eq!(versions_of("application").await.len(), 4);
+
+    // A copy starts its own history with the form as copied.
+    let (status, copy) = api
+        .post(app.url(&format!("/api/v1/calls/{id}/copy")))
+        .header("X-CSRF-Token", csrf.as_str())
+        .json(&json!({}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(status, 201);
+    let copy: Value = copy.json().await.unwrap();
+    let copy_id = copy["id"].as_str().unwrap();
+    let (_, copied) = get_json(
+        &api,
+        &app,
+        &format!("/api/v1/calls/{copy_id}/form/versions?form=application"),
+    )
+    .await;
+    let copied = copied.as_array().cloned().unwrap_or_default();
+    assert_eq!(copied.len(), 1, "{copied:?}");
+    let latest = versions_of("application").await;
+    assert_eq!(copied[0]["fields"], latest[3]["fields"]);
 }

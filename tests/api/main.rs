@@ -7,6 +7,7 @@
 
 mod access;
 mod accounts;
+mod answers_csv;
 mod api_reads;
 mod api_story;
 mod audit_trail;

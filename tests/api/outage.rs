@@ -227,7 +227,7 @@ async fn with_the_sqlite_write_lock_held_a_write_answers_503_and_stores_nothing(
         .post(app.url(&edit))
         .form(&[
             ("csrf_token", page_csrf.as_str()),
-            ("children_total", "19"),
+            ("answers.1.total", "19"),
             ("action", "save"),
         ])
         .send()

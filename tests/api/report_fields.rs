@@ -65,6 +65,18 @@ async fn officer_builds_the_fields(app: &TestApp) -> String {
 /// start: a published call's forms no longer change through the service.
 fn give_to(app: &TestApp, from_call: &str, to_call: &str) {
     let mut conn = app.conn();
+    // The 2020 call's counts of children (its first field of counts by sex, from the
+    // fixture) stay its counts field, first, numbered 0 so that the fields given keep the
+    // numbers the officer built them with.
+    let moved = execute(
+        &mut conn,
+        &format!(
+            "UPDATE call_report_fields SET position = 0 \
+             WHERE call_id = '{to_call}' AND kind = 'sex_counts'"
+        ),
+    )
+    .unwrap();
+    assert_eq!(moved, 1);
     let copied = execute(
         &mut conn,
         &format!(
@@ -449,7 +461,12 @@ async fn a_calls_own_report_fields_are_read_by_type_required_when_asked_and_froz
         .iter()
         .map(|f| f["position"].as_i64().unwrap())
         .collect();
-    assert_eq!(fields, [2, 3, 4, 5, 6, 7, 8]);
+    // The counts field (0) among them: the counts sent as `children_total`, `girls`, `boys`.
+    assert_eq!(fields, [0, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(
+        (&skane["children_total"], &skane["girls"], &skane["boys"]),
+        (&json!(23), &json!(12), &json!(11))
+    );
     let (status, csv) = app
         .get_text(&format!("/utlysningar/{call_id}/aterrapporter.csv?ar=2021"))
         .await;
@@ -485,6 +502,11 @@ async fn a_calls_own_report_fields_are_read_by_type_required_when_asked_and_froz
     assert_eq!(
         row["personal_statistics"],
         json!([{"position": 6, "title": "Barn i samverkan", "total": "12", "girls": "<5", "boys": "x"}])
+    );
+    // The counts field is the fixed counts, not a second time among the statistics.
+    assert_eq!(
+        (&row["children_total"], &row["girls"], &row["boys"]),
+        (&json!("23"), &json!("12"), &json!("11"))
     );
     let csv = public
         .get(app.url(&format!(

@@ -406,6 +406,17 @@ async fn three_regions_file_2021_and_the_unused_money_comes_back_for_redistribut
         )
         .is_err()
     );
+    // The counts are the answer to the call's counts field: frozen the same way.
+    assert!(
+        execute(
+            &mut conn,
+            &format!(
+                "UPDATE report_field_answers SET body = '{{\"total\":1,\"girls\":1,\"boys\":0}}' \
+                 WHERE version_id IN (SELECT id FROM report_versions WHERE report_id = '{skane}')"
+            )
+        )
+        .is_err()
+    );
     assert!(
         execute(
             &mut conn,
@@ -635,8 +646,9 @@ async fn the_pages_keep_what_was_typed_and_show_the_matrix() {
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("costs.personal", "3 000 000"),
-            ("girls", "tre"),
-            ("children_total", "17"),
+            // The counts are the call's counts field, number 1 of its report-back form.
+            ("answers.1.girls", "tre"),
+            ("answers.1.total", "17"),
             ("action", "save"),
         ])
         .send()

@@ -144,7 +144,8 @@ async fn thirty_idle_minutes_end_the_session_and_a_form_posted_then_keeps_its_te
         .form(&[
             ("csrf_token", csrf.as_str()),
             ("form_key", form_key.as_str()),
-            ("children_total", "31"),
+            // The counts: the 2020 call's counts field, number 1 of its report-back form.
+            ("answers.1.total", "31"),
             ("staff_fte", "2,5"),
             ("action", "save"),
         ])
@@ -304,7 +305,7 @@ async fn a_committed_action_keeps_its_answer_when_the_session_cannot_be_written(
         .post(app.url(&edit))
         .form(&[
             ("csrf_token", page_csrf.as_str()),
-            ("children_total", "19"),
+            ("answers.1.total", "19"),
             ("action", "save"),
         ])
         .send()

@@ -9,8 +9,8 @@
 //    submits and reaches the receipt;
 // 2. the same applicant files the report-back of 2021: the achievement of every expected
 //    result (the arrow keys in its radio group), what they did and what hindered them, the
-//    numbers of children and staff (the number in words first: refused, and corrected from
-//    the error summary), the costs; saves, checks and hands it in;
+//    numbers of children (the call's counts field) and staff (the number in words first:
+//    refused, and corrected from the error summary), the costs; saves, checks and hands it in;
 // 3. the decision maker signs a prepared decision from the start page's list.
 //
 // What is not the person's part is set up with the mouse, as 2-application-journey does:
@@ -237,9 +237,10 @@ test('keyboard: a report-back from the list to handed in', async () => {
       ],
       [{ tag: 'textarea', name: /\.activities$/ }, 'Teamet har arbetat på ungdomshemmet.'],
       [{ tag: 'textarea', name: /\.obstacles$/ }, 'Svårt att rekrytera läkare.'],
-      [{ id: 'children_total' }, 'tio'],
-      [{ id: 'girls' }, '4'],
-      [{ id: 'boys' }, '6'],
+      // The counts: the 2020 call's counts field, number 1 of its report-back form.
+      [{ id: 'answers.1.total' }, 'tio'],
+      [{ id: 'answers.1.girls' }, '4'],
+      [{ id: 'answers.1.boys' }, '6'],
       [{ id: 'staff_fte' }, '3,5'],
       [
         { tag: 'input', name: /^costs\./ },
@@ -249,7 +250,7 @@ test('keyboard: a report-back from the list to handed in', async () => {
         },
       ],
     ]);
-    for (const name of ['children_total', 'girls', 'boys', 'staff_fte']) {
+    for (const name of ['answers.1.total', 'answers.1.girls', 'answers.1.boys', 'staff_fte']) {
       assert.ok(filled.includes(name), `${name} was not on the way`);
     }
     assert.ok(filled.some((n) => /\.achievement$/.test(n)), 'no achievement on the way');
@@ -261,8 +262,8 @@ test('keyboard: a report-back from the list to handed in', async () => {
 
     // Refused: the error summary's link takes focus to the field; corrected, saved again.
     await walk.cycle('/aterrapporter/{id}/redigera (refused, with errors)');
-    const field = await walk.followInPage({ tag: 'a', href: '#children_total' });
-    if (field.id !== 'children_total') await walk.tabTo({ id: 'children_total' });
+    const field = await walk.followInPage({ tag: 'a', href: '#answers.1.total' });
+    if (field.id !== 'answers.1.total') await walk.tabTo({ id: 'answers.1.total' });
     await walk.type('10');
     await walk.tabTo({ tag: 'button', label: 'Spara utkast' });
     await walk.pressAndWait();

@@ -20,9 +20,10 @@ async function fillReport(page, { children }) {
       .fill('Teamet har arbetat på ungdomshemmet varje vecka.');
     await result.locator('textarea[name$=".obstacles"]').fill('Svårt att rekrytera läkare.');
   }
-  await page.locator('#children_total').fill(children);
-  await page.locator('#girls').fill('4');
-  await page.locator('#boys').fill('6');
+  // The counts are the call's counts field (number 1 of the 2020 call's report-back form).
+  await page.locator('input[name="answers.1.total"]').fill(children);
+  await page.locator('input[name="answers.1.girls"]').fill('4');
+  await page.locator('input[name="answers.1.boys"]').fill('6');
   await page.locator('#staff_fte').fill('3,5');
   const costs = await page.locator('input[name^="costs."]').all();
   for (const [i, cost] of costs.entries()) await cost.fill(i === 0 ? '2 000 000' : '0');
