@@ -965,6 +965,19 @@ pub fn check_complete(
             FieldKind::Attachment => files.get(&field.id).copied().unwrap_or(0) > 0,
             _ => answers.get(&field.id).is_some_and(|b| !b.trim().is_empty()),
         };
+        // Required counts by sex are answered in full: the split is what the statistics
+        // are for (the report-back always asked all three).
+        if answered
+            && field.kind == FieldKind::SexCounts
+            && let Some(counts) = answers.get(&field.id).and_then(|b| read_sex_counts(b))
+        {
+            if counts.girls.is_none() {
+                errors.add(format!("{}.girls", field.name()), "Ange antalet flickor.");
+            }
+            if counts.boys.is_none() {
+                errors.add(format!("{}.boys", field.name()), "Ange antalet pojkar.");
+            }
+        }
         if !answered {
             let message = match field.kind {
                 FieldKind::Attachment => format!("Lägg till bilagan: {}.", field.title),
@@ -1416,6 +1429,19 @@ mod tests {
         assert!(errors.get("answers.5.total").is_some());
         let errors = parse(&f, parts("x", "", "")).err().unwrap_or_default();
         assert!(errors.get("answers.5.total").is_some());
+    }
+
+    #[test]
+    fn required_counts_by_sex_are_answered_in_full() {
+        let fields = vec![field(1, FieldKind::SexCounts, "")];
+        let answers = BTreeMap::from([(
+            "f1".to_string(),
+            r#"{"total":3,"girls":1,"boys":null}"#.to_string(),
+        )]);
+        let mut errors = FieldErrors::new();
+        check_complete(&fields, &answers, &BTreeMap::new(), &mut errors);
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(names, ["answers.1.boys"]);
     }
 
     #[test]

@@ -99,6 +99,25 @@ async fn file(app: &TestApp, who: &str, costs: Value, girls: i64) -> String {
     let csrf = app.api_login(who).await;
     let report = start_2021(app, &csrf).await;
     let id = report["id"].as_str().unwrap().to_string();
+    // The counts are a field of the call now; a total without the split is not enough to
+    // submit, as before.
+    let (status, body) = app
+        .put_json(
+            &csrf,
+            &format!("/api/v1/reports/{id}/draft"),
+            json!({"children_total": 23}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, check) = app
+        .get_json(&format!("/api/v1/reports/{id}/submit-check"))
+        .await;
+    let problems = field_names(&json!({ "errors": check["problems"] }));
+    assert!(
+        problems.contains(&"answers.1.girls".to_string())
+            && problems.contains(&"answers.1.boys".to_string()),
+        "{check}"
+    );
     let (status, body) = app
         .put_json(
             &csrf,
