@@ -1167,6 +1167,9 @@ fn load_calls(
             call,
         };
         db::calls::insert_definition(conn, &def)?;
+        // Its forms' first version, as for a call an officer writes.
+        crate::calls::form_editor::record_saved_forms(conn, None, &def.call, None, now)
+            .map_err(|e| FixtureError::new(file, "call", "forms", e.to_string()))?;
         audit::record(
             conn,
             None,

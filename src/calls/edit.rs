@@ -828,7 +828,13 @@ pub fn create(
                 details: definition_summary(&def),
             },
         )?;
-        crate::calls::form_editor::record_saved_forms(conn, None, &def.call, &actor.user_id, now)?;
+        crate::calls::form_editor::record_saved_forms(
+            conn,
+            None,
+            &def.call,
+            Some(&actor.user_id),
+            now,
+        )?;
         Ok(def.call)
     })
 }
@@ -1052,7 +1058,13 @@ pub fn update(
 ) -> Result<Call, AppError> {
     // Every save of a call's form is a version of it, recorded with the save.
     update_with(conn, actor, call_id, input, now, |conn, before, call| {
-        crate::calls::form_editor::record_saved_forms(conn, Some(before), call, &actor.user_id, now)
+        crate::calls::form_editor::record_saved_forms(
+            conn,
+            Some(before),
+            call,
+            Some(&actor.user_id),
+            now,
+        )
     })
 }
 
@@ -1213,6 +1225,15 @@ pub fn publish(
             )));
         }
         let def = db::calls::load_definition(conn, call.clone())?;
+        // The forms every answer will be given under, on record (a no-op when the last
+        // save recorded them; a call made before versions were kept gets its version now).
+        crate::calls::form_editor::record_saved_forms(
+            conn,
+            None,
+            &call,
+            Some(&actor.user_id),
+            now,
+        )?;
         db::calls::set_status(conn, call_id, CallStatus::Published, now.naive_utc())?;
         audit::record(
             conn,
@@ -1328,7 +1349,13 @@ pub fn copy(
             },
         )?;
         // The copy's forms start their own history: the copier saved them.
-        crate::calls::form_editor::record_saved_forms(conn, None, &copy.call, &actor.user_id, now)?;
+        crate::calls::form_editor::record_saved_forms(
+            conn,
+            None,
+            &copy.call,
+            Some(&actor.user_id),
+            now,
+        )?;
         Ok(copy.call)
     })
 }

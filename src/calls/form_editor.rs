@@ -1117,11 +1117,12 @@ pub fn versions(
 /// a state not yet recorded (a call made before versions were kept, or loaded from the
 /// fixtures) is recorded first without a name, as the editor does, so that the history
 /// starts where this save did. An empty form with no version yet has nothing to record.
+/// `saved_by` is none for a call loaded from the fixtures.
 pub fn record_saved_forms(
     conn: &mut DbConnection,
     before: Option<&CallDefinition>,
     call: &crate::db::calls::Call,
-    saved_by: &str,
+    saved_by: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let saved = db::calls::load_definition(conn, call.clone())?;
@@ -1153,7 +1154,7 @@ pub fn record_saved_forms(
             form.as_str(),
             &definition_json(*form, &fields),
             now.naive_utc(),
-            Some(saved_by),
+            saved_by,
         )?;
     }
     Ok(())
