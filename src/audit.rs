@@ -48,6 +48,7 @@ pub mod action {
     pub const APPLICATION_VERSION_CREATED: &str = "application.version_created";
     pub const APPLICATION_SUBMITTED: &str = "application.submitted";
     pub const APPLICATION_COMPLETE: &str = "application.complete";
+    pub const CASE_OFFICER_SET: &str = "application.case_officer_set";
     pub const ATTACHMENT_ADDED: &str = "attachment.added";
     pub const ATTACHMENT_REMOVED: &str = "attachment.removed";
     pub const MEMBER_ADDED: &str = "organisation.member_added";

@@ -79,6 +79,7 @@ pub const ACTIONS: &[(&str, &str)] = {
         (audit::SUPPLEMENT_REQUESTED, "Komplettering begärd"),
         (audit::SUPPLEMENT_ANSWERED, "Komplettering besvarad"),
         (audit::APPLICATION_COMPLETE, "Ansökan komplett"),
+        (audit::CASE_OFFICER_SET, "Handläggare för ärendet ändrad"),
         (assessment::CONFLICT_DECLARED, "Jäv anmält"),
         (assessment::ASSESSED, "Bedömning sparad"),
         (assessment::PROPOSED, "Förslag till beslut"),

@@ -2,6 +2,7 @@
 //! decisions). `draft` holds the rules for what an applicant types, `workflow` the steps of
 //! a case, `diff` what changed between versions.
 
+pub mod assignment;
 pub mod diff;
 pub mod draft;
 pub mod export;

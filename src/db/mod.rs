@@ -19,6 +19,7 @@ pub mod applications;
 pub mod assessments;
 pub mod audit;
 pub mod calls;
+pub mod case_officers;
 pub mod decisions;
 pub mod eligibility;
 mod group;

@@ -672,6 +672,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_officers (application_id) {
+        application_id -> Text,
+        officer_id -> Text,
+        assigned_at -> Timestamp,
+        assigned_by -> Text,
+    }
+}
+
 diesel::joinable!(users -> organisations (organisation_id));
 
 diesel::joinable!(calls -> programmes (programme_id));
@@ -1038,3 +1047,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ombud_request_letters,
     users,
 );
+diesel::allow_tables_to_appear_in_same_query!(case_officers, applications);
+diesel::allow_tables_to_appear_in_same_query!(case_officers, organisations);

@@ -37,6 +37,22 @@ struct ApplicationPage {
     typed: FormData,
     /// The case's payments, planned, made and stopped.
     payments: Vec<Payment>,
+    /// For the agency and auditors, on an arrived case: its responsible officer, and for
+    /// officers whom they may choose.
+    case_officer: Option<CaseOfficerView>,
+}
+
+/// The case's responsible officer, and the officers who may be chosen (none for readers
+/// who may not change it).
+pub struct CaseOfficerView {
+    pub officer: Option<crate::db::accounts::User>,
+    pub candidates: Vec<crate::db::accounts::User>,
+}
+
+impl CaseOfficerView {
+    pub fn is(&self, id: &str) -> bool {
+        self.officer.as_ref().is_some_and(|o| o.id == id)
+    }
 }
 
 /// The name of an open claim's date field on the case page: one per claim, so that a
@@ -284,7 +300,7 @@ pub(super) async fn page(
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
     let viewer = actor.clone();
-    let (view, assessment, payments) = state
+    let (view, assessment, payments, case_officer) = state
         .db
         .run(move |c| {
             // The view refuses whoever may not see the case; the rest is read after it.
@@ -295,12 +311,26 @@ pub(super) async fn page(
                 None
             };
             let payments = crate::db::payments::of_application(c, &view.application.id)?;
-            Ok::<_, AppError>((view, assessment, payments))
+            let case_officer =
+                if access::can_list_all_cases(&viewer) && view.application.submitted_at.is_some() {
+                    Some(CaseOfficerView {
+                        officer: applications::assignment::officer_of(c, &view.application.id)?,
+                        candidates: if viewer.role == crate::codes::Role::Officer {
+                            applications::assignment::candidates(c)?
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                } else {
+                    None
+                };
+            Ok::<_, AppError>((view, assessment, payments, case_officer))
         })
         .await?;
     let page = ApplicationPage {
         assessment,
         payments,
+        case_officer,
         ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         view,
         supplement_form,
@@ -416,4 +446,75 @@ pub async fn mark_complete(
         .await?;
     flash::set(&session, Flash::MarkedComplete);
     Ok(redirect(&format!("/ansokningar/{id}")))
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct CaseOfficerForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    officer_id: String,
+}
+
+/// Sets the case's responsible officer (officers only; recorded).
+pub async fn set_case_officer(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<CaseOfficerForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.into_inner();
+    super::drafting::check_csrf(&session, &form.csrf_token)?;
+    let id = path.into_inner();
+    let (who, case, now) = (actor.0.clone(), id.clone(), state.clock.now());
+    let result = state
+        .db
+        .run(move |c| applications::assignment::assign(c, &who, &case, &form.officer_id, now))
+        .await;
+    match result {
+        Ok(_) => Ok(super::redirect(&format!("/ansokningar/{id}"))),
+        Err(AppError::Invalid(errors)) => {
+            page(
+                &state,
+                &session,
+                actor.0,
+                id,
+                SupplementInput::default(),
+                FormData::default(),
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(askama::Template)]
+#[template(path = "my_cases.html")]
+struct MyCasesPage {
+    ctx: PageContext,
+    cases: Vec<(
+        crate::db::applications::Application,
+        crate::db::organisations::Organisation,
+    )>,
+}
+
+/// "Mina ärenden": the cases the officer is responsible for.
+pub async fn my_cases(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+) -> Result<HttpResponse, WebError> {
+    let who = actor.0.clone();
+    let cases = state
+        .db
+        .run(move |c| applications::assignment::my_cases(c, &who))
+        .await?;
+    let page = MyCasesPage {
+        ctx: PageContext::for_person(actor.0, &session, &state.agency_name, "my_cases")?,
+        cases,
+    };
+    render(StatusCode::OK, &page)
 }

@@ -132,6 +132,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(call_forms::answers_csv),
         )
         .route("/ansokningar/{id}", web::get().to(applications::show))
+        .route(
+            "/ansokningar/{id}/handlaggare",
+            web::post().to(applications::set_case_officer),
+        )
+        .route("/mina-arenden", web::get().to(applications::my_cases))
         .route("/utlysningar/{id}/ansok", web::post().to(drafting::start))
         .route(
             "/ansokningar/{id}/redigera",

@@ -13,6 +13,7 @@ mod api_story;
 mod audit_trail;
 mod bad_bytes;
 mod call_copy;
+mod case_officers;
 mod changes;
 mod cli;
 mod contact;

@@ -64,6 +64,7 @@ fn select_every_column(conn: &mut db::DbConnection) {
         call_years,
         call_eligible_kinds,
         call_sections,
+        case_officers,
         call_cost_categories,
         call_criteria,
         expected_results,
