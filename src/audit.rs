@@ -49,6 +49,10 @@ pub mod action {
     pub const APPLICATION_SUBMITTED: &str = "application.submitted";
     pub const APPLICATION_COMPLETE: &str = "application.complete";
     pub const CASE_OFFICER_SET: &str = "application.case_officer_set";
+    /// A message written in a case (issue 16); its text stays in the message.
+    pub const MESSAGE_SENT: &str = "message.sent";
+    /// Messages from the other side marked read when someone opened the thread.
+    pub const MESSAGES_READ: &str = "message.read";
     pub const ATTACHMENT_ADDED: &str = "attachment.added";
     pub const ATTACHMENT_REMOVED: &str = "attachment.removed";
     pub const MEMBER_ADDED: &str = "organisation.member_added";

@@ -12,6 +12,7 @@ use crate::codes::Role;
 pub const ACTIONS: &[(&str, &str)] = {
     use crate::assessment::action as assessment;
     use crate::audit::action as audit;
+    use crate::change_requests::action as change;
     use crate::payments::action as payment;
     use crate::redistribution::action as round;
     use crate::reports::workflow::action as report;
@@ -80,6 +81,12 @@ pub const ACTIONS: &[(&str, &str)] = {
         (audit::SUPPLEMENT_ANSWERED, "Komplettering besvarad"),
         (audit::APPLICATION_COMPLETE, "Ansökan komplett"),
         (audit::CASE_OFFICER_SET, "Handläggare för ärendet ändrad"),
+        (change::CREATED, "Ändringsansökan påbörjad"),
+        (change::DRAFT_SAVED, "Utkast till ändringsansökan sparat"),
+        (change::SUBMITTED, "Ändringsansökan inskickad"),
+        (change::ANSWERED, "Ändringsansökan besvarad"),
+        (audit::MESSAGE_SENT, "Meddelande i ärendet skickat"),
+        (audit::MESSAGES_READ, "Meddelanden i ärendet lästa"),
         (assessment::CONFLICT_DECLARED, "Jäv anmält"),
         (assessment::ASSESSED, "Bedömning sparad"),
         (assessment::PROPOSED, "Förslag till beslut"),
@@ -99,6 +106,24 @@ pub const ACTIONS: &[(&str, &str)] = {
         (report::VERSION_CREATED, "Ny version av återrapportering"),
         (report::APPROVED, "Återrapportering godkänd"),
         (report::REMINDER_SENT, "Påminnelse om återrapportering"),
+        // Issue 16: the mail log and the notifications.
+        (crate::mail_log::action::MAIL_RESENT, "E-post skickad igen"),
+        (
+            crate::notifications::action::DIGEST_SENT,
+            "Daglig sammanställning skickad",
+        ),
+        (
+            crate::notifications::action::DRAFT_REMINDER_SENT,
+            "Påminnelse om ej inskickad ansökan",
+        ),
+        (
+            crate::notifications::action::REPORT_OPEN_SENT,
+            "Avisering: återrapporteringen har öppnat",
+        ),
+        (
+            crate::notifications::action::REPAYMENT_REMINDER_SENT,
+            "Påminnelse om obetald återbetalning",
+        ),
         (report::RULES_CHANGED, "Regler för återrapportering ändrade"),
         (report::CLAIM_CREATED, "Krav på återbetalning"),
         (report::CLAIM_RECEIVED, "Återbetalning mottagen"),
@@ -134,6 +159,7 @@ pub const ENTITIES: &[(&str, &str)] = &[
     ("payments", "Utbetalningar"),
     ("organisation", "Organisation"),
     ("ombud_request", "Ombudsansökan"),
+    ("change_request", "Ändringsansökan"),
     ("user", "Konto"),
     ("programme", "Bidragsprogram"),
     ("audit_trail", "Granskningslogg"),

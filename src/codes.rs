@@ -219,6 +219,26 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a recipient asks to change in a decided grant (ändringsansökan).
+    ChangeKind {
+        Budget => "budget", "Flytta pengar mellan kostnadsslag";
+        Content => "content", "Ändra innehåll eller organisation";
+        GiveBack => "give_back", "Lämna tillbaka en del av bidraget";
+        Decline => "decline", "Avstå bidraget";
+    }
+}
+
+text_enum! {
+    ChangeRequestStatus {
+        Draft => "draft", "Utkast";
+        Submitted => "submitted", "Inskickad";
+        Approved => "approved", "Beviljad";
+        PartlyApproved => "partly_approved", "Delvis beviljad";
+        Refused => "refused", "Avslagen";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

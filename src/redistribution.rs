@@ -727,6 +727,7 @@ pub fn apply(
         outbox::queue(
             conn,
             now,
+            outbox::About::case(outbox::kind::RECEIPT, &application.id),
             &actor.email,
             &receipt.subject(),
             &receipt.body()?,

@@ -214,6 +214,16 @@ impl Application {
             background.push(crate::reports::reminders::spawn(
                 db.clone(),
                 clock.clone(),
+                reminder_links.clone(),
+                agency_name.clone(),
+                std::time::Duration::from_secs(3600),
+                shutdown.clone(),
+            ));
+            // The notifications of issue 16 (digests, draft and repayment reminders, report
+            // opening) on the same hourly tick, under a lease of their own.
+            background.push(crate::notifications::spawn(
+                db.clone(),
+                clock.clone(),
                 reminder_links,
                 agency_name,
                 std::time::Duration::from_secs(3600),

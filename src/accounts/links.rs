@@ -236,6 +236,7 @@ pub fn queue_invitation(
     outbox::queue_with_one_time_link(
         conn,
         now,
+        outbox::About::account(outbox::kind::INVITATION),
         &user.email,
         &format!(
             "Välj lösenord till ditt konto i {}s e-tjänst för statsbidrag",
@@ -265,6 +266,7 @@ pub fn queue_reset(
     outbox::queue_with_one_time_link(
         conn,
         now,
+        outbox::About::account(outbox::kind::PASSWORD_RESET),
         &user.email,
         &format!(
             "Nytt lösenord till {}s e-tjänst för statsbidrag",
@@ -293,6 +295,7 @@ pub fn queue_changed_notice(
     outbox::queue(
         conn,
         now,
+        outbox::About::account(outbox::kind::PASSWORD_CHANGED),
         &user.email,
         &format!(
             "Ditt lösenord i {}s e-tjänst för statsbidrag har ändrats",

@@ -305,6 +305,7 @@ fn queue_warning(
     outbox::queue(
         conn,
         now,
+        outbox::About::account(outbox::kind::LOGIN_WARNING),
         &user.email,
         &format!(
             "Många felaktiga inloggningsförsök på ditt konto i {}s e-tjänst för statsbidrag",

@@ -7,14 +7,19 @@ mod account;
 mod applications;
 mod audit;
 mod calls;
+mod change_requests;
 mod decisions;
 pub mod dto;
 mod forms;
+mod mail_log;
+mod messages;
 mod openapi;
 mod organisations;
 mod payments;
+mod queues;
 mod redistribution;
 mod reports;
+mod search;
 mod session;
 
 use std::fmt;
@@ -49,6 +54,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/calls/{id}/amendments", web::get().to(calls::amendments))
                 .route("/calls/{id}/allocation", web::get().to(calls::allocation))
                 .route("/calls/{id}/form", web::get().to(forms::show))
+                .route("/queues", web::get().to(queues::list))
+                .route(
+                    "/applications/{id}/change-requests",
+                    web::get().to(change_requests::list),
+                )
+                .route(
+                    "/applications/{id}/change-requests",
+                    web::post().to(change_requests::create),
+                )
+                .route(
+                    "/change-requests/{id}",
+                    web::get().to(change_requests::show),
+                )
+                .route(
+                    "/change-requests/{id}",
+                    web::put().to(change_requests::update),
+                )
+                .route(
+                    "/change-requests/{id}/submit",
+                    web::post().to(change_requests::submit),
+                )
+                .route(
+                    "/change-requests/{id}/answer",
+                    web::post().to(change_requests::answer),
+                )
                 .route("/calls/{id}/form", web::put().to(forms::import))
                 .route("/calls/{id}/form/versions", web::get().to(forms::versions))
                 .route(
@@ -144,7 +174,25 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/applications/{id}/attachments/{attachment_id}",
                     web::delete().to(applications::remove_attachment),
                 )
+                .route(
+                    "/applications/{id}/messages",
+                    web::get().to(messages::thread),
+                )
+                .route(
+                    "/applications/{id}/messages",
+                    web::post().to(messages::send),
+                )
+                .route(
+                    "/applications/{id}/messages/files/{file_id}",
+                    web::get().to(messages::file),
+                )
+                .route("/applications/{id}/mail", web::get().to(mail_log::list))
+                .route(
+                    "/applications/{id}/mail/{message_id}/resend",
+                    web::post().to(mail_log::resend),
+                )
                 .route("/audit-events", web::get().to(audit::list))
+                .route("/search", web::get().to(search::search_cases))
                 .route("/accounts", web::get().to(organisations::accounts_overview))
                 .route(
                     "/organisations/{id}/people",

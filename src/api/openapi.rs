@@ -154,8 +154,13 @@ pub fn api_document() -> &'static utoipa::openapi::OpenApi {
         let mut doc = ApiDoc::openapi();
         doc.merge(super::reports::ReportsApiDoc::openapi());
         doc.merge(super::forms::FormsApiDoc::openapi());
+        doc.merge(super::queues::QueuesApiDoc::openapi());
+        doc.merge(super::change_requests::ChangeRequestsApiDoc::openapi());
         doc.merge(super::account::AccountApiDoc::openapi());
         doc.merge(super::organisations::OrganisationsApiDoc::openapi());
+        doc.merge(super::mail_log::MailLogApiDoc::openapi());
+        doc.merge(super::messages::MessagesApiDoc::openapi());
+        doc.merge(super::search::SearchApiDoc::openapi());
         Conventions.modify(&mut doc);
         doc
     });

@@ -704,6 +704,7 @@ fn submit_locked(
         outbox::queue(
             conn,
             now,
+            outbox::About::case(outbox::kind::SUPPLEMENT_RECEIVED, &application.id),
             &officer.email,
             &message.subject(),
             &message.body()?,
@@ -732,6 +733,7 @@ fn submit_locked(
     outbox::queue(
         conn,
         now,
+        outbox::About::case(outbox::kind::RECEIPT, &application.id),
         &actor.email,
         &receipt.subject(),
         &receipt.body()?,
@@ -894,7 +896,14 @@ pub fn request_supplement(
         };
         let (subject, body) = (mail.subject(), mail.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {
-            outbox::queue(conn, now, &person.email, &subject, &body)?;
+            outbox::queue(
+                conn,
+                now,
+                outbox::About::case(outbox::kind::SUPPLEMENT_REQUESTED, &application.id),
+                &person.email,
+                &subject,
+                &body,
+            )?;
         }
         audit::record(
             conn,

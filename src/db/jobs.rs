@@ -130,6 +130,8 @@ pub struct PendingSlot {
     pub year: i32,
     /// The draft report, if one is started.
     pub report_id: Option<String>,
+    /// The case of the grant (for the mail log).
+    pub application_id: Option<String>,
 }
 
 /// Up to `limit` grant years of a call and year, after the decision `after` (by id), that
@@ -176,6 +178,7 @@ pub fn pending_slots(
             organisations::name,
             decision_years::year,
             reports::id.nullable(),
+            decisions::application_id,
         ))
         .into_boxed();
     query = if with_unstarted {
@@ -188,7 +191,16 @@ pub fn pending_slots(
     } else {
         query.filter(reports::status.nullable().eq(ReportStatus::Draft))
     };
-    let rows: Vec<(String, String, String, String, i32, Option<String>)> = query.load(conn)?;
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        i32,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .map(
@@ -199,6 +211,7 @@ pub fn pending_slots(
                 organisation_name,
                 year,
                 report_id,
+                application_id,
             )| {
                 PendingSlot {
                     decision_id,
@@ -207,6 +220,7 @@ pub fn pending_slots(
                     organisation_name,
                     year,
                     report_id,
+                    application_id,
                 }
             },
         )

@@ -23,6 +23,12 @@ pub struct OutboxMessage {
     pub next_attempt_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub last_error: Option<String>,
+    /// The case the message is about; `None` for account mail.
+    pub application_id: Option<String>,
+    /// Which kind of message (`outbox::kind`).
+    pub kind: String,
+    /// When an officer sent a message again: the message it repeats.
+    pub resent_from: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConnection, message: &OutboxMessage) -> QueryResult<()> {
@@ -170,4 +176,63 @@ pub fn pending_count(conn: &mut DbConnection) -> QueryResult<i64> {
         .filter(outbox_messages::sent_at.is_null())
         .count()
         .get_result(conn)
+}
+
+/// A message as the mail log lists it: everything but its text and its attachment's bytes.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = outbox_messages)]
+pub struct LoggedMessage {
+    pub id: String,
+    pub created_at: NaiveDateTime,
+    pub to_address: String,
+    pub subject: String,
+    pub attachment_name: Option<String>,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub last_error: Option<String>,
+    pub application_id: Option<String>,
+    pub kind: String,
+    pub resent_from: Option<String>,
+}
+
+/// The messages about a case, newest first (read by the `outbox_messages_case` index).
+pub fn of_case(conn: &mut DbConnection, application_id: &str) -> QueryResult<Vec<LoggedMessage>> {
+    outbox_messages::table
+        .filter(outbox_messages::application_id.eq(application_id))
+        .order((
+            outbox_messages::created_at.desc(),
+            outbox_messages::id.desc(),
+        ))
+        .select(LoggedMessage::as_select())
+        .load(conn)
+}
+
+/// Whether a message is marked to lose its text (it carries a one-time link).
+pub fn is_marked_for_redaction(conn: &mut DbConnection, id: &str) -> QueryResult<bool> {
+    outbox_redactions::table
+        .find(id)
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
+/// Of these messages, those marked for redaction.
+pub fn marked_for_redaction_among(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> QueryResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut marked = Vec::new();
+    for part in ids.chunks(500) {
+        marked.extend(
+            outbox_redactions::table
+                .filter(outbox_redactions::message_id.eq_any(part))
+                .select(outbox_redactions::message_id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(marked)
 }

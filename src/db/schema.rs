@@ -620,6 +620,9 @@ diesel::table! {
         next_attempt_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        application_id -> Nullable<Text>,
+        kind -> Text,
+        resent_from -> Nullable<Text>,
     }
 }
 
@@ -1049,3 +1052,100 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 diesel::allow_tables_to_appear_in_same_query!(case_officers, applications);
 diesel::allow_tables_to_appear_in_same_query!(case_officers, organisations);
+
+diesel::table! {
+    change_requests (id) {
+        id -> Text,
+        application_id -> Text,
+        decision_id -> Text,
+        organisation_id -> Text,
+        number -> Integer,
+        kind -> Text,
+        status -> Text,
+        year -> Nullable<Integer>,
+        amount_ore -> Nullable<BigInt>,
+        description -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        submitted_by -> Nullable<Text>,
+        handled_at -> Nullable<Timestamp>,
+        handled_by -> Nullable<Text>,
+        answer -> Nullable<Text>,
+        approved_amount_ore -> Nullable<BigInt>,
+        change_decision_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    change_request_lines (request_id, cost_category_id) {
+        request_id -> Text,
+        cost_category_id -> Text,
+        before_ore -> BigInt,
+        requested_ore -> BigInt,
+        approved_ore -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(change_request_lines -> change_requests (request_id));
+diesel::allow_tables_to_appear_in_same_query!(change_requests, change_request_lines);
+diesel::allow_tables_to_appear_in_same_query!(change_requests, applications);
+diesel::allow_tables_to_appear_in_same_query!(change_requests, organisations);
+
+diesel::table! {
+    case_messages (id) {
+        id -> Text,
+        application_id -> Text,
+        sender_id -> Text,
+        sender_side -> Text,
+        about -> Nullable<Text>,
+        body -> Text,
+        sent_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+        read_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    case_message_files (id) {
+        id -> Text,
+        message_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_message_files -> case_messages (message_id));
+diesel::allow_tables_to_appear_in_same_query!(case_messages, case_message_files);
+diesel::allow_tables_to_appear_in_same_query!(case_messages, applications);
+diesel::allow_tables_to_appear_in_same_query!(case_messages, organisations);
+
+diesel::table! {
+    /// Which notifications went out (issue 16, migration 000031): one row each, so that
+    /// each is sent at most once.
+    notifications_sent (kind, subject_key, recipient) {
+        kind -> Text,
+        subject_key -> Text,
+        recipient -> Text,
+        sent_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(notifications_sent, applications);
+diesel::allow_tables_to_appear_in_same_query!(notifications_sent, organisations);
+diesel::allow_tables_to_appear_in_same_query!(notifications_sent, calls);
+diesel::allow_tables_to_appear_in_same_query!(notifications_sent, decisions);
+diesel::allow_tables_to_appear_in_same_query!(notifications_sent, report_slots);
+diesel::allow_tables_to_appear_in_same_query!(notifications_sent, repayment_claims);
+// The officers' queues (`db::queues`) filter every queue on the officer's own cases.
+diesel::allow_tables_to_appear_in_same_query!(case_officers, change_requests);
+diesel::allow_tables_to_appear_in_same_query!(case_officers, reports);
+diesel::allow_tables_to_appear_in_same_query!(case_officers, decisions);
+diesel::allow_tables_to_appear_in_same_query!(case_officers, repayment_claims);
+diesel::allow_tables_to_appear_in_same_query!(case_officers, supplement_requests);
+diesel::allow_tables_to_appear_in_same_query!(case_officers, report_supplement_requests);

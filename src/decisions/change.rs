@@ -179,69 +179,92 @@ pub fn prepare_change(
         let (original, _) = changeable(conn, decision_id)?;
         let current = super::current_amounts(conn, &original.id)?;
         let (kind, reasons, changes) = parse_change(input, &current).map_err(AppError::Invalid)?;
-        for old in db::decisions::changes_of(conn, &original.id)? {
-            if old.status == DecisionStatus::Draft {
-                db::decisions::delete_draft(conn, &old.id)?;
-            }
-        }
-        let decision = Decision {
-            id: db::new_id(),
-            call_id: original.call_id.clone(),
-            application_id: Some(application_id.clone()),
-            organisation_id: original.organisation_id.clone(),
-            kind,
-            status: DecisionStatus::Draft,
-            registration_number: original.registration_number.clone(),
-            decided_on: None,
-            purpose: original.purpose.clone(),
-            reasons,
-            report_due_on: original.report_due_on,
-            presenting_officer_id: actor.user_id.clone(),
-            decision_maker_id: None,
-            amends_decision_id: Some(original.id.clone()),
-            redistribution_round_id: None,
-            source_note: None,
-            created_at: now.naive_utc(),
-            created_by: actor.user_id.clone(),
-            signed_at: None,
-        };
-        let years: Vec<DecisionYear> = changes
-            .iter()
-            .map(|(year, amount)| DecisionYear {
-                decision_id: decision.id.clone(),
-                year: *year,
-                amount_ore: *amount,
-            })
-            .collect();
-        db::decisions::insert_draft(conn, &decision, &years)?;
-        audit::record(
+        insert_draft_change(
             conn,
-            Some(actor),
+            actor,
+            &original,
+            &application_id,
+            (kind, reasons, &changes),
             now,
-            audit::Entry {
-                action: action::DECISION_CREATED,
-                entity_type: "decision",
-                entity_id: Some(&decision.id),
-                summary: format!(
-                    "{} berett av {} för beslutet {} i {}",
-                    kind.label(),
-                    actor.name,
-                    original
-                        .decided_on
-                        .map(|d| d.to_string())
-                        .unwrap_or_default(),
-                    decision.registration_number
-                ),
-                details: json!({
-                    "amends_decision_id": original.id,
-                    "kind": kind.as_str(),
-                    "before": current.iter().map(|(y, a)| json!({"year": y, "amount_ore": a.ore()})).collect::<Vec<_>>(),
-                    "changes": years.iter().map(|y| json!({"year": y.year, "amount_ore": y.amount_ore.ore()})).collect::<Vec<_>>(),
-                }),
-            },
-        )?;
-        Ok(decision)
+        )
     })
+}
+
+/// Writes a draft change or revocation of `original` (a signed grant) with the difference
+/// per year it makes, replacing an earlier draft change of the same decision, and records
+/// it. Run inside a write transaction that holds the case's lock. Also used when an
+/// officer answers a change request (`change_requests`).
+pub fn insert_draft_change(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    original: &Decision,
+    application_id: &str,
+    (kind, reasons, changes): (DecisionKind, String, &BTreeMap<i32, Ore>),
+    now: DateTime<Utc>,
+) -> Result<Decision, AppError> {
+    let current = super::current_amounts(conn, &original.id)?;
+    for old in db::decisions::changes_of(conn, &original.id)? {
+        if old.status == DecisionStatus::Draft {
+            db::decisions::delete_draft(conn, &old.id)?;
+        }
+    }
+    let decision = Decision {
+        id: db::new_id(),
+        call_id: original.call_id.clone(),
+        application_id: Some(application_id.to_string()),
+        organisation_id: original.organisation_id.clone(),
+        kind,
+        status: DecisionStatus::Draft,
+        registration_number: original.registration_number.clone(),
+        decided_on: None,
+        purpose: original.purpose.clone(),
+        reasons,
+        report_due_on: original.report_due_on,
+        presenting_officer_id: actor.user_id.clone(),
+        decision_maker_id: None,
+        amends_decision_id: Some(original.id.clone()),
+        redistribution_round_id: None,
+        source_note: None,
+        created_at: now.naive_utc(),
+        created_by: actor.user_id.clone(),
+        signed_at: None,
+    };
+    let years: Vec<DecisionYear> = changes
+        .iter()
+        .map(|(year, amount)| DecisionYear {
+            decision_id: decision.id.clone(),
+            year: *year,
+            amount_ore: *amount,
+        })
+        .collect();
+    db::decisions::insert_draft(conn, &decision, &years)?;
+    audit::record(
+        conn,
+        Some(actor),
+        now,
+        audit::Entry {
+            action: action::DECISION_CREATED,
+            entity_type: "decision",
+            entity_id: Some(&decision.id),
+            summary: format!(
+                "{} berett av {} för beslutet {} i {}",
+                kind.label(),
+                actor.name,
+                original
+                    .decided_on
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                decision.registration_number
+            ),
+            details: json!({
+                "amends_decision_id": original.id,
+                "kind": kind.as_str(),
+                "before": current.iter().map(|(y, a)| json!({"year": y, "amount_ore": a.ore()})).collect::<Vec<_>>(),
+                "changes": years.iter().map(|y| json!({"year": y.year, "amount_ore": y.amount_ore.ore()})).collect::<Vec<_>>(),
+            }),
+        },
+    )?;
+    Ok(decision)
 }
 
 #[cfg(test)]

@@ -170,12 +170,21 @@ fn change_sections(input: &LetterInput<'_>, amended: &Amended<'_>) -> (String, V
                 )
             })
             .collect();
-        sections.push(LetterSection {
-            heading: "Beslut".into(),
-            body: format!(
+        // A change that moves money between cost categories leaves every year's amount
+        // as it was: what changes is stated in the reasons (the approved budget).
+        let body = if lines.is_empty() {
+            format!(
+                "{agency} ändrar {original}: bidraget får användas enligt den fördelning mellan kostnadsslag som anges under skäl för beslutet. Beviljat belopp ändras inte och framgår av tabellen. I övrigt gäller det tidigare beslutet, med dess villkor och bilaga."
+            )
+        } else {
+            format!(
                 "{agency} ändrar {original} enligt följande:\n\n{}\n\nBeviljat belopp efter ändringen framgår av tabellen. I övrigt gäller det tidigare beslutet, med dess villkor och bilaga.",
                 lines.join("\n")
-            ),
+            )
+        };
+        sections.push(LetterSection {
+            heading: "Beslut".into(),
+            body,
         });
         format!("Beslut om ändring av statsbidrag – {}", def.call.title)
     };

@@ -257,6 +257,10 @@ pub fn sign(
             outbox::queue_with_attachment(
                 conn,
                 now,
+                outbox::About {
+                    kind: outbox::kind::DECISION_SIGNED,
+                    case: decision.application_id.as_deref(),
+                },
                 &person.email,
                 &subject,
                 &body,

@@ -128,7 +128,14 @@ pub fn queue_step(
             render(&WrittenOff::new(facts, replaced))?,
         ),
     };
-    crate::outbox::queue(conn, now, to, &subject, &body)
+    crate::outbox::queue(
+        conn,
+        now,
+        crate::outbox::About::account(crate::outbox::kind::OMBUD),
+        to,
+        &subject,
+        &body,
+    )
 }
 
 /// Queues the message to an earlier ombud who is now a representative.
@@ -140,5 +147,12 @@ pub fn queue_replaced(
 ) -> Result<(), AppError> {
     let subject = format!("{} har fått ett nytt ombud", facts.organisation);
     let body = render(&Replaced::new(facts, true))?;
-    crate::outbox::queue(conn, now, to, &subject, &body)
+    crate::outbox::queue(
+        conn,
+        now,
+        crate::outbox::About::account(crate::outbox::kind::OMBUD),
+        to,
+        &subject,
+        &body,
+    )
 }

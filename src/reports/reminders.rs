@@ -271,7 +271,17 @@ fn send(
     };
     let (subject, body) = (message.subject(), message.body()?);
     for person in &people {
-        outbox::queue(conn, now, &person.email, &subject, &body)?;
+        outbox::queue(
+            conn,
+            now,
+            outbox::About {
+                kind: outbox::kind::REPORT_REMINDER,
+                case: slot.application_id.as_deref(),
+            },
+            &person.email,
+            &subject,
+            &body,
+        )?;
     }
     audit::record(
         conn,

@@ -773,6 +773,10 @@ pub fn submit(
                 outbox::queue(
                     conn,
                     now,
+                    outbox::About {
+                        kind: outbox::kind::REPORT_SUPPLEMENT_RECEIVED,
+                        case: decision.application_id.as_deref(),
+                    },
                     &officer.email,
                     &message.subject(),
                     &message.body()?,
@@ -798,6 +802,10 @@ pub fn submit(
         outbox::queue(
             conn,
             now,
+            outbox::About {
+                kind: outbox::kind::REPORT_RECEIPT,
+                case: decision.application_id.as_deref(),
+            },
             &actor.email,
             &receipt.subject(),
             &receipt.body()?,
@@ -948,7 +956,17 @@ pub fn request_supplement(
         };
         let (subject, body) = (message.subject(), message.body()?);
         for person in db::accounts::of_organisation(conn, &organisation.id)? {
-            outbox::queue(conn, now, &person.email, &subject, &body)?;
+            outbox::queue(
+                conn,
+                now,
+                outbox::About {
+                    kind: outbox::kind::REPORT_SUPPLEMENT_REQUESTED,
+                    case: decision.application_id.as_deref(),
+                },
+                &person.email,
+                &subject,
+                &body,
+            )?;
         }
         audit::record(
             conn,
@@ -1207,12 +1225,26 @@ pub fn approve(
                 Some(a) => outbox::queue_with_attachment(
                     conn,
                     now,
+                    outbox::About {
+                        kind: outbox::kind::REPORT_APPROVED,
+                        case: decision.application_id.as_deref(),
+                    },
                     &person.email,
                     &subject,
                     &body,
                     a.clone(),
                 )?,
-                None => outbox::queue(conn, now, &person.email, &subject, &body)?,
+                None => outbox::queue(
+                    conn,
+                    now,
+                    outbox::About {
+                        kind: outbox::kind::REPORT_APPROVED,
+                        case: decision.application_id.as_deref(),
+                    },
+                    &person.email,
+                    &subject,
+                    &body,
+                )?,
             }
         }
         audit::record(

@@ -40,6 +40,8 @@ struct ApplicationPage {
     /// For the agency and auditors, on an arrived case: its responsible officer, and for
     /// officers whom they may choose.
     case_officer: Option<CaseOfficerView>,
+    /// Messages in the case the viewer's side has not read; none before it is submitted.
+    unread_messages: Option<i64>,
 }
 
 /// The case's responsible officer, and the officers who may be chosen (none for readers
@@ -300,7 +302,7 @@ pub(super) async fn page(
 ) -> Result<HttpResponse, WebError> {
     let now = state.clock.now();
     let viewer = actor.clone();
-    let (view, assessment, payments, case_officer) = state
+    let (view, assessment, payments, case_officer, unread_messages) = state
         .db
         .run(move |c| {
             // The view refuses whoever may not see the case; the rest is read after it.
@@ -324,13 +326,15 @@ pub(super) async fn page(
                 } else {
                     None
                 };
-            Ok::<_, AppError>((view, assessment, payments, case_officer))
+            let unread = crate::messages::unread_for_viewer(c, &viewer, &view.application)?;
+            Ok::<_, AppError>((view, assessment, payments, case_officer, unread))
         })
         .await?;
     let page = ApplicationPage {
         assessment,
         payments,
         case_officer,
+        unread_messages,
         ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         view,
         supplement_form,

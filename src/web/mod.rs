@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod call_forms;
 mod calls;
+mod change_requests;
 mod changes;
 mod drafting;
 pub mod flash;
@@ -18,14 +19,18 @@ mod form_editor;
 pub mod form_fields;
 pub mod format;
 mod home;
+mod mail_log;
 mod members;
+mod messages;
 pub mod oidc;
 mod ombud;
 mod password;
 mod payments;
 mod posted;
+mod queues;
 mod redistribution;
 mod reports;
+mod search;
 pub(crate) mod signing;
 mod stash;
 
@@ -137,6 +142,47 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(applications::set_case_officer),
         )
         .route("/mina-arenden", web::get().to(applications::my_cases))
+        .route("/arbetskoer", web::get().to(queues::show))
+        // Change requests (issue 16).
+        .route(
+            "/ansokningar/{id}/andringar",
+            web::get().to(change_requests::list),
+        )
+        .route(
+            "/ansokningar/{id}/andringar",
+            web::post().to(change_requests::create),
+        )
+        .route("/andringar/{id}", web::get().to(change_requests::show))
+        .route("/andringar/{id}", web::post().to(change_requests::update))
+        .route(
+            "/andringar/{id}/svar",
+            web::post().to(change_requests::answer),
+        )
+        // The case's mail log (issue 16).
+        .route("/ansokningar/{id}/e-post", web::get().to(mail_log::show))
+        .route(
+            "/ansokningar/{id}/e-post/{message_id}",
+            web::get().to(mail_log::message),
+        )
+        .route(
+            "/ansokningar/{id}/e-post/{message_id}/skicka-igen",
+            web::post().to(mail_log::resend),
+        )
+        // Messages on the case (issue 16); a file's address ends in .pdf (see messages::file_path).
+        .route(
+            "/ansokningar/{id}/meddelanden",
+            web::get().to(messages::show),
+        )
+        .route(
+            "/ansokningar/{id}/meddelanden",
+            web::post().to(messages::send),
+        )
+        .route(
+            "/ansokningar/{id}/meddelanden/filer/{file}.pdf",
+            web::get().to(messages::file),
+        )
+        .route("/sok", web::get().to(search::show))
+        .route("/sok.csv", web::get().to(search::csv))
         .route("/utlysningar/{id}/ansok", web::post().to(drafting::start))
         .route(
             "/ansokningar/{id}/redigera",

@@ -110,6 +110,7 @@ async fn each_queued_email_is_delivered_once_with_both_instances_sending() {
                 statsbidrag::outbox::queue(
                     c,
                     a.clock_now(),
+                    statsbidrag::outbox::About::account(statsbidrag::outbox::kind::OTHER),
                     &format!("mottagare{n}@example.org"),
                     &format!("Meddelande {n}"),
                     "Text.",
@@ -512,6 +513,7 @@ fn sigterm_stops_the_service_while_background_work_is_pending() {
             statsbidrag::outbox::queue(
                 &mut conn,
                 chrono::Utc::now(),
+                statsbidrag::outbox::About::account(statsbidrag::outbox::kind::OTHER),
                 &format!("mottagare{n}@example.org"),
                 "Ärende",
                 "Text.",

@@ -50,6 +50,7 @@ fn queue_decision(app: &TestApp, to: &str) {
     outbox::queue_with_attachment(
         &mut app.conn(),
         app.clock_now(),
+        outbox::About::account(outbox::kind::OTHER),
         to,
         SUBJECT,
         &body(),
@@ -63,7 +64,15 @@ fn queue_decision(app: &TestApp, to: &str) {
 }
 
 fn queue_plain(app: &TestApp, to: &str, subject: &str) {
-    outbox::queue(&mut app.conn(), app.clock_now(), to, subject, "Hej på er!").unwrap();
+    outbox::queue(
+        &mut app.conn(),
+        app.clock_now(),
+        outbox::About::account(outbox::kind::OTHER),
+        to,
+        subject,
+        "Hej på er!",
+    )
+    .unwrap();
 }
 
 fn messages(app: &TestApp) -> Vec<OutboxMessage> {

@@ -65,6 +65,8 @@ fn select_every_column(conn: &mut db::DbConnection) {
         call_eligible_kinds,
         call_sections,
         case_officers,
+        case_messages,
+        case_message_files,
         call_cost_categories,
         call_criteria,
         expected_results,
@@ -103,6 +105,9 @@ fn select_every_column(conn: &mut db::DbConnection) {
         call_report_fields,
         report_field_answers,
         call_form_versions,
+        change_requests,
+        change_request_lines,
+        notifications_sent,
     );
 }
 

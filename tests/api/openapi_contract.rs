@@ -867,6 +867,20 @@ async fn every_enum_in_the_document_is_what_the_api_sends() {
         ("Rating", codes(Rating::ALL)),
         ("Recommendation", codes(Recommendation::ALL)),
         ("Outcome", codes(Outcome::ALL)),
+        ("QueueKind", codes(&statsbidrag::queues::QueueKind::ALL)),
+        ("ChangeKind", codes(statsbidrag::codes::ChangeKind::ALL)),
+        (
+            "ChangeRequestStatus",
+            codes(statsbidrag::codes::ChangeRequestStatus::ALL),
+        ),
+        (
+            "MessageSide",
+            codes(statsbidrag::messages::MessageSide::ALL),
+        ),
+        (
+            "MessageAbout",
+            codes(statsbidrag::messages::MessageAbout::ALL),
+        ),
         (
             "CallPhase",
             codes(&[

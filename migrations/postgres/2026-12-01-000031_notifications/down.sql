@@ -1,0 +1,2 @@
+DROP INDEX notifications_sent_recipient;
+DROP TABLE notifications_sent;

@@ -1,0 +1,70 @@
+-- Change requests (ändringsansökan) by a recipient on a decided grant (issue 16): move money
+-- between cost categories within a year, change the content of the work, give back part of
+-- a year's grant, or decline the grant before it is paid. A submitted request never
+-- changes (the trigger below); the officer's answer is written once, with a change decision
+-- where amounts or conditions change.
+CREATE TABLE change_requests (
+    id TEXT PRIMARY KEY NOT NULL,
+    application_id TEXT NOT NULL REFERENCES applications (id),
+    decision_id TEXT NOT NULL REFERENCES decisions (id),
+    organisation_id TEXT NOT NULL REFERENCES organisations (id),
+    number INTEGER NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('budget', 'content', 'give_back', 'decline')),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'approved', 'partly_approved', 'refused')),
+    year INTEGER,
+    amount_ore BIGINT,
+    description TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by TEXT NOT NULL REFERENCES users (id),
+    updated_at TIMESTAMP NOT NULL,
+    submitted_at TIMESTAMP,
+    submitted_by TEXT REFERENCES users (id),
+    handled_at TIMESTAMP,
+    handled_by TEXT REFERENCES users (id),
+    answer TEXT,
+    approved_amount_ore BIGINT,
+    -- No foreign key: a draft change decision may be replaced by the officer, and the
+    -- request then shows that its draft is gone.
+    change_decision_id TEXT,
+    UNIQUE (application_id, number)
+);
+CREATE INDEX change_requests_status ON change_requests (status, submitted_at);
+CREATE INDEX change_requests_decision ON change_requests (decision_id);
+
+-- A budget move: the amount per cost category for the year that the organisation asks for
+-- after the move, and what the officer approved.
+CREATE TABLE change_request_lines (
+    request_id TEXT NOT NULL REFERENCES change_requests (id),
+    cost_category_id TEXT NOT NULL REFERENCES call_cost_categories (id),
+    before_ore BIGINT NOT NULL,
+    requested_ore BIGINT NOT NULL,
+    approved_ore BIGINT,
+    PRIMARY KEY (request_id, cost_category_id)
+);
+
+-- What the organisation sent in stays as sent: only the answer may be added.
+CREATE FUNCTION change_requests_frozen() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF OLD.status <> 'draft' THEN
+            RAISE EXCEPTION 'a submitted change request is not deleted';
+        END IF;
+        RETURN OLD;
+    END IF;
+    IF OLD.status <> 'draft' AND (
+        NEW.kind IS DISTINCT FROM OLD.kind OR NEW.year IS DISTINCT FROM OLD.year
+        OR NEW.amount_ore IS DISTINCT FROM OLD.amount_ore
+        OR NEW.description IS DISTINCT FROM OLD.description
+        OR NEW.submitted_at IS DISTINCT FROM OLD.submitted_at
+        OR NEW.submitted_by IS DISTINCT FROM OLD.submitted_by
+        OR (OLD.status <> 'submitted' AND (
+            NEW.status IS DISTINCT FROM OLD.status OR NEW.answer IS DISTINCT FROM OLD.answer
+            OR NEW.approved_amount_ore IS DISTINCT FROM OLD.approved_amount_ore
+            OR NEW.handled_at IS DISTINCT FROM OLD.handled_at))) THEN
+        RAISE EXCEPTION 'a submitted change request is not changed';
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER change_requests_frozen BEFORE UPDATE OR DELETE ON change_requests
+FOR EACH ROW EXECUTE FUNCTION change_requests_frozen();

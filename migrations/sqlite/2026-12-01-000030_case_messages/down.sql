@@ -1,0 +1,2 @@
+DROP TABLE case_message_files;
+DROP TABLE case_messages;

@@ -1,0 +1,416 @@
+//! Change requests on the web: the organisation writes and sends one in, the officer reads
+//! and answers it. The rules are in `change_requests`; these handlers read the form, call
+//! them, and show the page again with the messages beside the fields.
+
+use actix_session::Session;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::{PageContext, WebError, redirect, render};
+use crate::accounts::Actor;
+use crate::change_requests::rules::{AnswerInput, GrantState, RequestInput};
+use crate::change_requests::{self as requests, View};
+use crate::codes::{ChangeKind, ChangeRequestStatus, Role};
+use crate::db::applications::Application;
+use crate::db::decisions::Decision;
+use crate::error::{AppError, FieldErrors};
+use crate::forms::FormData;
+use crate::http::{Authenticated, State};
+use crate::money::Ore;
+
+/// What the request form needs besides what was typed.
+struct FormContext {
+    state: GrantState,
+    errors: FieldErrors,
+    typed: FormData,
+}
+
+impl FormContext {
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+
+    fn value(&self, name: &str) -> String {
+        self.typed.get(name)
+    }
+
+    fn kind_is(&self, code: &str) -> bool {
+        self.typed.get("kind") == code
+    }
+
+    fn kinds(&self) -> &'static [ChangeKind] {
+        ChangeKind::ALL
+    }
+
+    /// Grant years with an amount, for the year choice.
+    fn years(&self) -> Vec<(i32, Ore)> {
+        self.state
+            .amounts
+            .iter()
+            .filter(|(_, a)| a.is_positive())
+            .map(|(y, a)| (*y, *a))
+            .collect()
+    }
+
+    fn budget_years(&self) -> Vec<i32> {
+        self.state.budget.keys().copied().collect()
+    }
+
+    fn budget_of(&self, year: &i32, category: &str) -> Ore {
+        self.state
+            .budget
+            .get(year)
+            .and_then(|b| b.get(category))
+            .copied()
+            .unwrap_or(Ore::ZERO)
+    }
+
+    fn paid(&self) -> Ore {
+        self.state.paid_total()
+    }
+}
+
+fn typed_from(view: &View) -> FormData {
+    let r = &view.request;
+    let mut pairs = vec![
+        ("kind".to_string(), r.kind.as_str().to_string()),
+        ("description".to_string(), r.description.clone()),
+    ];
+    if let Some(year) = r.year {
+        pairs.push(("year".into(), year.to_string()));
+    }
+    if let Some(amount) = r.amount_ore {
+        pairs.push(("amount".into(), kronor(amount)));
+    }
+    for (_, line) in &view.lines {
+        if line.requested_ore != line.before_ore {
+            pairs.push((
+                format!("budget.{}", line.cost_category_id),
+                kronor(line.requested_ore),
+            ));
+        }
+    }
+    FormData::new(pairs)
+}
+
+/// Whole kronor as typed in a field: "1200000".
+fn kronor(amount: Ore) -> String {
+    amount.to_kronor().trunc().to_string()
+}
+
+fn request_input(form: &FormData) -> RequestInput {
+    RequestInput {
+        kind: form.get("kind"),
+        year: form.get("year"),
+        amount: form.get("amount"),
+        budget: form.map("budget"),
+        description: form.get("description"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "change_requests.html")]
+struct ListPage {
+    ctx: PageContext,
+    application: Application,
+    grant: Option<Decision>,
+    requests: Vec<View>,
+    may_write: bool,
+    form: Option<FormContext>,
+}
+
+/// Whether the person may write change requests for the case (the page offers the form;
+/// the use case checks again).
+fn may_write(actor: &Actor, application: &Application) -> bool {
+    crate::access::may_for_organisation(
+        actor,
+        &application.organisation_id,
+        crate::access::OrgAction::EditCase,
+    )
+}
+
+async fn list_page(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    application_id: String,
+    errors: FieldErrors,
+    typed: FormData,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let (application, grant, grant_state, list) = state
+        .db
+        .run(move |c| {
+            let list = requests::of_case(c, &viewer, &application_id, now)?;
+            let application =
+                crate::db::applications::find(c, &application_id)?.ok_or(AppError::NotFound)?;
+            let (grant, grant_state) = match requests::grant_of(c, &application_id) {
+                Ok(grant) => {
+                    let s = requests::grant_state(c, &grant)?;
+                    (Some(grant), Some(s))
+                }
+                Err(AppError::Conflict(_)) => (None, None),
+                Err(e) => return Err(e),
+            };
+            Ok::<_, AppError>((application, grant, grant_state, list))
+        })
+        .await?;
+    let writer = may_write(&actor, &application);
+    let page = ListPage {
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
+        application,
+        grant,
+        requests: list,
+        may_write: writer,
+        form: grant_state.map(|state| FormContext {
+            state,
+            errors,
+            typed,
+        }),
+    };
+    render(status, &page)
+}
+
+pub async fn list(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    list_page(
+        &state,
+        &session,
+        actor.0,
+        path.into_inner(),
+        FieldErrors::new(),
+        FormData::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+pub async fn create(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let application_id = path.into_inner();
+    let form = FormData::new(form.into_inner());
+    super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
+    let input = request_input(&form);
+    let submit = form.get("action") == "submit";
+    let (now, links) = (state.clock.now(), state.links.clone());
+    let (who, id) = (actor.0.clone(), application_id.clone());
+    match state
+        .db
+        .run(move |c| requests::save(c, &who, &id, None, &input, submit, now, &links))
+        .await
+    {
+        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
+            list_page(
+                &state,
+                &session,
+                actor.0,
+                application_id,
+                errors,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "change_request.html")]
+struct RequestPage {
+    ctx: PageContext,
+    view: View,
+    registration_number: String,
+    organisation: String,
+    /// The organisation may still change the draft and send it in.
+    editing: Option<FormContext>,
+    /// The officer may answer.
+    answering: bool,
+    errors: FieldErrors,
+    typed: FormData,
+}
+
+impl RequestPage {
+    fn error<S: AsRef<str>>(&self, field: S) -> Option<&str> {
+        self.errors.get(field.as_ref())
+    }
+
+    fn outcome_is(&self, code: &str) -> bool {
+        self.typed.get("outcome") == code
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn request_page(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    request_id: String,
+    errors: FieldErrors,
+    typed: Option<FormData>,
+    status: StatusCode,
+) -> Result<HttpResponse, WebError> {
+    let now = state.clock.now();
+    let viewer = actor.clone();
+    let (view, application, organisation, grant_state) = state
+        .db
+        .run(move |c| {
+            let view = requests::find(c, &viewer, &request_id, now)?;
+            let application = crate::db::applications::find(c, &view.request.application_id)?
+                .ok_or(AppError::NotFound)?;
+            let organisation = crate::db::organisations::find(c, &application.organisation_id)?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let grant = crate::db::decisions::find(c, &view.request.decision_id)?
+                .ok_or(AppError::NotFound)?;
+            let grant_state = requests::grant_state(c, &grant)?;
+            Ok::<_, AppError>((view, application, organisation, grant_state))
+        })
+        .await?;
+    let draft = view.request.status == ChangeRequestStatus::Draft;
+    let editing = (draft && may_write(&actor, &application)).then(|| FormContext {
+        state: grant_state,
+        errors: errors.clone(),
+        typed: typed.clone().unwrap_or_else(|| typed_from(&view)),
+    });
+    let answering =
+        actor.role == Role::Officer && view.request.status == ChangeRequestStatus::Submitted;
+    let page = RequestPage {
+        ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
+        registration_number: application.registration_number.clone().unwrap_or_default(),
+        organisation,
+        editing,
+        answering,
+        errors,
+        typed: typed.unwrap_or_default(),
+        view,
+    };
+    render(status, &page)
+}
+
+pub async fn show(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    request_page(
+        &state,
+        &session,
+        actor.0,
+        path.into_inner(),
+        FieldErrors::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// Saves the draft, sends it in, or removes it (the button pressed says which).
+pub async fn update(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let request_id = path.into_inner();
+    let form = FormData::new(form.into_inner());
+    super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
+    let (now, links) = (state.clock.now(), state.links.clone());
+    let (who, id) = (actor.0.clone(), request_id.clone());
+    if form.get("action") == "discard" {
+        let case = state
+            .db
+            .run(move |c| requests::discard(c, &who, &id, now))
+            .await?;
+        return Ok(redirect(&format!("/ansokningar/{case}/andringar")));
+    }
+    let input = request_input(&form);
+    let submit = form.get("action") == "submit";
+    let result = state
+        .db
+        .run(move |c| {
+            let request = crate::db::change_requests::find(c, &id)?.ok_or(AppError::NotFound)?;
+            requests::save(
+                c,
+                &who,
+                &request.application_id,
+                Some(&id),
+                &input,
+                submit,
+                now,
+                &links,
+            )
+        })
+        .await;
+    match result {
+        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
+            request_page(
+                &state,
+                &session,
+                actor.0,
+                request_id,
+                errors,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+pub async fn answer(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let request_id = path.into_inner();
+    let form = FormData::new(form.into_inner());
+    super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
+    let input = AnswerInput {
+        outcome: form.get("outcome"),
+        answer: form.get("answer"),
+        amount: form.get("amount"),
+        budget: form.map("budget"),
+    };
+    let (now, links) = (state.clock.now(), state.links.clone());
+    let (who, id) = (actor.0.clone(), request_id.clone());
+    match state
+        .db
+        .run(move |c| requests::answer(c, &who, &id, &input, now, &links))
+        .await
+    {
+        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
+            request_page(
+                &state,
+                &session,
+                actor.0,
+                request_id,
+                errors,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
