@@ -17,6 +17,7 @@ use crate::http::{Authenticated, State};
     components(schemas(
         ChangeRequestDto,
         ChangeLineDto,
+        ChangeFileDto,
         NewChangeRequest,
         RequestInput,
         AnswerInput,
@@ -59,11 +60,33 @@ pub struct ChangeRequestDto {
     pub change_decision_id: Option<String>,
     /// Whether that change decision is signed.
     pub change_decision_signed: bool,
+    /// Files attached on the web form (PDF); `download` is the page address of each.
+    pub files: Vec<ChangeFileDto>,
+}
+
+/// A file attached to a change request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangeFileDto {
+    pub id: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub download: String,
 }
 
 fn dto(view: View) -> ChangeRequestDto {
     let r = view.request;
+    let files = view
+        .files
+        .into_iter()
+        .map(|f| ChangeFileDto {
+            download: format!("/andringar/{}/filer/{}.pdf", r.id, f.id),
+            id: f.id,
+            filename: f.filename,
+            size_bytes: f.size_bytes,
+        })
+        .collect();
     ChangeRequestDto {
+        files,
         budget: view
             .lines
             .into_iter()
@@ -154,6 +177,7 @@ pub async fn create(
                 &id,
                 None,
                 &body.request,
+                requests::FileChange::None,
                 body.submit,
                 now,
                 &links,
@@ -201,6 +225,7 @@ async fn save(
                 &request.application_id,
                 Some(&id),
                 &input,
+                requests::FileChange::None,
                 submit,
                 now,
                 &links,

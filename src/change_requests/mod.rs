@@ -14,17 +14,19 @@ use std::collections::BTreeMap;
 use askama::Template;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 use crate::access::{self, OrgAction};
 use crate::accounts::Actor;
 use crate::agency::Contact;
+use crate::applications::workflow::CheckedFile;
 use crate::audit;
 use crate::codes::{
     ChangeKind, ChangeRequestStatus, DecisionKind, DecisionStatus, PaymentStatus, Role,
     VersionStatus,
 };
 use crate::db::applications::Application;
-use crate::db::change_requests::{ChangeLine, ChangeRequest};
+use crate::db::change_requests::{ChangeFile, ChangeLine, ChangeRequest, FileInfo};
 use crate::db::decisions::Decision;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -49,6 +51,19 @@ pub struct View {
     pub handled_by: Option<String>,
     /// The change decision of the answer, if it still exists.
     pub decision: Option<Decision>,
+    /// The files attached (PDF).
+    pub files: Vec<FileInfo>,
+}
+
+/// What a save does with the draft's files besides its fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum FileChange<'a> {
+    #[default]
+    None,
+    /// Attach a checked file (`applications::workflow::check_attachment`).
+    Add(&'a CheckedFile),
+    /// Remove a file by its id.
+    Remove(&'a str),
 }
 
 /// The case's signed grant: the decision a change request is about.
@@ -261,12 +276,14 @@ fn view(conn: &mut DbConnection, request: ChangeRequest) -> Result<View, AppErro
         Some(id) => db::decisions::find(conn, id)?,
         None => None,
     };
+    let files = db::change_requests::files_of(conn, &request.id)?;
     Ok(View {
         request,
         lines,
         submitted_by,
         handled_by,
         decision,
+        files,
     })
 }
 
@@ -292,6 +309,7 @@ pub fn save(
     application_id: &str,
     existing: Option<&str>,
     input: &RequestInput,
+    files: FileChange<'_>,
     submit: bool,
     now: DateTime<Utc>,
     links: &Links,
@@ -374,8 +392,33 @@ pub fn save(
             })
             .collect();
         db::change_requests::replace_lines(conn, &request.id, &lines)?;
+        let file_note = match files {
+            FileChange::None => json!(null),
+            FileChange::Add(file) => {
+                let row = ChangeFile {
+                    id: db::new_id(),
+                    request_id: request.id.clone(),
+                    filename: file.name.clone(),
+                    content_type: file.content_type.to_string(),
+                    size_bytes: file.bytes.len() as i64,
+                    sha256: hex::encode(Sha256::digest(&file.bytes)),
+                    content: file.bytes.clone(),
+                    uploaded_at: now.naive_utc(),
+                    uploaded_by: actor.user_id.clone(),
+                };
+                db::change_requests::insert_file(conn, &row)?;
+                json!({"added": row.filename, "sha256": row.sha256})
+            }
+            FileChange::Remove(file_id) => {
+                let name = db::change_requests::file(conn, &request.id, file_id)?
+                    .ok_or(AppError::NotFound)?
+                    .filename;
+                db::change_requests::delete_file(conn, &request.id, file_id)?;
+                json!({"removed": name})
+            }
+        };
         if !submit {
-            if existing.is_some() {
+            if existing.is_some() || !file_note.is_null() {
                 record(
                     conn,
                     actor,
@@ -386,7 +429,7 @@ pub fn save(
                         "{} sparade utkastet till ändringsansökan {} i {}",
                         actor.name, request.number, grant.registration_number
                     ),
-                    json!({}),
+                    json!({"file": file_note}),
                 )?;
             }
             return Ok(request);
@@ -444,6 +487,10 @@ pub fn save(
                 &render(&notice)?,
             )?;
         }
+        let sent_files: Vec<serde_json::Value> = db::change_requests::files_of(conn, &request.id)?
+            .iter()
+            .map(|f| json!({"name": f.filename, "size_bytes": f.size_bytes}))
+            .collect();
         record(
             conn,
             actor,
@@ -458,6 +505,8 @@ pub fn save(
                 grant.registration_number
             ),
             json!({
+                "file": file_note,
+                "files": sent_files,
                 "kind": request.kind.as_str(),
                 "year": request.year,
                 "amount_ore": request.amount_ore.map(|a| a.ore()),
@@ -466,6 +515,18 @@ pub fn save(
         )?;
         Ok(request)
     })
+}
+
+/// A file of a request, for whoever may read the request.
+pub fn download_file(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request_id: &str,
+    file_id: &str,
+    now: DateTime<Utc>,
+) -> Result<ChangeFile, AppError> {
+    find(conn, actor, request_id, now)?;
+    db::change_requests::file(conn, request_id, file_id)?.ok_or(AppError::NotFound)
 }
 
 /// Removes a draft the organisation no longer wants (only a draft; nothing sent in is

@@ -179,6 +179,17 @@ fn parse_budget(
     errors: &mut FieldErrors,
 ) -> BTreeMap<String, (Ore, Ore)> {
     let before = grant.budget.get(&year).cloned().unwrap_or_default();
+    // A grant whose application gave no budget by cost category (the 2020 cases loaded from
+    // the public sources) has nothing to move money within.
+    if before.is_empty() {
+        errors.add(
+            field,
+            format!(
+                "Det finns ingen budget per kostnadsslag för {year} i e-tjänsten att flytta pengar inom. Beskriv i stället ändringen som en ändring av innehåll eller organisation."
+            ),
+        );
+        return BTreeMap::new();
+    }
     let mut out = BTreeMap::new();
     let mut ok = true;
     for (id, _) in &grant.categories {
@@ -433,6 +444,18 @@ mod tests {
         assert!(same.get("budget").is_some());
         let bad = parse_request(&budget_input("tusen", "500"), &grant(), true).unwrap_err();
         assert!(bad.get("budget.a").is_some());
+    }
+
+    #[test]
+    fn a_year_without_a_budget_by_category_has_nothing_to_move() {
+        let mut input = budget_input("1 200", "800");
+        input.year = "2021".into();
+        let err = parse_request(&input, &grant(), false).unwrap_err();
+        assert!(
+            err.get("budget")
+                .unwrap()
+                .contains("ingen budget per kostnadsslag")
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::DbConnection;
-use super::schema::{change_request_lines, change_requests};
+use super::schema::{change_request_files, change_request_lines, change_requests};
 use crate::codes::{ChangeKind, ChangeRequestStatus};
 use crate::money::Ore;
 
@@ -49,6 +49,77 @@ pub struct ChangeLine {
     pub requested_ore: Ore,
     /// What the officer approved.
     pub approved_ore: Option<Ore>,
+}
+
+/// A file attached to a request (a PDF).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = change_request_files)]
+pub struct ChangeFile {
+    pub id: String,
+    pub request_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    #[serde(skip)]
+    pub content: Vec<u8>,
+    pub uploaded_at: NaiveDateTime,
+    pub uploaded_by: String,
+}
+
+/// A file's facts without its content, for lists.
+#[derive(Debug, Clone, PartialEq, Queryable, Serialize)]
+pub struct FileInfo {
+    pub id: String,
+    pub filename: String,
+    pub size_bytes: i64,
+    pub uploaded_at: NaiveDateTime,
+}
+
+pub fn insert_file(conn: &mut DbConnection, file: &ChangeFile) -> QueryResult<()> {
+    diesel::insert_into(change_request_files::table)
+        .values(file)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn files_of(conn: &mut DbConnection, request_id: &str) -> QueryResult<Vec<FileInfo>> {
+    change_request_files::table
+        .filter(change_request_files::request_id.eq(request_id))
+        .order((
+            change_request_files::uploaded_at.asc(),
+            change_request_files::id.asc(),
+        ))
+        .select((
+            change_request_files::id,
+            change_request_files::filename,
+            change_request_files::size_bytes,
+            change_request_files::uploaded_at,
+        ))
+        .load(conn)
+}
+
+/// One file of a request, with its content.
+pub fn file(
+    conn: &mut DbConnection,
+    request_id: &str,
+    file_id: &str,
+) -> QueryResult<Option<ChangeFile>> {
+    change_request_files::table
+        .filter(change_request_files::id.eq(file_id))
+        .filter(change_request_files::request_id.eq(request_id))
+        .select(ChangeFile::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn delete_file(conn: &mut DbConnection, request_id: &str, file_id: &str) -> QueryResult<usize> {
+    diesel::delete(
+        change_request_files::table
+            .filter(change_request_files::id.eq(file_id))
+            .filter(change_request_files::request_id.eq(request_id)),
+    )
+    .execute(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ChangeRequest>> {
@@ -118,6 +189,8 @@ pub fn update_draft(conn: &mut DbConnection, request: &ChangeRequest) -> QueryRe
 }
 
 pub fn delete_draft(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
+    diesel::delete(change_request_files::table.filter(change_request_files::request_id.eq(id)))
+        .execute(conn)?;
     diesel::delete(change_request_lines::table.filter(change_request_lines::request_id.eq(id)))
         .execute(conn)?;
     diesel::delete(

@@ -1088,6 +1088,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    change_request_files (id) {
+        id -> Text,
+        request_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> Timestamp,
+        uploaded_by -> Text,
+    }
+}
+
 diesel::joinable!(change_request_lines -> change_requests (request_id));
 diesel::allow_tables_to_appear_in_same_query!(change_requests, change_request_lines);
 diesel::allow_tables_to_appear_in_same_query!(change_requests, applications);

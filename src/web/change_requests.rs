@@ -7,16 +7,17 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
+use super::posted::PostedForm;
 use super::{PageContext, WebError, redirect, render};
 use crate::accounts::Actor;
 use crate::change_requests::rules::{AnswerInput, GrantState, RequestInput};
-use crate::change_requests::{self as requests, View};
+use crate::change_requests::{self as requests, FileChange, View};
 use crate::codes::{ChangeKind, ChangeRequestStatus, Role};
 use crate::db::applications::Application;
 use crate::db::decisions::Decision;
 use crate::error::{AppError, FieldErrors};
 use crate::forms::FormData;
-use crate::http::{Authenticated, State};
+use crate::http::{self, Authenticated, State};
 use crate::money::Ore;
 
 /// What the request form needs besides what was typed.
@@ -97,6 +98,29 @@ fn typed_from(view: &View) -> FormData {
 /// Whole kronor as typed in a field: "1200000".
 fn kronor(amount: Ore) -> String {
     amount.to_kronor().trunc().to_string()
+}
+
+/// The file posted with the form, checked as an application's attachments are; a problem
+/// goes beside the file field.
+fn posted_file(
+    posted: &PostedForm,
+) -> Result<Option<crate::applications::workflow::CheckedFile>, FieldErrors> {
+    if posted.more_files {
+        return Err(FieldErrors::single(
+            "file",
+            "Bifoga en fil i taget. Spara, och bifoga sedan nästa.",
+        ));
+    }
+    match &posted.file {
+        Some(upload) if !upload.filename.is_empty() => {
+            match crate::applications::workflow::check_attachment(upload) {
+                Ok(file) => Ok(Some(file)),
+                Err(AppError::Invalid(errors)) => Err(errors),
+                Err(_) => Err(FieldErrors::single("file", "Filen kunde inte läsas.")),
+            }
+        }
+        _ => Ok(None),
+    }
 }
 
 fn request_input(form: &FormData) -> RequestInput {
@@ -197,18 +221,36 @@ pub async fn create(
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    posted: PostedForm,
 ) -> Result<HttpResponse, WebError> {
     let application_id = path.into_inner();
-    let form = FormData::new(form.into_inner());
+    let form = posted.data();
     super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
+    let file = match posted_file(&posted) {
+        Ok(file) => file,
+        Err(errors) => {
+            return list_page(
+                &state,
+                &session,
+                actor.0,
+                application_id,
+                errors,
+                form,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
     let input = request_input(&form);
     let submit = form.get("action") == "submit";
     let (now, links) = (state.clock.now(), state.links.clone());
     let (who, id) = (actor.0.clone(), application_id.clone());
     match state
         .db
-        .run(move |c| requests::save(c, &who, &id, None, &input, submit, now, &links))
+        .run(move |c| {
+            let files = file.as_ref().map(FileChange::Add).unwrap_or_default();
+            requests::save(c, &who, &id, None, &input, files, submit, now, &links)
+        })
         .await
     {
         Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
@@ -319,38 +361,62 @@ pub async fn show(
     .await
 }
 
-/// Saves the draft, sends it in, or removes it (the button pressed says which).
+/// Saves the draft, sends it in, or removes it, or one of its files (the button pressed
+/// says which). A file chosen is attached with the save.
 pub async fn update(
     state: State,
     session: Session,
     actor: Authenticated,
     path: web::Path<String>,
-    form: web::Form<Vec<(String, String)>>,
+    posted: PostedForm,
 ) -> Result<HttpResponse, WebError> {
     let request_id = path.into_inner();
-    let form = FormData::new(form.into_inner());
+    let form = posted.data();
     super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
     let (now, links) = (state.clock.now(), state.links.clone());
     let (who, id) = (actor.0.clone(), request_id.clone());
-    if form.get("action") == "discard" {
+    let action = form.get("action");
+    if action == "discard" {
         let case = state
             .db
             .run(move |c| requests::discard(c, &who, &id, now))
             .await?;
         return Ok(redirect(&format!("/ansokningar/{case}/andringar")));
     }
+    let file = match posted_file(&posted) {
+        Ok(file) => file,
+        Err(errors) => {
+            return request_page(
+                &state,
+                &session,
+                actor.0,
+                request_id,
+                errors,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let remove = action.strip_prefix("remove_file:").map(str::to_string);
     let input = request_input(&form);
-    let submit = form.get("action") == "submit";
+    let submit = action == "submit";
     let result = state
         .db
         .run(move |c| {
             let request = crate::db::change_requests::find(c, &id)?.ok_or(AppError::NotFound)?;
+            let files = match (&file, &remove) {
+                (_, Some(file_id)) => FileChange::Remove(file_id),
+                (Some(file), None) => FileChange::Add(file),
+                (None, None) => FileChange::None,
+            };
             requests::save(
                 c,
                 &who,
                 &request.application_id,
                 Some(&id),
                 &input,
+                files,
                 submit,
                 now,
                 &links,
@@ -373,6 +439,27 @@ pub async fn update(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+/// A file of a request, byte for byte, for whoever may read the request.
+pub async fn file(
+    state: State,
+    actor: Authenticated,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let (id, file_id) = path.into_inner();
+    let file_id = file_id.trim_end_matches(".pdf").to_string();
+    let now = state.clock.now();
+    let file = state
+        .db
+        .run(move |c| requests::download_file(c, &actor.0, &id, &file_id, now))
+        .await?;
+    Ok(http::file_response(
+        &file.filename,
+        &file.content_type,
+        Some(&file.sha256),
+        file.content,
+    ))
 }
 
 pub async fn answer(

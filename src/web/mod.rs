@@ -158,6 +158,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/andringar/{id}/svar",
             web::post().to(change_requests::answer),
         )
+        .route(
+            "/andringar/{id}/filer/{file}",
+            web::get().to(change_requests::file),
+        )
         // The case's mail log (issue 16).
         .route("/ansokningar/{id}/e-post", web::get().to(mail_log::show))
         .route(

@@ -616,3 +616,134 @@ async fn the_web_form_keeps_what_was_typed_and_the_officer_answers_on_the_page()
         (2021, -ore(60_000))
     );
 }
+
+/// Posts a page form as multipart, with one file.
+async fn post_multipart(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &[u8]),
+) -> reqwest::Response {
+    let boundary = "----statsbidrag-andring-41c9";
+    let mut body = Vec::new();
+    for (field, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/pdf\r\n\r\n",
+            file.0
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(file.1);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    app.client
+        .post(app.url(path))
+        .header(
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn a_content_change_carries_files_that_freeze_when_it_is_sent_in() {
+    let app = spawn_app().await;
+    let grant = grant_of(&app, SKANE_NUMBER);
+    let case = grant.application_id.clone().unwrap();
+    app.login(SKANE).await;
+    let (_, page) = app
+        .get_text(&format!("/ansokningar/{case}/andringar"))
+        .await;
+    let csrf = crate::helpers::csrf_from(&page);
+    let new = format!("/ansokningar/{case}/andringar");
+    let text = "Ny organisation av arbetet, se bilagan.";
+
+    // Not a PDF: named beside the file field, the text kept, nothing stored.
+    let response = post_multipart(
+        &app,
+        &new,
+        &[
+            ("csrf_token", &csrf),
+            ("kind", "content"),
+            ("description", text),
+            ("action", "save"),
+        ],
+        ("organisation.pdf", b"PK\x03\x04 inte en pdf"),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("id=\"file-fel\""), "{page}");
+    assert!(page.contains(text), "{page}");
+    assert!(
+        statsbidrag::db::change_requests::of_case(&mut app.conn(), &case)
+            .unwrap()
+            .is_empty()
+    );
+
+    // A PDF with the draft; then sent in from the draft's page.
+    let pdf = crate::uploads::pdf(2_000);
+    let response = post_multipart(
+        &app,
+        &new,
+        &[
+            ("csrf_token", &csrf),
+            ("kind", "content"),
+            ("description", text),
+            ("action", "save"),
+        ],
+        ("Organisation 2022.pdf", &pdf),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 303);
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let (_, page) = app.get_text(&location).await;
+    assert!(page.contains("Organisation 2022.pdf"), "{page}");
+    let response = app
+        .client
+        .post(app.url(&location))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "content"),
+            ("description", text),
+            ("action", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    let request = statsbidrag::db::change_requests::of_case(&mut app.conn(), &case)
+        .unwrap()
+        .remove(0);
+    assert_eq!(request.status.as_str(), "submitted");
+    let files = statsbidrag::db::change_requests::files_of(&mut app.conn(), &request.id).unwrap();
+    assert_eq!(files.len(), 1);
+    // Sent in, its files stay as they are: the database refuses to remove one.
+    assert!(
+        statsbidrag::db::change_requests::delete_file(&mut app.conn(), &request.id, &files[0].id)
+            .is_err()
+    );
+
+    // The officer downloads it byte for byte; another region does not find it.
+    let download = format!("/andringar/{}/filer/{}.pdf", request.id, files[0].id);
+    let csrf = app.api_login(OFFICER).await;
+    let _ = csrf;
+    let response = app.get(&download).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), pdf);
+    let (_, api) = app
+        .get_json(&format!("/api/v1/change-requests/{}", request.id))
+        .await;
+    assert_eq!(api["files"][0]["filename"], "Organisation 2022.pdf");
+    let _ = app.api_login(VGR).await;
+    assert_eq!(app.get(&download).await.status().as_u16(), 404);
+}

@@ -107,6 +107,7 @@ fn select_every_column(conn: &mut db::DbConnection) {
         call_form_versions,
         change_requests,
         change_request_lines,
+        change_request_files,
         notifications_sent,
     );
 }

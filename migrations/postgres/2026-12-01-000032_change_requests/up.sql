@@ -42,6 +42,21 @@ CREATE TABLE change_request_lines (
     PRIMARY KEY (request_id, cost_category_id)
 );
 
+-- Files the organisation attaches to a request (PDF, as for applications), added and
+-- removed only while the request is a draft.
+CREATE TABLE change_request_files (
+    id TEXT PRIMARY KEY NOT NULL,
+    request_id TEXT NOT NULL REFERENCES change_requests (id),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BYTEA NOT NULL,
+    uploaded_at TIMESTAMP NOT NULL,
+    uploaded_by TEXT NOT NULL REFERENCES users (id)
+);
+CREATE INDEX change_request_files_request ON change_request_files (request_id);
+
 -- What the organisation sent in stays as sent: only the answer may be added.
 CREATE FUNCTION change_requests_frozen() RETURNS trigger AS $$
 BEGIN
@@ -68,3 +83,27 @@ END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER change_requests_frozen BEFORE UPDATE OR DELETE ON change_requests
 FOR EACH ROW EXECUTE FUNCTION change_requests_frozen();
+
+CREATE FUNCTION change_request_files_frozen() RETURNS trigger AS $$
+DECLARE
+    request TEXT;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        RAISE EXCEPTION 'a file of a change request does not change';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        request := OLD.request_id;
+    ELSE
+        request := NEW.request_id;
+    END IF;
+    IF (SELECT status FROM change_requests WHERE id = request) <> 'draft' THEN
+        RAISE EXCEPTION 'the files of a submitted change request do not change';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER change_request_files_frozen BEFORE INSERT OR UPDATE OR DELETE ON change_request_files
+FOR EACH ROW EXECUTE FUNCTION change_request_files_frozen();

@@ -1,4 +1,8 @@
 DROP TRIGGER change_requests_not_deleted;
 DROP TRIGGER change_requests_frozen;
+DROP TRIGGER change_request_files_frozen_delete;
+DROP TRIGGER change_request_files_frozen_update;
+DROP TRIGGER change_request_files_frozen_insert;
+DROP TABLE change_request_files;
 DROP TABLE change_request_lines;
 DROP TABLE change_requests;

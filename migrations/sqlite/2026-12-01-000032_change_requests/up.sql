@@ -42,6 +42,21 @@ CREATE TABLE change_request_lines (
     PRIMARY KEY (request_id, cost_category_id)
 );
 
+-- Files the organisation attaches to a request (PDF, as for applications), added and
+-- removed only while the request is a draft.
+CREATE TABLE change_request_files (
+    id TEXT PRIMARY KEY NOT NULL,
+    request_id TEXT NOT NULL REFERENCES change_requests (id),
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BLOB NOT NULL,
+    uploaded_at TIMESTAMP NOT NULL,
+    uploaded_by TEXT NOT NULL REFERENCES users (id)
+);
+CREATE INDEX change_request_files_request ON change_request_files (request_id);
+
 -- What the organisation sent in stays as sent: only the answer may be added.
 CREATE TRIGGER change_requests_frozen BEFORE UPDATE ON change_requests
 WHEN OLD.status <> 'draft' AND (
@@ -58,4 +73,18 @@ CREATE TRIGGER change_requests_not_deleted BEFORE DELETE ON change_requests
 WHEN OLD.status <> 'draft'
 BEGIN
     SELECT RAISE(ABORT, 'a submitted change request is not deleted');
+END;
+CREATE TRIGGER change_request_files_frozen_insert BEFORE INSERT ON change_request_files
+WHEN (SELECT status FROM change_requests WHERE id = NEW.request_id) <> 'draft'
+BEGIN
+    SELECT RAISE(ABORT, 'the files of a submitted change request do not change');
+END;
+CREATE TRIGGER change_request_files_frozen_update BEFORE UPDATE ON change_request_files
+BEGIN
+    SELECT RAISE(ABORT, 'a file of a change request does not change');
+END;
+CREATE TRIGGER change_request_files_frozen_delete BEFORE DELETE ON change_request_files
+WHEN (SELECT status FROM change_requests WHERE id = OLD.request_id) <> 'draft'
+BEGIN
+    SELECT RAISE(ABORT, 'the files of a submitted change request do not change');
 END;
