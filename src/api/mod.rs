@@ -7,6 +7,7 @@ mod account;
 mod applications;
 mod audit;
 mod calls;
+mod case_officer;
 mod change_requests;
 mod decisions;
 pub mod dto;
@@ -55,6 +56,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/calls/{id}/allocation", web::get().to(calls::allocation))
                 .route("/calls/{id}/form", web::get().to(forms::show))
                 .route("/queues", web::get().to(queues::list))
+                .route(
+                    "/applications/{id}/case-officer",
+                    web::get().to(case_officer::show),
+                )
+                .route(
+                    "/applications/{id}/case-officer",
+                    web::put().to(case_officer::set),
+                )
                 .route(
                     "/applications/{id}/change-requests",
                     web::get().to(change_requests::list),

@@ -155,6 +155,7 @@ pub fn api_document() -> &'static utoipa::openapi::OpenApi {
         doc.merge(super::reports::ReportsApiDoc::openapi());
         doc.merge(super::forms::FormsApiDoc::openapi());
         doc.merge(super::queues::QueuesApiDoc::openapi());
+        doc.merge(super::case_officer::CaseOfficerApiDoc::openapi());
         doc.merge(super::change_requests::ChangeRequestsApiDoc::openapi());
         doc.merge(super::account::AccountApiDoc::openapi());
         doc.merge(super::organisations::OrganisationsApiDoc::openapi());

@@ -122,3 +122,49 @@ async fn officers_set_a_cases_officer_and_find_their_cases() {
         .map(|r| r.officer_id);
     assert_eq!(row, Some(colleague));
 }
+
+#[actix_web::test]
+async fn the_case_officer_is_read_and_set_through_the_api_by_officers_only() {
+    let app = crate::helpers::spawn_app().await;
+    let case = app.application_id_of("232100-0255");
+    let omar = statsbidrag::db::accounts::find_by_email(
+        &mut app.conn(),
+        "handlaggare2@socialstyrelsen.example",
+    )
+    .unwrap()
+    .unwrap();
+    let path = format!("/api/v1/applications/{case}/case-officer");
+    let csrf = app.api_login(crate::helpers::OFFICER).await;
+    let (status, body) = app.get_json(&path).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, serde_json::json!({"officer_id": null, "name": null}));
+    let (status, body) = app
+        .put_json(
+            &csrf,
+            &path,
+            serde_json::json!({"officer_id": "ingen-sadan"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "officer_id");
+    let (status, body) = app
+        .put_json(&csrf, &path, serde_json::json!({"officer_id": omar.id}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["name"], "Omar Haddad");
+    assert_eq!(app.audit_events("application.case_officer_set").len(), 1);
+    // Auditors read it; they and applicants do not set it; applicants do not read it.
+    let csrf = app.api_login(crate::helpers::AUDITOR).await;
+    assert_eq!(app.get_json(&path).await.1["name"], "Omar Haddad");
+    let (status, _) = app
+        .put_json(&csrf, &path, serde_json::json!({"officer_id": ""}))
+        .await;
+    assert_eq!(status, 403);
+    let csrf = app.api_login(crate::helpers::SKANE).await;
+    assert_eq!(app.get_json(&path).await.0, 403);
+    let (status, _) = app
+        .put_json(&csrf, &path, serde_json::json!({"officer_id": ""}))
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(app.audit_events("application.case_officer_set").len(), 1);
+}
