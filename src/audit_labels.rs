@@ -85,6 +85,14 @@ pub const ACTIONS: &[(&str, &str)] = {
         (change::DRAFT_SAVED, "Utkast till ändringsansökan sparat"),
         (change::SUBMITTED, "Ändringsansökan inskickad"),
         (change::ANSWERED, "Ändringsansökan besvarad"),
+        (
+            change::SUPPLEMENT_REQUESTED,
+            "Komplettering av ändringsansökan begärd",
+        ),
+        (
+            change::SUPPLEMENT_ANSWERED,
+            "Komplettering av ändringsansökan besvarad",
+        ),
         (audit::MESSAGE_SENT, "Meddelande i ärendet skickat"),
         (audit::MESSAGES_READ, "Meddelanden i ärendet lästa"),
         (assessment::CONFLICT_DECLARED, "Jäv anmält"),

@@ -233,6 +233,7 @@ text_enum! {
     ChangeRequestStatus {
         Draft => "draft", "Utkast";
         Submitted => "submitted", "Inskickad";
+        SupplementRequested => "supplement_requested", "Komplettering begärd";
         Approved => "approved", "Beviljad";
         PartlyApproved => "partly_approved", "Delvis beviljad";
         Refused => "refused", "Avslagen";

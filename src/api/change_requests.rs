@@ -13,11 +13,22 @@ use crate::http::{Authenticated, State};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(list, create, show, update, submit, answer),
+    paths(
+        list,
+        create,
+        show,
+        update,
+        submit,
+        answer,
+        request_supplement,
+        answer_supplement
+    ),
     components(schemas(
         ChangeRequestDto,
         ChangeLineDto,
         ChangeFileDto,
+        ChangeSupplementDto,
+        SupplementAnswer,
         NewChangeRequest,
         RequestInput,
         AnswerInput,
@@ -62,6 +73,25 @@ pub struct ChangeRequestDto {
     pub change_decision_signed: bool,
     /// Files attached on the web form (PDF); `download` is the page address of each.
     pub files: Vec<ChangeFileDto>,
+    /// Supplements the officer asked for, oldest first, with the answers.
+    pub supplements: Vec<ChangeSupplementDto>,
+}
+
+/// A supplement asked for, and its answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangeSupplementDto {
+    pub requested_at: String,
+    pub message: String,
+    pub due_on: String,
+    pub answer: Option<String>,
+    pub answered_at: Option<String>,
+}
+
+/// The organisation's answer to a supplement.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct SupplementAnswer {
+    #[serde(default)]
+    pub answer: String,
 }
 
 /// A file attached to a change request.
@@ -85,8 +115,20 @@ fn dto(view: View) -> ChangeRequestDto {
             size_bytes: f.size_bytes,
         })
         .collect();
+    let supplements = view
+        .supplements
+        .into_iter()
+        .map(|s| ChangeSupplementDto {
+            requested_at: s.requested_at.and_utc().to_rfc3339(),
+            message: s.message,
+            due_on: s.due_on.to_string(),
+            answer: s.answer,
+            answered_at: s.answered_at.map(|t| t.and_utc().to_rfc3339()),
+        })
+        .collect();
     ChangeRequestDto {
         files,
+        supplements,
         budget: view
             .lines
             .into_iter()
@@ -297,6 +339,61 @@ pub async fn answer(
         .db
         .run(move |c| {
             requests::answer(c, &actor.0, &id, &input, now, &links)?;
+            requests::find(c, &actor.0, &id, now)
+        })
+        .await?;
+    Ok(web::Json(dto(view)))
+}
+
+/// The officer asks for a supplement: `message` and `due_on` (`YYYY-MM-DD`); the request
+/// waits (`supplement_requested`) until the organisation answers.
+#[utoipa::path(post, path = "/api/v1/change-requests/{id}/supplement-request", tag = "change_requests",
+    params(("id" = String, Path, description = "The change request's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    request_body = crate::applications::workflow::SupplementInput,
+    responses((status = 200, body = ChangeRequestDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn request_supplement(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    body: web::Json<crate::applications::workflow::SupplementInput>,
+) -> Result<web::Json<ChangeRequestDto>, ApiError> {
+    let (id, now, links) = (path.into_inner(), state.clock.now(), state.links.clone());
+    let input = body.into_inner();
+    let view = state
+        .db
+        .run(move |c| {
+            requests::request_supplement(c, &actor.0, &id, &input, now, &links)?;
+            requests::find(c, &actor.0, &id, now)
+        })
+        .await?;
+    Ok(web::Json(dto(view)))
+}
+
+/// The organisation answers the supplement asked for (those who may submit).
+#[utoipa::path(post, path = "/api/v1/change-requests/{id}/supplement-answer", tag = "change_requests",
+    params(("id" = String, Path, description = "The change request's id"),
+           ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    request_body = SupplementAnswer,
+    responses((status = 200, body = ChangeRequestDto), (status = 401, body = super::Problem),
+              (status = 403, body = super::Problem), (status = 404, body = super::Problem),
+              (status = 409, body = super::Problem), (status = 422, body = super::Problem)))]
+pub async fn answer_supplement(
+    state: State,
+    actor: Authenticated,
+    _csrf: CsrfChecked,
+    path: web::Path<String>,
+    body: web::Json<SupplementAnswer>,
+) -> Result<web::Json<ChangeRequestDto>, ApiError> {
+    let (id, now, links) = (path.into_inner(), state.clock.now(), state.links.clone());
+    let answer = body.into_inner().answer;
+    let view = state
+        .db
+        .run(move |c| {
+            requests::answer_supplement(c, &actor.0, &id, &answer, now, &links)?;
             requests::find(c, &actor.0, &id, now)
         })
         .await?;

@@ -88,6 +88,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     "/change-requests/{id}/answer",
                     web::post().to(change_requests::answer),
                 )
+                .route(
+                    "/change-requests/{id}/supplement-request",
+                    web::post().to(change_requests::request_supplement),
+                )
+                .route(
+                    "/change-requests/{id}/supplement-answer",
+                    web::post().to(change_requests::answer_supplement),
+                )
                 .route("/calls/{id}/form", web::put().to(forms::import))
                 .route("/calls/{id}/form/versions", web::get().to(forms::versions))
                 .route(

@@ -793,7 +793,8 @@ pub struct SupplementInput {
     pub budget_change_allowed: String,
 }
 
-fn parse_supplement(
+/// What an officer typed when asking for a supplement, checked (also for change requests).
+pub fn parse_supplement(
     input: &SupplementInput,
     today: NaiveDate,
 ) -> Result<(String, NaiveDate, bool), AppError> {

@@ -26,7 +26,9 @@ use crate::codes::{
     VersionStatus,
 };
 use crate::db::applications::Application;
-use crate::db::change_requests::{ChangeFile, ChangeLine, ChangeRequest, FileInfo};
+use crate::db::change_requests::{
+    ChangeFile, ChangeLine, ChangeRequest, ChangeSupplement, FileInfo,
+};
 use crate::db::decisions::Decision;
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
@@ -39,6 +41,8 @@ pub mod action {
     pub const DRAFT_SAVED: &str = "change_request.draft_saved";
     pub const SUBMITTED: &str = "change_request.submitted";
     pub const ANSWERED: &str = "change_request.answered";
+    pub const SUPPLEMENT_REQUESTED: &str = "change_request.supplement_requested";
+    pub const SUPPLEMENT_ANSWERED: &str = "change_request.supplement_answered";
 }
 
 /// A request with what the page and the API show beside it.
@@ -53,6 +57,8 @@ pub struct View {
     pub decision: Option<Decision>,
     /// The files attached (PDF).
     pub files: Vec<FileInfo>,
+    /// Supplements asked for, oldest first.
+    pub supplements: Vec<ChangeSupplement>,
 }
 
 /// What a save does with the draft's files besides its fields.
@@ -277,7 +283,9 @@ fn view(conn: &mut DbConnection, request: ChangeRequest) -> Result<View, AppErro
         None => None,
     };
     let files = db::change_requests::files_of(conn, &request.id)?;
+    let supplements = db::change_requests::supplements_of(conn, &request.id)?;
     Ok(View {
+        supplements,
         request,
         lines,
         submitted_by,
@@ -863,6 +871,217 @@ impl Answered<'_> {
     fn subject(&self) -> String {
         format!(
             "Svar på ändringsansökan {} i {}",
+            self.number, self.registration_number
+        )
+    }
+}
+
+/// The officer asks the organisation for more about a request sent in: what, and by when.
+/// The request waits ("komplettering begärd") until the organisation answers; the
+/// organisation's people are told by e-mail.
+pub fn request_supplement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request_id: &str,
+    input: &crate::applications::workflow::SupplementInput,
+    now: DateTime<Utc>,
+    links: &Links,
+) -> Result<ChangeRequest, AppError> {
+    let request = db::change_requests::find(conn, request_id)?.ok_or(AppError::NotFound)?;
+    crate::assessment::ensure_may_handle(
+        conn,
+        actor,
+        &request.application_id,
+        now,
+        "begära komplettering av en ändringsansökan",
+        Role::Officer,
+    )?;
+    let (message, due_on, _) =
+        crate::applications::workflow::parse_supplement(input, crate::clock::stockholm_date(now))?;
+    db::write_tx(conn, |conn| {
+        db::applications::lock(conn, &request.application_id)?;
+        if db::change_requests::set_status(
+            conn,
+            request_id,
+            ChangeRequestStatus::Submitted,
+            ChangeRequestStatus::SupplementRequested,
+            now.naive_utc(),
+        )? != 1
+        {
+            return Err(AppError::Conflict(
+                "Komplettering kan bara begäras av en inskickad ändringsansökan som inte är besvarad och inte redan väntar på en komplettering.".into(),
+            ));
+        }
+        let row = ChangeSupplement {
+            id: db::new_id(),
+            request_id: request_id.to_string(),
+            requested_at: now.naive_utc(),
+            requested_by: actor.user_id.clone(),
+            message: message.clone(),
+            due_on,
+            answer: None,
+            answered_at: None,
+            answered_by: None,
+        };
+        db::change_requests::insert_supplement(conn, &row)?;
+        let grant = db::decisions::find(conn, &request.decision_id)?.ok_or(AppError::NotFound)?;
+        let agency = agency_of(conn, &grant)?;
+        let contact = crate::agency::of_call(conn, &grant.call_id)?;
+        let organisation = db::organisations::find(conn, &request.organisation_id)?
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let due = due_on.to_string();
+        let link = format!("{}/andringar/{}", links.base, request.id);
+        let mail = SupplementAsked {
+            agency: &agency,
+            registration_number: &grant.registration_number,
+            organisation: &organisation,
+            number: request.number,
+            message: &message,
+            due_on: &due,
+            link: &link,
+            contact: &contact,
+        };
+        let (subject, body) = (mail.subject(), render(&mail)?);
+        for person in db::accounts::of_organisation(conn, &request.organisation_id)? {
+            outbox::queue(
+                conn,
+                now,
+                About::case(outbox::kind::CHANGE_REQUEST, &request.application_id),
+                &person.email,
+                &subject,
+                &body,
+            )?;
+        }
+        record(
+            conn,
+            actor,
+            now,
+            action::SUPPLEMENT_REQUESTED,
+            &request,
+            format!(
+                "{} begärde komplettering av ändringsansökan {} i {}, senast {due}",
+                actor.name, request.number, grant.registration_number
+            ),
+            json!({"message": message, "due_on": due}),
+        )?;
+        let mut request = request.clone();
+        request.status = ChangeRequestStatus::SupplementRequested;
+        Ok(request)
+    })
+}
+
+/// The organisation answers the open supplement (those who may submit); the request is
+/// back with the officer, who is told by e-mail.
+pub fn answer_supplement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    request_id: &str,
+    answer: &str,
+    now: DateTime<Utc>,
+    links: &Links,
+) -> Result<ChangeRequest, AppError> {
+    let request = db::change_requests::find(conn, request_id)?.ok_or(AppError::NotFound)?;
+    writable_case(
+        conn,
+        actor,
+        &request.application_id,
+        OrgAction::SubmitCase,
+        now,
+    )?;
+    let answer = crate::forms::required_text(answer, rules::TEXT_MAX, "ert svar")
+        .map_err(|m| AppError::invalid("supplement_answer", m))?;
+    db::write_tx(conn, |conn| {
+        db::applications::lock(conn, &request.application_id)?;
+        let open = db::change_requests::supplements_of(conn, request_id)?
+            .into_iter()
+            .find(|s| s.answered_at.is_none());
+        let Some(open) = open else {
+            return Err(AppError::Conflict(
+                "Ändringsansökan väntar inte på någon komplettering.".into(),
+            ));
+        };
+        if db::change_requests::set_status(
+            conn,
+            request_id,
+            ChangeRequestStatus::SupplementRequested,
+            ChangeRequestStatus::Submitted,
+            now.naive_utc(),
+        )? != 1
+            || db::change_requests::answer_supplement(
+                conn,
+                &open.id,
+                &answer,
+                &actor.user_id,
+                now.naive_utc(),
+            )? != 1
+        {
+            return Err(AppError::Conflict(
+                "Kompletteringen besvarades samtidigt från en annan flik.".into(),
+            ));
+        }
+        let grant = db::decisions::find(conn, &request.decision_id)?.ok_or(AppError::NotFound)?;
+        let to = match crate::applications::assignment::officer_of(conn, &request.application_id)? {
+            Some(officer) => Some(officer.email),
+            None => db::accounts::find(conn, &open.requested_by)?.map(|u| u.email),
+        };
+        if let Some(to) = to {
+            let organisation = db::organisations::find(conn, &request.organisation_id)?
+                .map(|o| o.name)
+                .unwrap_or_default();
+            let link = format!("{}/andringar/{}", links.base, request.id);
+            let notice = ToOfficer {
+                registration_number: &grant.registration_number,
+                organisation: &organisation,
+                number: request.number,
+                kind: "komplettering besvarad",
+                link: &link,
+            };
+            outbox::queue(
+                conn,
+                now,
+                About::case(outbox::kind::CHANGE_REQUEST, &request.application_id),
+                &to,
+                &notice.subject(),
+                &render(&notice)?,
+            )?;
+        }
+        record(
+            conn,
+            actor,
+            now,
+            action::SUPPLEMENT_ANSWERED,
+            &request,
+            format!(
+                "{} besvarade kompletteringen av ändringsansökan {} i {}",
+                actor.name, request.number, grant.registration_number
+            ),
+            json!({"supplement_id": open.id}),
+        )?;
+        let mut request = request.clone();
+        request.status = ChangeRequestStatus::Submitted;
+        Ok(request)
+    })
+}
+
+/// Komplettering begärd, to the organisation's people.
+#[derive(Template)]
+#[template(path = "email/change_request_supplement.txt")]
+struct SupplementAsked<'a> {
+    agency: &'a str,
+    registration_number: &'a str,
+    organisation: &'a str,
+    number: i32,
+    message: &'a str,
+    due_on: &'a str,
+    link: &'a str,
+    contact: &'a Contact,
+}
+
+impl SupplementAsked<'_> {
+    fn subject(&self) -> String {
+        format!(
+            "Komplettering begärs: ändringsansökan {} i {}",
             self.number, self.registration_number
         )
     }

@@ -1,11 +1,13 @@
 //! Change requests (ändringsansökan) and their budget lines.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::DbConnection;
-use super::schema::{change_request_files, change_request_lines, change_requests};
+use super::schema::{
+    change_request_files, change_request_lines, change_request_supplements, change_requests,
+};
 use crate::codes::{ChangeKind, ChangeRequestStatus};
 use crate::money::Ore;
 
@@ -300,4 +302,82 @@ pub fn latest_approved_budget(
         .select(ChangeRequest::as_select())
         .first(conn)
         .optional()
+}
+
+/// A supplement the officer asked for, with the organisation's answer.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = change_request_supplements, treat_none_as_default_value = false)]
+pub struct ChangeSupplement {
+    pub id: String,
+    pub request_id: String,
+    pub requested_at: NaiveDateTime,
+    pub requested_by: String,
+    pub message: String,
+    pub due_on: NaiveDate,
+    pub answer: Option<String>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub answered_by: Option<String>,
+}
+
+pub fn insert_supplement(conn: &mut DbConnection, row: &ChangeSupplement) -> QueryResult<()> {
+    diesel::insert_into(change_request_supplements::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Every supplement of a request, oldest first.
+pub fn supplements_of(
+    conn: &mut DbConnection,
+    request_id: &str,
+) -> QueryResult<Vec<ChangeSupplement>> {
+    change_request_supplements::table
+        .filter(change_request_supplements::request_id.eq(request_id))
+        .order((
+            change_request_supplements::requested_at.asc(),
+            change_request_supplements::id.asc(),
+        ))
+        .select(ChangeSupplement::as_select())
+        .load(conn)
+}
+
+/// Writes the answer to the open supplement once.
+pub fn answer_supplement(
+    conn: &mut DbConnection,
+    id: &str,
+    answer: &str,
+    by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        change_request_supplements::table
+            .filter(change_request_supplements::id.eq(id))
+            .filter(change_request_supplements::answered_at.is_null()),
+    )
+    .set((
+        change_request_supplements::answer.eq(Some(answer)),
+        change_request_supplements::answered_at.eq(Some(at)),
+        change_request_supplements::answered_by.eq(Some(by)),
+    ))
+    .execute(conn)
+}
+
+/// Moves a request from one status to another (asking for and answering a supplement).
+pub fn set_status(
+    conn: &mut DbConnection,
+    id: &str,
+    from: ChangeRequestStatus,
+    to: ChangeRequestStatus,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        change_requests::table
+            .filter(change_requests::id.eq(id))
+            .filter(change_requests::status.eq(from)),
+    )
+    .set((
+        change_requests::status.eq(to),
+        change_requests::updated_at.eq(at),
+    ))
+    .execute(conn)
 }

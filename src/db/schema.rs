@@ -1102,6 +1102,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    change_request_supplements (id) {
+        id -> Text,
+        request_id -> Text,
+        requested_at -> Timestamp,
+        requested_by -> Text,
+        message -> Text,
+        due_on -> Date,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<Timestamp>,
+        answered_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(change_request_lines -> change_requests (request_id));
 diesel::allow_tables_to_appear_in_same_query!(change_requests, change_request_lines);
 diesel::allow_tables_to_appear_in_same_query!(change_requests, applications);

@@ -279,8 +279,10 @@ struct RequestPage {
     organisation: String,
     /// The organisation may still change the draft and send it in.
     editing: Option<FormContext>,
-    /// The officer may answer.
+    /// The officer may answer (and ask for a supplement).
     answering: bool,
+    /// The organisation may answer the supplement asked for.
+    supplementing: bool,
     errors: FieldErrors,
     typed: FormData,
 }
@@ -330,12 +332,19 @@ async fn request_page(
     });
     let answering =
         actor.role == Role::Officer && view.request.status == ChangeRequestStatus::Submitted;
+    let supplementing = view.request.status == ChangeRequestStatus::SupplementRequested
+        && crate::access::may_for_organisation(
+            &actor,
+            &application.organisation_id,
+            crate::access::OrgAction::SubmitCase,
+        );
     let page = RequestPage {
         ctx: PageContext::for_person(actor, session, &state.agency_name, "home")?,
         registration_number: application.registration_number.clone().unwrap_or_default(),
         organisation,
         editing,
         answering,
+        supplementing,
         errors,
         typed: typed.unwrap_or_default(),
         view,
@@ -483,6 +492,82 @@ pub async fn answer(
     match state
         .db
         .run(move |c| requests::answer(c, &who, &id, &input, now, &links))
+        .await
+    {
+        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
+            request_page(
+                &state,
+                &session,
+                actor.0,
+                request_id,
+                errors,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The officer asks for a supplement.
+pub async fn request_supplement(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let request_id = path.into_inner();
+    let form = FormData::new(form.into_inner());
+    super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
+    let input = crate::applications::workflow::SupplementInput {
+        message: form.get("message"),
+        due_on: form.get("due_on"),
+        budget_change_allowed: String::new(),
+    };
+    let (now, links) = (state.clock.now(), state.links.clone());
+    let (who, id) = (actor.0.clone(), request_id.clone());
+    match state
+        .db
+        .run(move |c| requests::request_supplement(c, &who, &id, &input, now, &links))
+        .await
+    {
+        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
+        Err(AppError::Invalid(errors)) => {
+            request_page(
+                &state,
+                &session,
+                actor.0,
+                request_id,
+                errors,
+                Some(form),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The organisation answers the supplement.
+pub async fn answer_supplement(
+    state: State,
+    session: Session,
+    actor: Authenticated,
+    path: web::Path<String>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, WebError> {
+    let request_id = path.into_inner();
+    let form = FormData::new(form.into_inner());
+    super::drafting::check_csrf(&session, &form.get("csrf_token"))?;
+    let answer = form.get("supplement_answer");
+    let (now, links) = (state.clock.now(), state.links.clone());
+    let (who, id) = (actor.0.clone(), request_id.clone());
+    match state
+        .db
+        .run(move |c| requests::answer_supplement(c, &who, &id, &answer, now, &links))
         .await
     {
         Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),

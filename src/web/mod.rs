@@ -162,6 +162,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/andringar/{id}/filer/{file}",
             web::get().to(change_requests::file),
         )
+        .route(
+            "/andringar/{id}/komplettering",
+            web::post().to(change_requests::request_supplement),
+        )
+        .route(
+            "/andringar/{id}/komplettering/svar",
+            web::post().to(change_requests::answer_supplement),
+        )
         // The case's mail log (issue 16).
         .route("/ansokningar/{id}/e-post", web::get().to(mail_log::show))
         .route(

@@ -747,3 +747,104 @@ async fn a_content_change_carries_files_that_freeze_when_it_is_sent_in() {
     let _ = app.api_login(VGR).await;
     assert_eq!(app.get(&download).await.status().as_u16(), 404);
 }
+
+#[actix_web::test]
+async fn the_officer_asks_for_a_supplement_and_answers_after_it_has_come_in() {
+    let app = spawn_app().await;
+    let grant = grant_of(&app, SKANE_NUMBER);
+    let case = grant.application_id.clone().unwrap();
+    let csrf = app.api_login(SKANE).await;
+    let (status, sent) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/applications/{case}/change-requests"),
+            json!({"kind": "content", "submit": true, "description": "Ny samordnare."}),
+        )
+        .await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["id"].as_str().unwrap().to_string();
+
+    // Asked with a day already past: refused beside the field.
+    let csrf = app.api_login(OFFICER).await;
+    let ask = format!("/api/v1/change-requests/{id}/supplement-request");
+    let (status, body) = app
+        .post_json(
+            &csrf,
+            &ask,
+            json!({"message": "Vem blir samordnare?", "due_on": "2020-01-01"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "due_on");
+    let (status, asked) = app
+        .post_json(
+            &csrf,
+            &ask,
+            json!({"message": "Vem blir samordnare?", "due_on": "2020-07-15"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{asked}");
+    assert_eq!(asked["status"], "supplement_requested");
+    // While it waits, it is not answered.
+    let (status, _) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/change-requests/{id}/answer"),
+            json!({"outcome": "approved", "answer": "Ja."}),
+        )
+        .await;
+    assert_eq!(status, 409);
+    let mails: Vec<_> = outbox(&app)
+        .into_iter()
+        .filter(|m| {
+            m.subject
+                .starts_with("Komplettering begärs: ändringsansökan 1")
+        })
+        .collect();
+    assert!(mails.iter().any(|m| m.to_address == SKANE), "{mails:?}");
+    assert!(mails.iter().all(|m| m.kind == "change_request"));
+
+    // The recipient answers; empty is refused; then the officer can answer.
+    let csrf = app.api_login(SKANE).await;
+    let reply = format!("/api/v1/change-requests/{id}/supplement-answer");
+    let (status, body) = app.post_json(&csrf, &reply, json!({"answer": " "})).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["errors"][0]["field"], "supplement_answer");
+    let (status, answered) = app
+        .post_json(
+            &csrf,
+            &reply,
+            json!({"answer": "Anna Berg, kurator, från 1 augusti."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["status"], "submitted");
+    assert_eq!(
+        answered["supplements"][0]["answer"],
+        "Anna Berg, kurator, från 1 augusti."
+    );
+    let (status, _) = app
+        .post_json(&csrf, &reply, json!({"answer": "Igen."}))
+        .await;
+    assert_eq!(status, 409, "answered once");
+    let csrf = app.api_login(OFFICER).await;
+    let (status, done) = app
+        .post_json(
+            &csrf,
+            &format!("/api/v1/change-requests/{id}/answer"),
+            json!({"outcome": "approved", "answer": "Ändringen godtas."}),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    let (_, page) = app.get_text(&format!("/andringar/{id}")).await;
+    assert!(
+        page.contains("Kompletteringar") && page.contains("Anna Berg, kurator"),
+        "{page}"
+    );
+    for action in [
+        "change_request.supplement_requested",
+        "change_request.supplement_answered",
+    ] {
+        assert_eq!(app.audit_events(action).len(), 1, "{action}");
+    }
+}

@@ -108,6 +108,7 @@ fn select_every_column(conn: &mut db::DbConnection) {
         change_requests,
         change_request_lines,
         change_request_files,
+        change_request_supplements,
         notifications_sent,
     );
 }

@@ -4,5 +4,6 @@ DROP TRIGGER change_request_files_frozen_delete;
 DROP TRIGGER change_request_files_frozen_update;
 DROP TRIGGER change_request_files_frozen_insert;
 DROP TABLE change_request_files;
+DROP TABLE change_request_supplements;
 DROP TABLE change_request_lines;
 DROP TABLE change_requests;

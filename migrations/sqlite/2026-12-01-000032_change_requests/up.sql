@@ -10,7 +10,7 @@ CREATE TABLE change_requests (
     organisation_id TEXT NOT NULL REFERENCES organisations (id),
     number INTEGER NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('budget', 'content', 'give_back', 'decline')),
-    status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'approved', 'partly_approved', 'refused')),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'submitted', 'supplement_requested', 'approved', 'partly_approved', 'refused')),
     year INTEGER,
     amount_ore BIGINT,
     description TEXT NOT NULL,
@@ -57,12 +57,27 @@ CREATE TABLE change_request_files (
 );
 CREATE INDEX change_request_files_request ON change_request_files (request_id);
 
+-- The officer may ask the organisation for more about a request sent in (komplettering):
+-- what was asked, by when, and the answer, each written once.
+CREATE TABLE change_request_supplements (
+    id TEXT PRIMARY KEY NOT NULL,
+    request_id TEXT NOT NULL REFERENCES change_requests (id),
+    requested_at TIMESTAMP NOT NULL,
+    requested_by TEXT NOT NULL REFERENCES users (id),
+    message TEXT NOT NULL,
+    due_on DATE NOT NULL,
+    answer TEXT,
+    answered_at TIMESTAMP,
+    answered_by TEXT REFERENCES users (id)
+);
+CREATE INDEX change_request_supplements_request ON change_request_supplements (request_id);
+
 -- What the organisation sent in stays as sent: only the answer may be added.
 CREATE TRIGGER change_requests_frozen BEFORE UPDATE ON change_requests
 WHEN OLD.status <> 'draft' AND (
     NEW.kind IS NOT OLD.kind OR NEW.year IS NOT OLD.year OR NEW.amount_ore IS NOT OLD.amount_ore
     OR NEW.description IS NOT OLD.description OR NEW.submitted_at IS NOT OLD.submitted_at
-    OR NEW.submitted_by IS NOT OLD.submitted_by OR (OLD.status <> 'submitted' AND (
+    OR NEW.submitted_by IS NOT OLD.submitted_by OR (OLD.status NOT IN ('submitted', 'supplement_requested') AND (
         NEW.status IS NOT OLD.status OR NEW.answer IS NOT OLD.answer
         OR NEW.approved_amount_ore IS NOT OLD.approved_amount_ore
         OR NEW.handled_at IS NOT OLD.handled_at)))
