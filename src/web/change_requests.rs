@@ -432,13 +432,26 @@ pub async fn update(
             )
         })
         .await;
+    after_write(&state, &session, actor.0, request_id, form, result).await
+}
+
+/// After a write on a request's page: on to the request, or the page again with the
+/// messages beside the fields and what was typed.
+async fn after_write(
+    state: &State,
+    session: &Session,
+    actor: Actor,
+    request_id: String,
+    form: FormData,
+    result: Result<crate::db::change_requests::ChangeRequest, AppError>,
+) -> Result<HttpResponse, WebError> {
     match result {
         Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
         Err(AppError::Invalid(errors)) => {
             request_page(
-                &state,
-                &session,
-                actor.0,
+                state,
+                session,
+                actor,
                 request_id,
                 errors,
                 Some(form),
@@ -489,26 +502,11 @@ pub async fn answer(
     };
     let (now, links) = (state.clock.now(), state.links.clone());
     let (who, id) = (actor.0.clone(), request_id.clone());
-    match state
+    let result = state
         .db
         .run(move |c| requests::answer(c, &who, &id, &input, now, &links))
-        .await
-    {
-        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
-        Err(AppError::Invalid(errors)) => {
-            request_page(
-                &state,
-                &session,
-                actor.0,
-                request_id,
-                errors,
-                Some(form),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+        .await;
+    after_write(&state, &session, actor.0, request_id, form, result).await
 }
 
 /// The officer asks for a supplement.
@@ -529,26 +527,11 @@ pub async fn request_supplement(
     };
     let (now, links) = (state.clock.now(), state.links.clone());
     let (who, id) = (actor.0.clone(), request_id.clone());
-    match state
+    let result = state
         .db
         .run(move |c| requests::request_supplement(c, &who, &id, &input, now, &links))
-        .await
-    {
-        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
-        Err(AppError::Invalid(errors)) => {
-            request_page(
-                &state,
-                &session,
-                actor.0,
-                request_id,
-                errors,
-                Some(form),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+        .await;
+    after_write(&state, &session, actor.0, request_id, form, result).await
 }
 
 /// The organisation answers the supplement.
@@ -565,24 +548,9 @@ pub async fn answer_supplement(
     let answer = form.get("supplement_answer");
     let (now, links) = (state.clock.now(), state.links.clone());
     let (who, id) = (actor.0.clone(), request_id.clone());
-    match state
+    let result = state
         .db
         .run(move |c| requests::answer_supplement(c, &who, &id, &answer, now, &links))
-        .await
-    {
-        Ok(request) => Ok(redirect(&format!("/andringar/{}", request.id))),
-        Err(AppError::Invalid(errors)) => {
-            request_page(
-                &state,
-                &session,
-                actor.0,
-                request_id,
-                errors,
-                Some(form),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(other) => Err(other.into()),
-    }
+        .await;
+    after_write(&state, &session, actor.0, request_id, form, result).await
 }
